@@ -1,0 +1,88 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
+
+
+class PlacementInline(admin.TabularInline):
+    model = Placement
+    extra = 0
+    fields = ["school", "starts_on", "ends_on", "kind", "admission_kind", "reason"]
+    autocomplete_fields = ["school"]
+
+
+class PlanInline(admin.TabularInline):
+    model = Plan
+    extra = 0
+    fields = ["kind", "issued_on", "ceased_on", "primary_need", "annual_review_due", "caseworker"]
+    show_change_link = True
+
+
+class SupportLevelInline(admin.TabularInline):
+    model = SupportLevel
+    extra = 0
+    fields = [
+        "effective_from",
+        "effective_to",
+        "lsa_hours",
+        "lst_hours",
+        "ta_hours",
+        "band",
+        "resource_amount",
+        "reason",
+    ]
+
+
+@admin.register(Pupil)
+class PupilAdmin(SimpleHistoryAdmin):
+    list_display = ["upn", "family_name", "given_name", "date_of_birth", "home_la"]
+    list_filter = ["home_la"]
+    search_fields = ["upn", "family_name", "given_name"]
+    list_select_related = ["home_la"]
+    inlines = [PlacementInline, PlanInline]
+
+
+@admin.register(Placement)
+class PlacementAdmin(SimpleHistoryAdmin):
+    list_display = ["pupil", "school", "starts_on", "ends_on", "kind", "admission_kind"]
+    list_filter = ["kind", "admission_kind"]
+    search_fields = ["pupil__upn", "pupil__family_name", "school__name", "school__urn"]
+    list_select_related = ["pupil", "school"]
+    autocomplete_fields = ["pupil", "school"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(Plan)
+class PlanAdmin(SimpleHistoryAdmin):
+    list_display = ["pupil", "kind", "issued_on", "ceased_on", "primary_need", "annual_review_due"]
+    list_filter = ["kind", "primary_need"]
+    search_fields = ["pupil__upn", "pupil__family_name"]
+    list_select_related = ["pupil"]
+    autocomplete_fields = ["pupil"]
+    inlines = [SupportLevelInline]
+
+
+@admin.register(SupportLevel)
+class SupportLevelAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "plan",
+        "effective_from",
+        "effective_to",
+        "lsa_hours",
+        "lst_hours",
+        "ta_hours",
+        "band",
+    ]
+    list_filter = ["band"]
+    search_fields = ["plan__pupil__upn", "plan__pupil__family_name"]
+    list_select_related = ["plan__pupil"]
+    raw_id_fields = ["plan"]
+
+
+@admin.register(FundingItem)
+class FundingItemAdmin(SimpleHistoryAdmin):
+    list_display = ["pupil", "school", "kind", "annual_amount", "starts_on", "ends_on"]
+    list_filter = ["kind"]
+    search_fields = ["pupil__upn", "pupil__family_name", "school__name"]
+    list_select_related = ["pupil", "school"]
+    autocomplete_fields = ["pupil", "school"]

@@ -1,0 +1,347 @@
+"""Pupils, placements, plans (statement/EHCP), support levels and funding items.
+
+History is never overwritten: a change ends one row (an end date) and starts another, and
+django-simple-history keeps every edit with who and when. PostgreSQL exclusion constraints
+stop overlapping placements, plans and support levels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from pupils.upn import validate_upn
+from schools.constraints import PostgresExclusionConstraint
+from schools.dates import year_group
+from schools.models import LocalAuthority, School
+
+
+class DateRange(Func):
+    """daterange(lower, upper, '[]'): an inclusive range; a NULL upper bound is open-ended."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+    def __init__(self, start, end):
+        super().__init__(start, end, RangeBoundary(inclusive_lower=True, inclusive_upper=True))
+
+
+def _no_overlap(name: str, owner: str, start: str, end: str, message: str):
+    return PostgresExclusionConstraint(
+        name=name,
+        expressions=[
+            (DateRange(start, end), RangeOperators.OVERLAPS),
+            (owner, RangeOperators.EQUAL),
+        ],
+        violation_error_message=message,
+    )
+
+
+def _ends_after_start(name: str, start: str, end: str, message: str):
+    return models.CheckConstraint(
+        condition=Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": F(start)}),
+        name=name,
+        violation_error_message=message,
+    )
+
+
+class Pupil(models.Model):
+    upn = models.CharField("UPN", max_length=13, unique=True, validators=[validate_upn])
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    home_la = models.ForeignKey(
+        LocalAuthority,
+        on_delete=models.PROTECT,
+        related_name="resident_pupils",
+        help_text="The LA where the pupil lives; it pays their top-up (R8).",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(upn__regex=r"^[A-Z][0-9]{11}[0-9A-Z]$"), name="upn_shape"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name} ({self.upn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def initials(self) -> str:
+        return f"{self.given_name[:1]}{self.family_name[:1]}".upper()
+
+    def year_group_on(self, day: dt.date) -> int:
+        return year_group(self.date_of_birth, on=day)
+
+
+class PlacementKind(models.TextChoices):
+    MAINSTREAM = "mainstream", "Mainstream"
+    SSC = "ssc", "Special support centre (SSC)"
+    RESOURCED = "resourced", "Resourced provision"
+    SPECIAL_SCHOOL = "special_school", "Special school place"
+    AP = "ap", "Alternative provision"
+    FE = "fe", "Further education"
+
+
+class AdmissionKind(models.TextChoices):
+    FIRST_ADMISSION = "first_admission", "First admission"
+    PHASE_TRANSFER = "phase_transfer", "Phase transfer"
+    CASUAL_ADMISSION = "casual_admission", "Casual admission (e.g. house move)"
+    MANAGED_MOVE = "managed_move", "Managed move"
+
+
+class Recorded(models.Model):
+    """Who recorded a row and when; a row whose effective date is before that is backdated."""
+
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Placement(Recorded):
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="placements")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="placements")
+    starts_on = models.DateField()
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Last day on roll; empty if current."
+    )
+    kind = models.CharField(
+        max_length=20, choices=PlacementKind.choices, default=PlacementKind.MAINSTREAM
+    )
+    admission_kind = models.CharField(
+        max_length=20, choices=AdmissionKind.choices, default=AdmissionKind.FIRST_ADMISSION
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pupil", "starts_on"]
+        constraints = [
+            _ends_after_start(
+                "placement_ends_after_start",
+                "starts_on",
+                "ends_on",
+                "A placement cannot end before it starts.",
+            ),
+            _no_overlap(
+                "placement_no_overlap",
+                "pupil",
+                "starts_on",
+                "ends_on",
+                "This pupil already has a placement overlapping these dates.",
+            ),
+        ]
+        indexes = [models.Index(fields=["school", "starts_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.pupil.upn} at {self.school.name} from {self.starts_on:%d %b %Y}"
+
+    @property
+    def is_backdated(self) -> bool:
+        return self.starts_on < timezone.localdate(self.recorded_at)
+
+
+class PlanKind(models.TextChoices):
+    STATEMENT = "statement", "Statement of SEN"
+    EHCP = "ehcp", "EHC plan"
+
+
+class PrimaryNeed(models.TextChoices):
+    """SEN2 / school census primary need categories."""
+
+    SPLD = "SPLD", "Specific learning difficulty"
+    MLD = "MLD", "Moderate learning difficulty"
+    SLD = "SLD", "Severe learning difficulty"
+    PMLD = "PMLD", "Profound and multiple learning difficulty"
+    SEMH = "SEMH", "Social, emotional and mental health"
+    SLCN = "SLCN", "Speech, language and communication needs"
+    HI = "HI", "Hearing impairment"
+    VI = "VI", "Vision impairment"
+    MSI = "MSI", "Multi-sensory impairment"
+    PD = "PD", "Physical disability"
+    ASD = "ASD", "Autistic spectrum disorder"
+    OTH = "OTH", "Other difficulty or disability"
+
+
+class Plan(Recorded):
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="plans")
+    kind = models.CharField(max_length=10, choices=PlanKind.choices, default=PlanKind.EHCP)
+    issued_on = models.DateField()
+    ceased_on = models.DateField(null=True, blank=True)
+    primary_need = models.CharField(max_length=4, choices=PrimaryNeed.choices, blank=True)
+    annual_review_due = models.DateField(null=True, blank=True)
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="caseload",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pupil", "issued_on"]
+        constraints = [
+            _ends_after_start(
+                "plan_ceases_after_issue",
+                "issued_on",
+                "ceased_on",
+                "A plan cannot cease before it is issued.",
+            ),
+            _no_overlap(
+                "plan_no_overlap",
+                "pupil",
+                "issued_on",
+                "ceased_on",
+                "This pupil already has a plan in force on these dates.",
+            ),
+        ]
+        indexes = [models.Index(fields=["annual_review_due"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.pupil.upn} issued {self.issued_on:%d %b %Y}"
+
+    def is_review_overdue(self, on: dt.date) -> bool:
+        """R10: the annual review date has passed while the plan is in force."""
+        return (
+            self.annual_review_due is not None
+            and self.annual_review_due < on
+            and (self.ceased_on is None or self.ceased_on >= on)
+        )
+
+
+class SupportLevel(Recorded):
+    """What a plan provides from a date: weekly LSA/LST/TA hours, a band, or a resource amount."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="support_levels")
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    lsa_hours = models.DecimalField("LSA hours a week", max_digits=5, decimal_places=2, default=0)
+    lst_hours = models.DecimalField("LST hours a week", max_digits=5, decimal_places=2, default=0)
+    ta_hours = models.DecimalField("TA hours a week", max_digits=5, decimal_places=2, default=0)
+    band = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Band 1-5 (R12).")
+    resource_amount = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="An annual resource level set by the LA (R6 secondary) or by the panel.",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["plan", "effective_from"]
+        constraints = [
+            _ends_after_start(
+                "support_ends_after_start",
+                "effective_from",
+                "effective_to",
+                "A support level cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lsa_hours__gte=0, lst_hours__gte=0, ta_hours__gte=0),
+                name="support_hours_not_negative",
+                violation_error_message="Hours of support cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(lsa_hours__lte=60, lst_hours__lte=60, ta_hours__lte=60),
+                name="support_hours_at_most_60",
+                violation_error_message="Hours of support are hours a week: at most 60.",
+            ),
+            models.CheckConstraint(
+                condition=Q(band__isnull=True) | Q(band__gte=1, band__lte=5),
+                name="support_band_one_to_five",
+                violation_error_message="A band is 1 to 5.",
+            ),
+            models.CheckConstraint(
+                condition=Q(resource_amount__isnull=True) | Q(resource_amount__gte=0),
+                name="support_resource_not_negative",
+                violation_error_message="A resource amount cannot be negative.",
+            ),
+            _no_overlap(
+                "support_no_overlap",
+                "plan",
+                "effective_from",
+                "effective_to",
+                "This plan already has a support level in force on these dates.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.pupil.upn} support from {self.effective_from:%d %b %Y}: {self.summary}"
+
+    @property
+    def summary(self) -> str:
+        parts = []
+        for label, hours in (
+            ("LSA", self.lsa_hours),
+            ("LST", self.lst_hours),
+            ("TA", self.ta_hours),
+        ):
+            if hours:
+                parts.append(f"{hours.normalize():f} h {label}")
+        if self.band:
+            parts.append(f"band {self.band}")
+        if self.resource_amount is not None:
+            parts.append(f"£{self.resource_amount:,.2f} resource")
+        return ", ".join(parts) or "no additional support"
+
+    @property
+    def is_backdated(self) -> bool:
+        return self.effective_from < timezone.localdate(self.recorded_at)
+
+
+class FundingItemKind(models.TextChoices):
+    PERSONAL_SUPPLEMENT = "personal_supplement", "Personal supplement (R9)"
+    ENF = "enf", "Exceptional needs funding (R9)"
+
+
+class FundingItem(Recorded):
+    """A sum for one pupil over a period, usually from a SEN Panel decision (R9).
+
+    `annual_amount` is the full-year rate; the allocation run funds the period pro rata by school
+    days (R7).
+    """
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="funding_items")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="funding_items")
+    kind = models.CharField(max_length=30, choices=FundingItemKind.choices)
+    annual_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pupil", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_amount__gte=0),
+                name="funding_item_not_negative",
+                violation_error_message="A funding amount cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="funding_item_ends_after_start",
+                violation_error_message="Funding cannot end before it starts.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} £{self.annual_amount:,.2f} for {self.pupil.upn}"

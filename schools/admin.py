@@ -1,0 +1,108 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from schools.models import (
+    ClosureDay,
+    LocalAuthority,
+    PlannedPlaces,
+    School,
+    SchoolAccess,
+    SchoolCensus,
+    SpecialSchoolBand,
+    TermDate,
+)
+
+
+@admin.register(LocalAuthority)
+class LocalAuthorityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_administering"]
+    list_filter = ["is_administering"]
+    search_fields = ["code", "name"]
+
+
+class SchoolCensusInline(admin.TabularInline):
+    model = SchoolCensus
+    extra = 0
+    fields = [
+        "census_date",
+        "reception",
+        "year_6",
+        "year_11",
+        "fsm",
+        "idaci",
+        "low_prior_attainment",
+        "ehc_plans",
+    ]
+    show_change_link = True
+
+
+class PlannedPlacesInline(admin.TabularInline):
+    model = PlannedPlaces
+    extra = 0
+
+
+class SpecialSchoolBandInline(admin.TabularInline):
+    model = SpecialSchoolBand
+    extra = 0
+
+
+class SchoolAccessInline(admin.TabularInline):
+    model = SchoolAccess
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(School)
+class SchoolAdmin(SimpleHistoryAdmin):
+    list_display = ["urn", "name", "la", "phase", "establishment_type", "status", "number_on_roll"]
+    list_filter = ["phase", "establishment_type", "status", "la"]
+    search_fields = ["urn", "name"]
+    list_select_related = ["la"]
+    inlines = [PlannedPlacesInline, SpecialSchoolBandInline, SchoolCensusInline, SchoolAccessInline]
+
+
+@admin.register(SchoolCensus)
+class SchoolCensusAdmin(SimpleHistoryAdmin):
+    list_display = ["school", "census_date", "fsm", "idaci", "low_prior_attainment", "ehc_plans"]
+    list_filter = ["census_date"]
+    search_fields = ["school__name", "school__urn"]
+    list_select_related = ["school"]
+    autocomplete_fields = ["school"]
+
+
+@admin.register(PlannedPlaces)
+class PlannedPlacesAdmin(SimpleHistoryAdmin):
+    list_display = ["school", "academic_year", "provision", "places", "occupied"]
+    list_filter = ["academic_year", "provision"]
+    search_fields = ["school__name", "school__urn"]
+    list_select_related = ["school"]
+    autocomplete_fields = ["school"]
+
+
+@admin.register(SpecialSchoolBand)
+class SpecialSchoolBandAdmin(SimpleHistoryAdmin):
+    list_display = ["school", "financial_year", "band", "annual_rate"]
+    list_filter = ["financial_year", "band"]
+    search_fields = ["school__name", "school__urn"]
+    list_select_related = ["school"]
+    autocomplete_fields = ["school"]
+
+
+@admin.register(TermDate)
+class TermDateAdmin(admin.ModelAdmin):
+    list_display = ["la", "academic_year", "name", "starts_on", "ends_on"]
+    list_filter = ["academic_year", "la"]
+
+
+@admin.register(ClosureDay)
+class ClosureDayAdmin(admin.ModelAdmin):
+    list_display = ["la", "date", "reason"]
+    list_filter = ["la"]
+
+
+@admin.register(SchoolAccess)
+class SchoolAccessAdmin(admin.ModelAdmin):
+    list_display = ["user", "school"]
+    search_fields = ["user__username", "school__name", "school__urn"]
+    list_select_related = ["user", "school"]
+    autocomplete_fields = ["user", "school"]

@@ -1,0 +1,56 @@
+"""Shared fixtures. Tests run on PostgreSQL (DATABASE_URL, default from pyproject's pytest env)."""
+
+import datetime as dt
+
+import pytest
+
+from schools.models import LocalAuthority, TermDate
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _no_axes_lockouts(settings):
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def home_la(db) -> LocalAuthority:
+    """The administering LA."""
+    return LocalAuthority.objects.create(code="999", name="Demo Borough", is_administering=True)
+
+
+@pytest.fixture
+def other_la(db) -> LocalAuthority:
+    return LocalAuthority.objects.create(code="888", name="Neighbour County")
+
+
+# A simple, hand-countable calendar for FY 2025-26 (1 Apr 2025 - 31 Mar 2026):
+# six terms of whole weeks, England bank holidays removed by the calendar itself.
+FY2025_TERMS = [
+    ("Summer 1", 2024, dt.date(2025, 4, 22), dt.date(2025, 5, 23)),
+    ("Summer 2", 2024, dt.date(2025, 6, 2), dt.date(2025, 7, 22)),
+    ("Autumn 1", 2025, dt.date(2025, 9, 3), dt.date(2025, 10, 24)),
+    ("Autumn 2", 2025, dt.date(2025, 11, 3), dt.date(2025, 12, 19)),
+    ("Spring 1", 2025, dt.date(2026, 1, 5), dt.date(2026, 2, 13)),
+    ("Spring 2", 2025, dt.date(2026, 2, 23), dt.date(2026, 3, 27)),
+]
+
+
+@pytest.fixture
+def fy2025_terms(home_la) -> list[TermDate]:
+    return [
+        TermDate.objects.create(
+            la=home_la, academic_year=ay, name=name, starts_on=start, ends_on=end
+        )
+        for name, ay, start, end in FY2025_TERMS
+    ]
+
+
+@pytest.fixture
+def la_officer(db):
+    return factories.la_officer(username="officer")
+
+
+@pytest.fixture
+def panel_member(db):
+    return factories.panel_member(username="panellist")
