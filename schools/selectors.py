@@ -1,0 +1,36 @@
+"""Reads for LAs, schools and the school calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from schools.calendar import SchoolCalendar
+from schools.models import ClosureDay, LocalAuthority, TermDate
+
+
+def administering_la() -> LocalAuthority:
+    """The LA that runs this installation."""
+    return LocalAuthority.objects.get(is_administering=True)
+
+
+def school_calendar(
+    la: LocalAuthority | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> SchoolCalendar:
+    """The LA's school days (R7): its term dates minus weekends, bank holidays and closures.
+
+    Two queries. Without `la`, the administering LA's calendar.
+    """
+    la = la or administering_la()
+    terms = TermDate.objects.filter(la=la)
+    closures = ClosureDay.objects.filter(la=la)
+    if start is not None:
+        terms = terms.filter(ends_on__gte=start)
+        closures = closures.filter(date__gte=start)
+    if end is not None:
+        terms = terms.filter(starts_on__lte=end)
+        closures = closures.filter(date__lte=end)
+    return SchoolCalendar.build(
+        terms.values_list("starts_on", "ends_on"), closures.values_list("date", flat=True)
+    )
