@@ -10,8 +10,10 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 class PostgresExclusionConstraint(ExclusionConstraint):
     @staticmethod
     def _is_postgres(schema_editor_or_connection) -> bool:
-        connection = getattr(schema_editor_or_connection, "connection", schema_editor_or_connection)
-        return connection.vendor == "postgresql"
+        vendor = getattr(schema_editor_or_connection, "vendor", None)
+        if vendor is None:  # a schema editor
+            vendor = schema_editor_or_connection.connection.vendor
+        return vendor == "postgresql"
 
     def constraint_sql(self, model, schema_editor):
         return (

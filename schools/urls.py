@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from schools import import_views
 
 app_name = "schools"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("import/", import_views.ImportView.as_view(), name="import"),
+]

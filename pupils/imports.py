@@ -1,0 +1,488 @@
+"""The pupil import: one row per pupil support period (CSV or XLSX), idempotent, all or nothing.
+
+Rows for the same pupil repeat the pupil, placement and plan columns. The whole file is checked
+first (unknown URN or LA, bad dates, negative hours, overlapping placements or support periods,
+a UPN given different details in two rows); any problem rejects the file and nothing is written.
+Re-importing the same file changes nothing. Rows are matched to what is already stored by
+UPN (pupil), pupil + placement_start (placement), pupil + plan_issued (plan) and plan +
+support_from (support level). When a pupil has two plans in the file (a statement transferred
+to an EHCP), the earlier plan ceases the day before the later one is issued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from pupils.models import (
+    AdmissionKind,
+    Placement,
+    PlacementKind,
+    Plan,
+    PlanKind,
+    Pupil,
+    SupportLevel,
+)
+from pupils.upn import validate_upn
+from schools.importing import (
+    Cells,
+    ImportRejected,
+    ImportResult,
+    RowError,
+    read_rows,
+    require_columns,
+)
+from schools.models import LocalAuthority, School
+
+COLUMNS = [
+    "UPN", "given_name", "family_name", "date_of_birth", "home_la_code", "school_urn",
+    "placement_start", "placement_end", "placement_kind", "admission_kind", "plan_kind",
+    "plan_issued", "annual_review_due", "support_from", "support_to", "lsa_hours", "lst_hours",
+    "ta_hours", "band", "resource_amount",
+]  # fmt: skip
+
+PLACEMENT_KINDS = {c.value: c.value for c in PlacementKind} | {
+    "special": PlacementKind.SPECIAL_SCHOOL,
+    "special_school_place": PlacementKind.SPECIAL_SCHOOL,
+    "resourced_provision": PlacementKind.RESOURCED,
+    "alternative_provision": PlacementKind.AP,
+}
+ADMISSION_KINDS = {c.value: c.value for c in AdmissionKind} | {
+    "casual": AdmissionKind.CASUAL_ADMISSION,
+    "managed": AdmissionKind.MANAGED_MOVE,
+    "transfer": AdmissionKind.PHASE_TRANSFER,
+    "first": AdmissionKind.FIRST_ADMISSION,
+}
+PLAN_KINDS = {"statement": PlanKind.STATEMENT, "ehcp": PlanKind.EHCP, "ehc_plan": PlanKind.EHCP}
+ONE_DAY = dt.timedelta(days=1)
+ZERO = Decimal("0")
+
+
+@dataclass
+class _Row:
+    number: int
+    upn: str
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date
+    home_la: LocalAuthority
+    school: School
+    placement_start: dt.date
+    placement_end: dt.date | None
+    placement_kind: str
+    admission_kind: str
+    plan_kind: str
+    plan_issued: dt.date
+    annual_review_due: dt.date | None
+    support_from: dt.date
+    support_to: dt.date | None
+    hours: tuple[Decimal, Decimal, Decimal]
+    band: int | None
+    resource_amount: Decimal | None
+
+
+@dataclass
+class _PupilGroup:
+    rows: list[_Row] = field(default_factory=list)
+    placements: dict[dt.date, _Row] = field(default_factory=dict)
+    plans: dict[dt.date, _Row] = field(default_factory=dict)
+    supports: dict[tuple[dt.date, dt.date], _Row] = field(default_factory=dict)
+
+
+def _parse(row: dict, number: int, errors: list[RowError], las, schools) -> _Row | None:
+    cells = Cells(row, number, errors)
+    before = len(errors)
+    upn = cells.text("UPN").upper()
+    if upn:
+        try:
+            validate_upn(upn)
+        except ValidationError as exc:
+            cells.error("UPN", exc.messages[0])
+    la_code = cells.text("home_la_code")
+    home_la = las.get(la_code.zfill(3)) if la_code else None
+    if la_code and home_la is None:
+        cells.error("home_la_code", f"unknown LA code '{la_code}'")
+    urn = cells.integer("school_urn")
+    school = schools.get(urn) if urn is not None else None
+    if urn is not None and school is None:
+        cells.error("school_urn", f"unknown URN {urn}")
+    band = cells.integer("band", required=False, minimum=1)
+    if band is not None and band > 5:
+        cells.error("band", f"{band} is not a band 1 to 5")
+    hours = tuple(_hours(cells, column) for column in ("lsa_hours", "lst_hours", "ta_hours"))
+    parsed = _Row(
+        number=number,
+        upn=upn,
+        given_name=cells.text("given_name"),
+        family_name=cells.text("family_name"),
+        date_of_birth=cells.date("date_of_birth"),
+        home_la=home_la,
+        school=school,
+        placement_start=cells.date("placement_start"),
+        placement_end=cells.date("placement_end", required=False),
+        placement_kind=cells.choice(
+            "placement_kind", PLACEMENT_KINDS, default=PlacementKind.MAINSTREAM
+        ),
+        admission_kind=cells.choice(
+            "admission_kind", ADMISSION_KINDS, default=AdmissionKind.FIRST_ADMISSION
+        ),
+        plan_kind=cells.choice("plan_kind", PLAN_KINDS, default=PlanKind.EHCP),
+        plan_issued=cells.date("plan_issued"),
+        annual_review_due=cells.date("annual_review_due", required=False),
+        support_from=cells.date("support_from"),
+        support_to=cells.date("support_to", required=False),
+        hours=hours,
+        band=band,
+        resource_amount=cells.decimal("resource_amount"),
+    )
+    _check_order(cells, parsed)
+    return parsed if len(errors) == before else None
+
+
+def _hours(cells: Cells, column: str) -> Decimal:
+    value = cells.decimal(column, places=2)
+    if value is not None and value > 60:
+        cells.error(column, f"{value} is more than 60 hours a week")
+    return value if value is not None else ZERO
+
+
+def _check_order(cells: Cells, r: _Row) -> None:
+    if r.placement_start and r.placement_end and r.placement_end < r.placement_start:
+        cells.error("placement_end", "is before placement_start")
+    if r.support_from and r.support_to and r.support_to < r.support_from:
+        cells.error("support_to", "is before support_from")
+    if r.support_from and r.plan_issued and r.support_from < r.plan_issued:
+        cells.error("support_from", "is before plan_issued")
+    if r.date_of_birth and r.placement_start and r.placement_start <= r.date_of_birth:
+        cells.error("placement_start", "is not after date_of_birth")
+
+
+def _overlaps(a_start, a_end, b_start, b_end) -> bool:
+    far = dt.date.max
+    return a_start <= (b_end or far) and b_start <= (a_end or far)
+
+
+def _group(rows: list[_Row], errors: list[RowError]) -> dict[str, _PupilGroup]:
+    groups: dict[str, _PupilGroup] = defaultdict(_PupilGroup)
+    for r in rows:
+        g = groups[r.upn]
+        if g.rows:
+            first = g.rows[0]
+            for column, mine, theirs in (
+                ("given_name", r.given_name, first.given_name),
+                ("family_name", r.family_name, first.family_name),
+                ("date_of_birth", r.date_of_birth, first.date_of_birth),
+                ("home_la_code", r.home_la.code, first.home_la.code),
+            ):
+                if mine != theirs:
+                    errors.append(
+                        RowError(
+                            r.number,
+                            column,
+                            f"UPN {r.upn} is also in row {first.number} with a different {column}",
+                        )
+                    )
+        g.rows.append(r)
+        _merge(
+            g.placements,
+            r.placement_start,
+            r,
+            errors,
+            "placement_start",
+            lambda x: (x.school.pk, x.placement_end, x.placement_kind, x.admission_kind),
+        )
+        _merge(
+            g.plans,
+            r.plan_issued,
+            r,
+            errors,
+            "plan_issued",
+            lambda x: (x.plan_kind, x.annual_review_due),
+        )
+        key = (r.plan_issued, r.support_from)
+        if key in g.supports:
+            errors.append(
+                RowError(
+                    r.number,
+                    "support_from",
+                    f"duplicate support period for UPN {r.upn}: also in row "
+                    f"{g.supports[key].number}",
+                )
+            )
+        else:
+            g.supports[key] = r
+    for upn, g in groups.items():
+        _no_overlap(
+            sorted(g.placements.values(), key=lambda x: x.placement_start),
+            lambda x: (x.placement_start, x.placement_end),
+            "placement_start",
+            f"placement overlaps another placement of UPN {upn}",
+            errors,
+        )
+        for issued in g.plans:
+            periods = sorted(
+                (s for (p, _), s in g.supports.items() if p == issued),
+                key=lambda x: x.support_from,
+            )
+            _no_overlap(
+                periods,
+                lambda x: (x.support_from, x.support_to),
+                "support_from",
+                f"support period overlaps another for UPN {upn}",
+                errors,
+            )
+    return groups
+
+
+def _merge(target: dict, key, r: _Row, errors, column: str, signature) -> None:
+    if key in target and signature(target[key]) != signature(r):
+        errors.append(
+            RowError(
+                r.number,
+                column,
+                f"UPN {r.upn} has the same {column} in row {target[key].number} "
+                "with different details",
+            )
+        )
+    target.setdefault(key, r)
+
+
+def _no_overlap(items: list[_Row], span, column: str, message: str, errors) -> None:
+    for earlier, later in zip(items, items[1:], strict=False):
+        a, b = span(earlier), span(later)
+        if _overlaps(a[0], a[1], b[0], b[1]):
+            errors.append(RowError(later.number, column, f"{message} (row {earlier.number})"))
+
+
+@transaction.atomic
+def pupils_import(*, content: bytes, filename: str, user=None) -> ImportResult:
+    """Import pupils, placements, plans and support periods. All or nothing; idempotent."""
+    raw_rows = read_rows(content, filename)
+    if not raw_rows:
+        raise ImportRejected([RowError(0, "", "the file has no data rows")])
+    errors = require_columns(
+        set(raw_rows[0]),
+        [
+            "UPN",
+            "school_urn",
+            "plan_issued",
+            "support_from",
+            "date_of_birth",
+            "home_la_code",
+            "placement_start",
+            "given_name",
+            "family_name",
+        ],
+    )
+    if errors:
+        raise ImportRejected(errors)
+    las = {la.code: la for la in LocalAuthority.objects.all()}
+    urns = {int(r["school_urn"]) for r in raw_rows if r.get("school_urn", "").isdigit()}
+    schools = School.objects.in_bulk(list(urns), field_name="urn")
+    parsed = [
+        p for n, r in enumerate(raw_rows, start=2) if (p := _parse(r, n, errors, las, schools))
+    ]
+    if errors:
+        raise ImportRejected(errors)
+    groups = _group(parsed, errors)
+    if errors:
+        raise ImportRejected(errors)
+    writer = _Writer(groups, user, ImportResult(rows=len(raw_rows)))
+    writer.check_against_database(errors)
+    if errors:
+        raise ImportRejected(errors)
+    try:
+        with transaction.atomic():
+            writer.write()
+    except (IntegrityError, ValidationError) as exc:
+        raise ImportRejected([RowError(0, "", f"the database refused the import: {exc}")]) from exc
+    return writer.result
+
+
+class _Writer:
+    def __init__(self, groups: dict[str, _PupilGroup], user, result: ImportResult):
+        self.groups = groups
+        self.user = user if getattr(user, "is_authenticated", False) else None
+        self.result = result
+        upns = list(groups)
+        self.pupils = Pupil.objects.in_bulk(upns, field_name="upn")
+        ids = [p.pk for p in self.pupils.values()]
+        self.placements: dict[tuple[int, dt.date], Placement] = {
+            (p.pupil_id, p.starts_on): p for p in Placement.objects.filter(pupil_id__in=ids)
+        }
+        self.plans: dict[tuple[int, dt.date], Plan] = {
+            (p.pupil_id, p.issued_on): p for p in Plan.objects.filter(pupil_id__in=ids)
+        }
+        self.supports: dict[tuple[int, dt.date], SupportLevel] = {
+            (s.plan_id, s.effective_from): s
+            for s in SupportLevel.objects.filter(plan__pupil_id__in=ids)
+        }
+
+    def _ceased(self, g: _PupilGroup) -> dict[dt.date, dt.date | None]:
+        """A later plan in the file ends the earlier one the day before it is issued."""
+        issued = sorted(g.plans)
+        return {
+            d: (issued[i + 1] - ONE_DAY if i + 1 < len(issued) else None)
+            for i, d in enumerate(issued)
+        }
+
+    def check_against_database(self, errors: list[RowError]) -> None:
+        """Rows already stored but not in the file must not overlap the file's rows."""
+        for upn, g in self.groups.items():
+            pupil = self.pupils.get(upn)
+            if pupil is None:
+                continue
+            for (pid, start), stored in self.placements.items():
+                if pid != pupil.pk or start in g.placements:
+                    continue
+                for r in g.placements.values():
+                    if _overlaps(
+                        stored.starts_on, stored.ends_on, r.placement_start, r.placement_end
+                    ):
+                        errors.append(
+                            RowError(
+                                r.number,
+                                "placement_start",
+                                f"overlaps the stored placement at {stored.school.name} from "
+                                f"{stored.starts_on:%d/%m/%Y}",
+                            )
+                        )
+            ceased = self._ceased(g)
+            for (pid, issued), stored in self.plans.items():
+                if pid != pupil.pk or issued in g.plans:
+                    continue
+                for d, r in g.plans.items():
+                    if _overlaps(stored.issued_on, stored.ceased_on, d, ceased[d]):
+                        errors.append(
+                            RowError(
+                                r.number,
+                                "plan_issued",
+                                f"overlaps the stored plan issued {stored.issued_on:%d/%m/%Y}",
+                            )
+                        )
+
+    def write(self) -> None:
+        self._write_pupils()
+        self._write_placements()
+        self._write_plans()
+        self._write_supports()
+
+    def _upsert(
+        self, model, label: str, wanted: list[tuple[object | None, dict]], fields: list[str]
+    ):
+        to_create, to_update = [], []
+        for existing, values in wanted:
+            if existing is None:
+                to_create.append(model(**values))
+            elif any(getattr(existing, f) != values[f] for f in fields):
+                for f in fields:
+                    setattr(existing, f, values[f])
+                to_update.append(existing)
+            else:
+                self.result.count("unchanged", label)
+        for obj in to_create + to_update:
+            obj.full_clean(validate_unique=False, validate_constraints=False)
+        created = bulk_create_with_history(
+            to_create,
+            model,
+            batch_size=500,
+            default_user=self.user,
+            default_change_reason="Pupil import",
+        )
+        if to_update:
+            bulk_update_with_history(
+                to_update,
+                model,
+                fields,
+                batch_size=500,
+                default_user=self.user,
+                default_change_reason="Pupil import",
+            )
+        self.result.count("created", label, len(to_create))
+        self.result.count("updated", label, len(to_update))
+        return created
+
+    def _write_pupils(self) -> None:
+        fields = ["given_name", "family_name", "date_of_birth", "home_la_id"]
+        wanted = []
+        for upn, g in self.groups.items():
+            r = g.rows[0]
+            values = {
+                "upn": upn,
+                "given_name": r.given_name,
+                "family_name": r.family_name,
+                "date_of_birth": r.date_of_birth,
+                "home_la_id": r.home_la.pk,
+            }
+            wanted.append((self.pupils.get(upn), values))
+        self._upsert(Pupil, "pupils", wanted, fields)
+        self.pupils = Pupil.objects.in_bulk(list(self.groups), field_name="upn")
+
+    def _write_placements(self) -> None:
+        fields = ["school_id", "ends_on", "kind", "admission_kind"]
+        wanted = []
+        for upn, g in self.groups.items():
+            pupil = self.pupils[upn]
+            for start, r in g.placements.items():
+                values = {
+                    "pupil_id": pupil.pk,
+                    "starts_on": start,
+                    "school_id": r.school.pk,
+                    "ends_on": r.placement_end,
+                    "kind": r.placement_kind,
+                    "admission_kind": r.admission_kind,
+                    "recorded_by": self.user,
+                    "reason": "Pupil import",
+                }
+                wanted.append((self.placements.get((pupil.pk, start)), values))
+        self._upsert(Placement, "placements", wanted, fields)
+
+    def _write_plans(self) -> None:
+        fields = ["kind", "annual_review_due", "ceased_on"]
+        wanted = []
+        for upn, g in self.groups.items():
+            pupil = self.pupils[upn]
+            ceased = self._ceased(g)
+            for issued, r in g.plans.items():
+                values = {
+                    "pupil_id": pupil.pk,
+                    "issued_on": issued,
+                    "kind": r.plan_kind,
+                    "annual_review_due": r.annual_review_due,
+                    "ceased_on": ceased[issued],
+                    "recorded_by": self.user,
+                    "reason": "Pupil import",
+                }
+                wanted.append((self.plans.get((pupil.pk, issued)), values))
+        self._upsert(Plan, "plans", wanted, fields)
+        ids = [p.pk for p in self.pupils.values()]
+        self.plans = {(p.pupil_id, p.issued_on): p for p in Plan.objects.filter(pupil_id__in=ids)}
+
+    def _write_supports(self) -> None:
+        fields = ["effective_to", "lsa_hours", "lst_hours", "ta_hours", "band", "resource_amount"]
+        wanted = []
+        for upn, g in self.groups.items():
+            pupil = self.pupils[upn]
+            for (issued, start), r in g.supports.items():
+                plan = self.plans[(pupil.pk, issued)]
+                lsa, lst, ta = r.hours
+                values = {
+                    "plan_id": plan.pk,
+                    "effective_from": start,
+                    "effective_to": r.support_to,
+                    "lsa_hours": lsa,
+                    "lst_hours": lst,
+                    "ta_hours": ta,
+                    "band": r.band,
+                    "resource_amount": r.resource_amount,
+                    "recorded_by": self.user,
+                    "reason": "Pupil import",
+                }
+                wanted.append((self.supports.get((plan.pk, start)), values))
+        self._upsert(SupportLevel, "support levels", wanted, fields)
