@@ -1,0 +1,48 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from funding.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo LA (about 60 schools, 600 pupils with plans, one login per role)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--pupils", type=int, default=600)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when the database has schools."
+        )
+
+    def handle(self, *args, pupils: int, if_empty: bool, **options):
+        from schools.models import School
+
+        if School.objects.exists():
+            if if_empty:
+                self.stdout.write("Demo data already loaded.")
+                self._print_logins()
+                return
+            raise CommandError("The database already has schools: seed_demo needs an empty one.")
+        summary = seed_demo(pupils=pupils)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo LA loaded: {summary.schools} schools, {summary.pupils} pupils, "
+                f"{summary.plans} plans, {summary.placements} placements."
+            )
+        )
+        self._print_logins()
+
+    def _print_logins(self):
+        from funding.demo import DemoSummary  # noqa: F401
+
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role in [
+            ("officer", "LA SEN officer"),
+            ("finance", "LA finance officer"),
+            ("school", "School business manager (one primary school)"),
+            ("school2", "School business manager (one secondary school)"),
+            ("panel", "SEN Panel member (Django admin at /admin/)"),
+            ("cluster", "Cluster host"),
+            ("admin", "System admin (superuser)"),
+        ]:
+            self.stdout.write(f"  {username:<8} {role}")
+        self.stdout.write("Open http://127.0.0.1:8000/ and sign in.")
