@@ -164,8 +164,10 @@ class DemoBuilder:
         ]  # fmt: skip
         for i in range(38):
             kind = kinds[i % len(kinds)]
-            suffix = "Church of England Primary School" if kind.startswith("voluntary") else (
-                "Primary Academy" if kind == EstablishmentType.ACADEMY else "Primary School"
+            suffix = (
+                "Church of England Primary School"
+                if kind.startswith("voluntary")
+                else ("Primary Academy" if kind == EstablishmentType.ACADEMY else "Primary School")
             )
             schools.append(self._school(f"{streets[i]} {suffix}", Phase.PRIMARY, kind, 4, 11))
         sec_names = [
@@ -226,8 +228,11 @@ class DemoBuilder:
                 fsm_rate = self.rng.uniform(0.06, 0.38)
                 rows.append(
                     SchoolCensus(
-                        school=school, census_date=census_date, **counts,
-                        fsm=int(roll * fsm_rate), idaci=int(roll * fsm_rate * 0.8),
+                        school=school,
+                        census_date=census_date,
+                        **counts,
+                        fsm=int(roll * fsm_rate),
+                        idaci=int(roll * fsm_rate * 0.8),
                         low_prior_attainment=int(roll * self.rng.uniform(0.12, 0.3)),
                         mobility=int(roll * self.rng.uniform(0.01, 0.08)),
                         eal=int(roll * self.rng.uniform(0.05, 0.45)),
@@ -367,7 +372,7 @@ class DemoBuilder:
                 review = self.today - dt.timedelta(days=rng.randint(5, 90))  # R10: overdue
             plan_meta.append((pupil, school, issued, kind, review))
         Pupil.objects.bulk_create(pupils)
-        for pupil, school, issued, kind, review in plan_meta:
+        for pupil, _school, issued, kind, review in plan_meta:
             plans.append(Plan(pupil=pupil, kind=kind, issued_on=issued,
                               primary_need=rng.choices(NEEDS, NEED_WEIGHTS)[0],
                               annual_review_due=review, reason="Demo data"))  # fmt: skip
@@ -480,8 +485,13 @@ class DemoBuilder:
             amount = Decimal(rng.choice([4500, 6000, 7500, 9000, 12000]))
             if bump:
                 amount += Decimal("1500")
-            return SupportLevel(plan=plan, effective_from=start, resource_amount=amount,
-                                lsa_hours=Decimal(rng.choice([10, 15, 20])), reason="Demo data")
+            return SupportLevel(
+                plan=plan,
+                effective_from=start,
+                resource_amount=amount,
+                lsa_hours=Decimal(rng.choice([10, 15, 20])),
+                reason="Demo data",
+            )
         lsa = Decimal(rng.choice([10, 12.5, 15, 15, 20, 20, 25, 27.5, 32.5]))
         lst = Decimal(rng.choice([0, 0, 1, 2, 3]))
         ta = Decimal(rng.choice([0, 0, 0, 5, 13, 20]))

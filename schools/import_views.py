@@ -27,7 +27,10 @@ class ImportForm(forms.Form):
     )
     file = forms.FileField(
         label="Upload a file",
-        error_messages={"required": "Select a CSV or XLSX file", "empty": "The selected file is empty"},
+        error_messages={
+            "required": "Select a CSV or XLSX file",
+            "empty": "The selected file is empty",
+        },
     )
 
     def clean_file(self):

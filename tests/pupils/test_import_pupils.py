@@ -49,10 +49,20 @@ def test_import_creates_pupil_placement_plan_and_support_periods(schools):
     content = csv_file(
         row(support_to="2025-04-30"),
         row(support_from="2025-05-01", lsa_hours="25", lst_hours="0"),
-        row(UPN=UPN_B, given_name="Ben", family_name="Hart", home_la_code="888",
-            placement_start="2024-09-02", plan_kind="statement", plan_issued="2013-05-01",
-            support_from="2013-05-01", band="3", lsa_hours="", lst_hours="",
-            resource_amount="4500.00"),
+        row(
+            UPN=UPN_B,
+            given_name="Ben",
+            family_name="Hart",
+            home_la_code="888",
+            placement_start="2024-09-02",
+            plan_kind="statement",
+            plan_issued="2013-05-01",
+            support_from="2013-05-01",
+            band="3",
+            lsa_hours="",
+            lst_hours="",
+            resource_amount="4500.00",
+        ),
     )
 
     result = pupils_import(content=content, filename="pupils.csv")
@@ -147,7 +157,9 @@ def test_overlapping_placements_and_duplicate_upn_details_are_named(schools):
         pupils_import(content=content, filename="pupils.csv")
 
     messages = [str(e) for e in caught.value.errors]
-    assert f"row 4, given_name: UPN {UPN_A} is also in row 2 with a different given_name" in messages
+    assert (
+        f"row 4, given_name: UPN {UPN_A} is also in row 2 with a different given_name" in messages
+    )
     assert any(
         m.startswith(f"row 3, placement_start: placement overlaps another placement of UPN {UPN_A}")
         for m in messages
@@ -163,15 +175,21 @@ def test_a_placement_overlapping_one_already_stored_is_refused(schools):
     with pytest.raises(ImportRejected) as caught:
         pupils_import(content=later, filename="pupils.csv")
 
-    assert any("overlaps the stored placement at Hill Primary" in str(e) for e in caught.value.errors)
+    assert any(
+        "overlaps the stored placement at Hill Primary" in str(e) for e in caught.value.errors
+    )
     assert Placement.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_a_statement_followed_by_an_ehcp_ceases_the_statement_the_day_before(schools):
     content = csv_file(
-        row(plan_kind="statement", plan_issued="2013-05-01", support_from="2013-05-01",
-            support_to="2016-02-29"),
+        row(
+            plan_kind="statement",
+            plan_issued="2013-05-01",
+            support_from="2013-05-01",
+            support_to="2016-02-29",
+        ),
         row(plan_kind="ehcp", plan_issued="2016-03-01", support_from="2016-03-01"),
     )
     pupils_import(content=content, filename="pupils.csv")

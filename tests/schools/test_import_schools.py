@@ -22,10 +22,11 @@ def gias(*rows: str) -> bytes:
 
 
 GOOD = gias(
-    "123456,Hill Primary School,999,Demo Borough,Community school,Primary,4,11,Open,410,01-09-1975,x",
+    "123456,Hill Primary School,999,Demo Borough,Community school,Primary,4,11,Open,410,"
+    "01-09-1975,x",
     "123457,Vale Academy,999,Demo Borough,Academy converter,Secondary,11,18,Open,1200,,y",
     "123458,Oak Special School,999,Demo Borough,Community special school,Not applicable,2,19,"
-    "\"Open, but proposed to close\",120,,z",
+    '"Open, but proposed to close",120,,z',
 )
 
 

@@ -4,7 +4,9 @@ from funding.demo import DEMO_PASSWORD, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Load the deterministic demo LA (about 60 schools, 600 pupils with plans, one login per role)."
+    help = (
+        "Load the deterministic demo LA: about 60 schools, 600 pupils with plans, a login per role."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--pupils", type=int, default=600)
