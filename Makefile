@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sen_funding
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= --create-db
 
 # Newest Python >= 3.12: $(PYTHON) if given, else python3.13/python3.12/python3 on PATH, else pyenv's.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
