@@ -1,1 +1,487 @@
-"""Models arrive with their issue."""
+"""Funding schemes (every number and switch as data), allocation runs and their explained lines.
+
+A `FundingScheme` belongs to one LA and one financial year and holds the figures rules R1-R14
+need; its rate tables (notional SEN factors, hourly rates, TA-hours bands) hang off it and are
+edited as admin inlines. Special school band rates live in `schools.SpecialSchoolBand` (R12).
+
+An `AllocationRun` is one calculation of a year's money; each `AllocationLine` is one amount
+for one school (and pupil, for element 3) over one period, with the working that produced it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from schools.dates import FinancialYear
+from schools.models import LocalAuthority, School
+
+not_negative = MinValueValidator(Decimal("0"), "Enter an amount of £0 or more.")
+
+
+def money(verbose_name: str, *, default=None, null: bool = False, help_text: str = ""):
+    """A money field: Decimal to the penny, never negative."""
+    kwargs = {"null": null, "blank": null} if null else {}
+    if default is not None:
+        kwargs["default"] = Decimal(default)
+    return models.DecimalField(
+        verbose_name,
+        max_digits=12,
+        decimal_places=2,
+        validators=[not_negative],
+        help_text=help_text,
+        **kwargs,
+    )
+
+
+class TopUpMethod(models.TextChoices):
+    HOURLY = "hourly", "Hours a week × hourly rate × weeks a year, less the threshold"
+    TA_BANDS = "ta_bands", "Bands by teaching-assistant hours a week (Surrey)"
+
+
+class FundingScheme(models.Model):
+    """One LA's funding rules for one financial year (R1-R14, and R15-R17 switches)."""
+
+    la = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="funding_schemes", verbose_name="LA"
+    )
+    financial_year = models.PositiveSmallIntegerField(help_text="2025 means FY 2025-26.")
+    name = models.CharField(max_length=120)
+    preset = models.CharField(
+        max_length=30, blank=True, help_text="The preset this scheme was loaded from, if any."
+    )
+    notes = models.TextField(
+        blank=True,
+        help_text="Sources of the figures and every assumption made where a source gives none.",
+    )
+    # R1 element 1: AWPU by key stage (national floors: primary £2,000, KS3/KS4 £3,000).
+    awpu_primary = money(
+        "AWPU primary (Reception to Year 6)", null=True, help_text="R1. At least £2,000."
+    )
+    awpu_ks3 = money("AWPU key stage 3", null=True, help_text="R1. At least £3,000.")
+    awpu_ks4 = money("AWPU key stage 4", null=True, help_text="R1. At least £3,000.")
+    # R3 threshold met by the school before top-up.
+    threshold = money(
+        "threshold",
+        default="6000",
+        help_text="R3. What a school funds from elements 1-2 before top-up (£6,000 or £10,000).",
+    )
+    # R4 Additional SEN Support (West Sussex).
+    additional_sen_support = models.BooleanField(
+        "pay Additional SEN Support", default=False, help_text="R4."
+    )
+    ass_percentage = models.DecimalField(
+        "IAR pupils above this percentage of the roll",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        validators=[not_negative, MaxValueValidator(Decimal("100"))],
+    )
+    ass_amount = money("amount per IAR pupil above the percentage", default="6000")
+    ass_counting_month = models.PositiveSmallIntegerField(
+        "counting month",
+        default=11,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="R4. The census month the count is taken from (11 = November).",
+    )
+    # R5/R6 top-up from a support level.
+    top_up_method = models.CharField(
+        max_length=20, choices=TopUpMethod.choices, default=TopUpMethod.HOURLY
+    )
+    # R11/R13 place funding.
+    special_place_amount = money("special school: per planned place", default="10000")
+    ssc_occupied_place_amount = money("SSC: per occupied planned place", default="6000")
+    ssc_unoccupied_place_amount = money("SSC: per unoccupied planned place", default="10000")
+    # R14 alternative provision and further education.
+    ap_place_amount = money("alternative provision: per planned place", default="10000")
+    fe_element_1 = money("FE element 1 per place (ESFA)", default="4000")
+    fe_element_2 = money("FE element 2 per place (ESFA)", default="6000")
+    # R15-R17 Pupil Specific Funding (Norfolk); used by the clusters issue.
+    psf_enabled = models.BooleanField("Pupil Specific Funding in use", default=False)
+    psf_cutover_date = models.DateField(
+        "PSF cut-over date",
+        null=True,
+        blank=True,
+        help_text="R17. Plans issued on or after this date attract no PSF.",
+    )
+    # R8: DfE import/export adjustment rate per pupil.
+    import_export_rate = money("import/export adjustment per pupil", default="6000")
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-financial_year", "la__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["la", "financial_year"],
+                name="one_scheme_per_la_year",
+                violation_error_message="This LA already has a scheme for that financial year.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(awpu_primary__isnull=True) | Q(awpu_primary__gte=0))
+                & (Q(awpu_ks3__isnull=True) | Q(awpu_ks3__gte=0))
+                & (Q(awpu_ks4__isnull=True) | Q(awpu_ks4__gte=0)),
+                name="scheme_awpu_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    threshold__gte=0,
+                    ass_amount__gte=0,
+                    special_place_amount__gte=0,
+                    ssc_occupied_place_amount__gte=0,
+                    ssc_unoccupied_place_amount__gte=0,
+                    ap_place_amount__gte=0,
+                    fe_element_1__gte=0,
+                    fe_element_2__gte=0,
+                    import_export_rate__gte=0,
+                ),
+                name="scheme_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(ass_percentage__gte=0, ass_percentage__lte=100),
+                name="scheme_ass_percentage_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(ass_counting_month__gte=1, ass_counting_month__lte=12),
+                name="scheme_counting_month_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.la.code}, FY {FinancialYear(self.financial_year)})"
+
+    @property
+    def fy(self) -> FinancialYear:
+        return FinancialYear(self.financial_year)
+
+    def clean(self):
+        # Scheme-level checks (floors, missing AWPU); the rate tables are checked as a whole by
+        # funding.services.scheme_validate, which also runs before every allocation.
+        from funding.calculations.scheme import validate_scheme_fields
+
+        errors = validate_scheme_fields(
+            {name: getattr(self, name) for name in SCHEME_FIELD_NAMES}, top_up=self.top_up_method
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+class SenFactor(models.TextChoices):
+    """Formula factors the notional SEN budget (R2) can weight. Counts come from the census."""
+
+    AWPU = "awpu", "AWPU (element 1) budget"
+    FSM = "fsm", "Free school meals"
+    IDACI = "idaci", "IDACI deprivation"
+    LOW_PRIOR_ATTAINMENT = "low_prior_attainment", "Low prior attainment"
+    MOBILITY = "mobility", "Pupil mobility"
+    EAL = "eal", "English as an additional language"
+    ENGLISH_ATTAINMENT = "english_attainment_below", "Below expected English at key stage"
+    SEN_SUPPORT = "sen_support", "SEN support pupils (no plan)"
+
+
+class NotionalSenFactor(models.Model):
+    """R2: weight % × (pupils × rate) for a factor; for AWPU, weight % × the element 1 budget."""
+
+    scheme = models.ForeignKey(FundingScheme, on_delete=models.CASCADE, related_name="sen_factors")
+    factor = models.CharField(max_length=40, choices=SenFactor.choices)
+    rate_per_pupil = money(
+        "rate per pupil", null=True, help_text="Not used for the AWPU factor (leave empty)."
+    )
+    weight_percent = models.DecimalField(
+        "weight %",
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("100"),
+        validators=[not_negative, MaxValueValidator(Decimal("100"))],
+    )
+    note = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "factor"]
+        verbose_name = "notional SEN factor"
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "factor"], name="one_rate_per_sen_factor"),
+            models.CheckConstraint(
+                condition=Q(rate_per_pupil__isnull=True) | Q(rate_per_pupil__gte=0),
+                name="sen_factor_rate_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_percent__gte=0, weight_percent__lte=100),
+                name="sen_factor_weight_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_factor_display()} {self.weight_percent}%"
+
+
+class StaffRole(models.TextChoices):
+    LSA = "lsa", "LSA (learning support assistant)"
+    LST = "lst", "LST (learning support teacher)"
+    TA = "ta", "TA (teaching assistant)"
+
+
+class RatePhase(models.TextChoices):
+    PRIMARY = "primary", "Primary"
+    SECONDARY = "secondary", "Secondary"
+
+
+class HourlyRate(models.Model):
+    """R5/R6: what an hour a week of LSA, LST or TA support costs a year, by phase."""
+
+    scheme = models.ForeignKey(FundingScheme, on_delete=models.CASCADE, related_name="hourly_rates")
+    role = models.CharField(max_length=3, choices=StaffRole.choices)
+    phase = models.CharField(max_length=10, choices=RatePhase.choices)
+    hourly_rate = money("hourly rate")
+    weeks_per_year = models.DecimalField(
+        "weeks a year",
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("39"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("52"))],
+    )
+    delegated = models.BooleanField(
+        default=True,
+        help_text="Unticked: retained centrally and provided in kind (R6, Hackney primary LST).",
+    )
+    note = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "phase", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "role", "phase"], name="one_rate_per_role"),
+            models.CheckConstraint(
+                condition=Q(hourly_rate__gte=0), name="hourly_rate_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(weeks_per_year__gte=1, weeks_per_year__lte=52),
+                name="weeks_per_year_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.get_phase_display()} £{self.hourly_rate}/h"
+
+
+class TaHoursBand(models.Model):
+    """R5 (Surrey): a band of TA hours a week from `min_hours` (up to the next band's start).
+
+    Annual top-up = amount_from + (hours - min_hours) × rate_per_hour, capped at amount_to.
+    A fixed amount is a band with no rate.
+    """
+
+    scheme = models.ForeignKey(FundingScheme, on_delete=models.CASCADE, related_name="ta_bands")
+    label = models.CharField(max_length=60, blank=True, help_text="e.g. 20-28 hours")
+    min_hours = models.DecimalField(
+        "from hours a week", max_digits=5, decimal_places=2, validators=[not_negative]
+    )
+    amount_from = money("annual top-up at the band's start")
+    rate_per_hour = money(
+        "plus per hour a week above the start", default="0", help_text="0 for a fixed amount."
+    )
+    amount_to = money("at most", null=True, help_text="Empty: no upper limit.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "min_hours"]
+        verbose_name = "TA hours band"
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "min_hours"], name="one_band_per_start"),
+            models.CheckConstraint(
+                condition=Q(min_hours__gte=0, amount_from__gte=0, rate_per_hour__gte=0),
+                name="ta_band_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_to__isnull=True) | Q(amount_to__gte=F("amount_from")),
+                name="ta_band_range_ordered",
+                violation_error_message="'At most' cannot be below the band's starting amount.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"from {self.min_hours} h"
+
+
+# The scheme's own figures, in the order the validator and the copy service use them.
+SCHEME_FIELD_NAMES = [
+    "awpu_primary",
+    "awpu_ks3",
+    "awpu_ks4",
+    "threshold",
+    "additional_sen_support",
+    "ass_percentage",
+    "ass_amount",
+    "ass_counting_month",
+    "top_up_method",
+    "special_place_amount",
+    "ssc_occupied_place_amount",
+    "ssc_unoccupied_place_amount",
+    "ap_place_amount",
+    "fe_element_1",
+    "fe_element_2",
+    "psf_enabled",
+    "psf_cutover_date",
+    "import_export_rate",
+]
+
+
+class RunKind(models.TextChoices):
+    INITIAL = "initial", "Initial"
+    REVISED = "revised", "Revised"
+    FINAL = "final", "Final"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class AllocationRun(models.Model):
+    """One calculation of a financial year's money (R21: initial, revised, final)."""
+
+    financial_year = models.PositiveSmallIntegerField(help_text="2025 means FY 2025-26.")
+    kind = models.CharField(max_length=10, choices=RunKind.choices)
+    scheme = models.ForeignKey(FundingScheme, on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(100)], help_text="Per cent done."
+    )
+    progress_message = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="allocation_runs",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    line_count = models.PositiveIntegerField(default=0)
+    total_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
+    totals = models.JSONField(
+        default=dict, blank=True, help_text="Totals by element, as strings of pounds."
+    )
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    history = HistoricalRecords(excluded_fields=["progress", "progress_message"])
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["financial_year"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_active_run_per_year",
+                violation_error_message="A run for this financial year is already in progress.",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="run_progress_at_most_100"),
+        ]
+        indexes = [models.Index(fields=["financial_year", "kind", "status"])]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk}: FY {self.fy} {self.get_kind_display().lower()}"
+
+    @property
+    def fy(self) -> FinancialYear:
+        return FinancialYear(self.financial_year)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class Element(models.TextChoices):
+    ELEMENT_1 = "element_1", "Element 1 (AWPU)"
+    NOTIONAL_SEN = "notional_sen", "Element 2 (notional SEN budget)"
+    ADDITIONAL_SEN_SUPPORT = "additional_sen_support", "Additional SEN Support"
+    PLACE = "place", "Place funding (elements 1 and 2)"
+    TOP_UP = "top_up", "Element 3 top-up"
+    PERSONAL_SUPPLEMENT = "personal_supplement", "Personal supplement"
+    ENF = "enf", "Exceptional needs funding"
+    PSF = "psf", "Pupil Specific Funding"
+
+
+#: Elements paid per pupil by the pupil's home LA (R8): these are what recoupment counts.
+PUPIL_ELEMENTS = (Element.TOP_UP, Element.PERSONAL_SUPPLEMENT, Element.ENF, Element.PSF)
+
+
+class AllocationLine(models.Model):
+    """One amount of one run: a school (and pupil) over a period, with its working."""
+
+    # Indexed together below ((run, school), (pupil, run)); single-column FK indexes would only
+    # slow the bulk writes of a run.
+    run = models.ForeignKey(
+        AllocationRun, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="allocation_lines", db_index=False
+    )
+    pupil = models.ForeignKey(
+        "pupils.Pupil",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocation_lines",
+        db_index=False,
+    )
+    element = models.CharField(max_length=30, choices=Element.choices)
+    rule = models.CharField(max_length=8, help_text="The DOMAIN.md rule, e.g. R5.")
+    period_from = models.DateField()
+    period_to = models.DateField()
+    school_days = models.PositiveIntegerField()
+    year_days = models.PositiveIntegerField(help_text="School days in the financial year.")
+    annual_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The full-year amount this period is a share of."
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    payer_la = models.ForeignKey(
+        LocalAuthority,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        help_text="Who pays (R8: the pupil's home LA for top-up); empty = ESFA.",
+    )
+    delegated = models.BooleanField(
+        default=True, help_text="Paid to the school; false = retained centrally (R6)."
+    )
+    working = models.JSONField(default=dict)
+    explanation = models.TextField()
+
+    class Meta:
+        ordering = ["run", "school", "element", "pupil", "period_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_to__gte=F("period_from")), name="line_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0, annual_amount__gte=0), name="line_amount_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run", "school"]),
+            models.Index(fields=["pupil", "run"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_element_display()} £{self.amount:,.2f} ({self.rule})"

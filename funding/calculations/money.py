@@ -1,0 +1,91 @@
+"""Money arithmetic and the working every amount carries. Pure: no ORM, no Django.
+
+Amounts are `Decimal` pounds; a computed amount is rounded half-up to the penny once, where
+it becomes a line. Shares of a whole are done in integer pennies (see `pro_rata.apportion`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+PENNY = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal("100")
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Round half-up to the penny: £12,432.225 -> £12,432.23."""
+    return Decimal(value).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def to_pennies(value: Decimal) -> int:
+    """Whole pennies of an amount already rounded to the penny."""
+    return int(round_money(value) * 100)
+
+
+def from_pennies(pennies: int) -> Decimal:
+    return (Decimal(pennies) / 100).quantize(PENNY)
+
+
+def gbp(value: Decimal) -> str:
+    """£12,090.00"""
+    return f"£{round_money(value):,.2f}"
+
+
+def num(value: Decimal | int) -> str:
+    """A count or hours without trailing zeros: 20.00 -> 20, 19.50 -> 19.5, 12.30 -> 12.3."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = f"{Decimal(value):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def pct(value: Decimal) -> str:
+    """3.00 -> 3%, 2.50 -> 2.5%"""
+    return f"{num(value)}%"
+
+
+def plain(value) -> str | int | None:
+    """A JSON-safe form of a working input (Decimals as strings, dates as ISO)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Working:
+    """How an amount was made: the rule, the formula as text, and the inputs by name."""
+
+    rule: str
+    formula: str
+    inputs: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "formula": self.formula,
+            "inputs": {k: plain(v) for k, v in self.inputs.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Calculated:
+    """An amount (rounded to the penny) and its working."""
+
+    amount: Decimal
+    working: Working
+
+    @property
+    def rule(self) -> str:
+        return self.working.rule
+
+    @property
+    def formula(self) -> str:
+        return self.working.formula

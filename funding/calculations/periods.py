@@ -1,0 +1,120 @@
+"""R7: a pupil's financial year split into periods by in-year changes. Pure: no ORM.
+
+A period is where one placement (school and kind) and one support level of a plan in force
+overlap inside the year. A placement move, a pupil joining or leaving, a plan issued or ceased
+and a support change each end one period and start the next. Placements of one pupil never
+overlap, nor do the plans, nor the support levels of a plan (PostgreSQL exclusion constraints),
+so the pairwise overlaps are the periods.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from funding.calculations.top_up import Support
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementSpan:
+    id: int
+    pupil_id: int
+    school_id: int
+    kind: str
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    admission_kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSpan:
+    id: int
+    pupil_id: int
+    issued_on: dt.date
+    ceased_on: dt.date | None = None
+    kind: str = "ehcp"
+
+
+@dataclass(frozen=True, slots=True)
+class SupportSpan:
+    id: int
+    plan_id: int
+    effective_from: dt.date
+    effective_to: dt.date | None
+    support: Support
+
+
+@dataclass(frozen=True, slots=True)
+class FundingItemSpan:
+    id: int
+    pupil_id: int
+    school_id: int
+    kind: str
+    annual_amount: object  # Decimal
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A stretch of the year with one placement and (for top-up) one support level."""
+
+    starts_on: dt.date
+    ends_on: dt.date
+    placement: PlacementSpan
+    support: SupportSpan | None = None
+
+
+def clip(
+    start: dt.date, end: dt.date | None, lo: dt.date, hi: dt.date
+) -> tuple[dt.date, dt.date] | None:
+    """The inclusive overlap of start..end (None = open) with lo..hi, or None."""
+    s = start if start > lo else lo
+    e = hi if end is None or end > hi else end
+    return (s, e) if s <= e else None
+
+
+def support_periods(
+    placements: list[PlacementSpan],
+    plans: list[PlanSpan],
+    supports_by_plan: dict[int, list[SupportSpan]],
+    starts_on: dt.date,
+    ends_on: dt.date,
+) -> list[Period]:
+    """The periods in starts_on..ends_on where the pupil is placed and a support level applies."""
+    periods: list[Period] = []
+    for plan in plans:
+        plan_range = clip(plan.issued_on, plan.ceased_on, starts_on, ends_on)
+        if plan_range is None:
+            continue
+        for level in supports_by_plan.get(plan.id, ()):
+            level_range = clip(level.effective_from, level.effective_to, *plan_range)
+            if level_range is None:
+                continue
+            for placement in placements:
+                both = clip(placement.starts_on, placement.ends_on, *level_range)
+                if both is not None:
+                    periods.append(Period(both[0], both[1], placement, level))
+    periods.sort(key=lambda p: p.starts_on)
+    return periods
+
+
+def item_periods(
+    item: FundingItemSpan,
+    placements: list[PlacementSpan],
+    starts_on: dt.date,
+    ends_on: dt.date,
+) -> list[Period]:
+    """R9 with R7: a funding item's dates inside the year, while the pupil is at its school."""
+    item_range = clip(item.starts_on, item.ends_on, starts_on, ends_on)
+    if item_range is None:
+        return []
+    periods = []
+    for placement in placements:
+        if placement.school_id != item.school_id:
+            continue
+        both = clip(placement.starts_on, placement.ends_on, *item_range)
+        if both is not None:
+            periods.append(Period(both[0], both[1], placement))
+    periods.sort(key=lambda p: p.starts_on)
+    return periods
