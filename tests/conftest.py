@@ -13,6 +13,15 @@ def _no_axes_lockouts(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Tests render pages without running collectstatic (production uses the manifest)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def home_la(db) -> LocalAuthority:
     """The administering LA."""
