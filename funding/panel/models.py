@@ -243,6 +243,14 @@ class PanelCase(models.Model):
                 ),
             ),
             models.CheckConstraint(
+                condition=~Q(kind__in=CaseKind.support_kinds()) | Q(requested_until__isnull=True),
+                name="panel_case_support_has_no_end",
+                violation_error_message=(
+                    "Support lasts until the plan is reviewed or changed: leave the end date "
+                    "asked for empty (only a personal supplement or ENF has an end date)."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=~Q(kind__in=[CaseKind.NEW_TOP_UP, CaseKind.SPECIALIST_PLACE])
                 | Q(requested_lsa_hours__isnull=False)
                 | Q(requested_lst_hours__isnull=False)

@@ -1,0 +1,501 @@
+"""Writes for the SEN Panel: cases, decisions, deferrals (R5, R9, R12).
+
+LA officers prepare cases (`case_submit`, `case_update`). Only SEN Panel members decide
+(`decision_record`, `case_approve_as_requested`, `case_defer_to_next_meeting`): the role is
+checked here, not only in the admin. An approval takes effect through the pupil services in the
+same transaction - a support level or band from the effective date (`support_change`, or
+`plan_issue` for a new top-up when the pupil has no plan) or a personal supplement / ENF
+`FundingItem` for its period - so the next allocation run funds it pro rata (R7). Every row
+written records the acting user for django-simple-history, and the rows a decision changes carry
+`change_reason_for(case, meeting)` so the audit page can name the decision behind each change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from funding.panel.models import (
+    CaseKind,
+    CaseStatus,
+    MeetingStatus,
+    Outcome,
+    PanelCase,
+    PanelDecision,
+    PanelMeeting,
+    change_reason_for,
+    enf_latest_end,
+)
+from pupils import services as pupil_services
+from pupils.models import (
+    FundingItem,
+    FundingItemKind,
+    Placement,
+    PlacementKind,
+    Plan,
+    Pupil,
+    SupportLevel,
+)
+from schools.models import EstablishmentType, School
+from schools.roles import is_la_officer, is_panel_member
+
+ONLY_LA_OFFICERS_SUBMIT = "Only LA officers prepare cases for the SEN Panel."
+ONLY_OFFICERS_OR_PANEL_CHANGE = "Only LA officers and SEN Panel members may change a panel case."
+ONLY_PANEL_MEMBERS_DECIDE = "Only SEN Panel members may record the panel's decisions."
+CASE_DECIDED = "This case has been decided ({status}): it cannot be changed or decided again."
+CASE_NOT_LISTED = "List this case at a panel meeting before recording a decision."
+MEETING_CLOSED = (
+    "The meeting on {date:%d %B %Y} is closed (its minutes are agreed): choose another meeting."
+)
+MEETING_NOT_YET_HELD = (
+    "The meeting on {date:%d %B %Y} has not taken place yet: decisions are recorded at or "
+    "after the meeting."
+)
+NO_NEXT_MEETING = (
+    "There is no scheduled panel meeting after {date:%d %B %Y}: add the next meeting first."
+)
+DEFER_TO_LATER_MEETING = "Defer the case to a scheduled meeting after {date:%d %B %Y}."
+USE_DEFER = "To defer a case, use 'defer to next meeting'."
+EFFECTIVE_FROM_REQUIRED = "Enter the date the decision takes effect."
+END_DATE_REQUIRED = "Enter the last day of the {kind}: it is funded for a fixed period."
+SUPPORT_HAS_NO_END_DATE = (
+    "Support set by the panel lasts until the plan is reviewed or changed: "
+    "leave the end date empty."
+)
+AMOUNT_REQUIRED = "Enter the annual amount granted."
+AMOUNT_ONLY = "A {kind} grants an annual amount only: clear the hours and band."
+BAND_REQUIRED = "Enter the band granted (1 to 5)."
+BAND_ONLY = "A band change grants a band only: clear the hours and amount."
+GRANT_REQUIRED = "Enter what is granted: hours of LSA, LST or TA, a band or an amount."
+NOTHING_GRANTED_WHEN_REFUSED = (
+    "A {outcome} case is granted nothing: clear the hours, band, amount and dates."
+)
+APPROVED_DIFFERS_FROM_ASK = (
+    "What is granted differs from what was asked: record the outcome as 'approved with changes'."
+)
+CHANGES_SAME_AS_ASK = "What is granted is what was asked: record the outcome as 'approved'."
+NO_PLAN_FOR_BAND_CHANGE = (
+    "{pupil} has no plan in force on {date:%d %B %Y}: a band change needs one."
+)
+PUPIL_NOT_AT_SCHOOL = "{pupil} is not on roll at {school} on {date:%d %B %Y}."
+ENF_ONLY_SPECIALIST = (
+    "Exceptional needs funding is for pupils in special schools and SSCs (R9): {pupil} does not "
+    "have a special school or SSC place at {school} on {date:%d %B %Y}."
+)
+DEFAULT_APPROVAL_REASONS = "Approved as requested."
+DEFAULT_DEFERRAL_REASONS = "Deferred to the next meeting for more information."
+
+ONE_DAY = dt.timedelta(days=1)
+_CASE_FIELDS = (
+    "meeting",
+    "school",
+    "kind",
+    "requested_lsa_hours",
+    "requested_lst_hours",
+    "requested_ta_hours",
+    "requested_band",
+    "requested_amount",
+    "requested_from",
+    "requested_until",
+    "evidence_summary",
+)
+_FUNDING_ITEM_KIND = {
+    CaseKind.PERSONAL_SUPPLEMENT: FundingItemKind.PERSONAL_SUPPLEMENT,
+    CaseKind.ENF: FundingItemKind.ENF,
+}
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    user,
+    pupil: Pupil,
+    school: School,
+    kind: str,
+    evidence_summary: str,
+    meeting: PanelMeeting | None = None,
+    requested_lsa_hours: Decimal | None = None,
+    requested_lst_hours: Decimal | None = None,
+    requested_ta_hours: Decimal | None = None,
+    requested_band: int | None = None,
+    requested_amount: Decimal | None = None,
+    requested_from: dt.date | None = None,
+    requested_until: dt.date | None = None,
+) -> PanelCase:
+    """An LA officer puts a school's request to the panel, optionally listing it at a meeting."""
+    if not is_la_officer(user):
+        raise PermissionDenied(ONLY_LA_OFFICERS_SUBMIT)
+    case = PanelCase(
+        meeting=meeting,
+        pupil=pupil,
+        school=school,
+        kind=kind,
+        requested_lsa_hours=requested_lsa_hours,
+        requested_lst_hours=requested_lst_hours,
+        requested_ta_hours=requested_ta_hours,
+        requested_band=requested_band,
+        requested_amount=requested_amount,
+        requested_from=requested_from,
+        requested_until=requested_until,
+        evidence_summary=evidence_summary.strip(),
+        submitted_by=user,
+        status=CaseStatus.SUBMITTED,
+    )
+    case_check(case)
+    case._history_user = user
+    case.full_clean()
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: PanelCase, user, **changes) -> PanelCase:
+    """Correct an open case or list it at a meeting. Decided cases are a record: refused."""
+    if not (is_la_officer(user) or is_panel_member(user)):
+        raise PermissionDenied(ONLY_OFFICERS_OR_PANEL_CHANGE)
+    unknown = set(changes) - set(_CASE_FIELDS)
+    if unknown:
+        raise TypeError(f"case_update() cannot change {', '.join(sorted(unknown))}")
+    case = PanelCase.objects.select_for_update().get(pk=case.pk)
+    if not case.is_open:
+        raise ValidationError(CASE_DECIDED.format(status=case.get_status_display().lower()))
+    for name, value in changes.items():
+        setattr(case, name, value.strip() if name == "evidence_summary" else value)
+    case_check(case)
+    case._history_user = user
+    case.full_clean()
+    case.save()
+    return case
+
+
+def case_check(case: PanelCase) -> None:
+    """The checks beyond the model's: an open meeting, the pupil on roll there, R9 for ENF."""
+    if case.meeting is not None and case.meeting.status == MeetingStatus.CLOSED:
+        raise ValidationError({"meeting": MEETING_CLOSED.format(date=case.meeting.date)})
+    if case.kind == CaseKind.SPECIALIST_PLACE or not (case.pupil_id and case.school_id):
+        return  # a place is asked at a school the pupil is not at yet
+    on = case.requested_from or timezone.localdate()
+    placement = (
+        Placement.objects.filter(pupil=case.pupil, school=case.school, starts_on__lte=on)
+        .exclude(ends_on__lt=on)
+        .first()
+    )
+    if placement is None:
+        raise ValidationError(
+            {"school": PUPIL_NOT_AT_SCHOOL.format(pupil=case.pupil, school=case.school, date=on)}
+        )
+    if case.kind == CaseKind.ENF and not (
+        placement.kind in (PlacementKind.SPECIAL_SCHOOL, PlacementKind.SSC)
+        or case.school.establishment_type in EstablishmentType.special_types()
+    ):
+        raise ValidationError(
+            {"kind": ENF_ONLY_SPECIALIST.format(pupil=case.pupil, school=case.school, date=on)}
+        )
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    case: PanelCase,
+    user,
+    outcome: str,
+    reasons: str,
+    effective_from: dt.date | None = None,
+    end_date: dt.date | None = None,
+    granted_lsa_hours: Decimal | None = None,
+    granted_lst_hours: Decimal | None = None,
+    granted_ta_hours: Decimal | None = None,
+    granted_band: int | None = None,
+    granted_amount: Decimal | None = None,
+    deferred_to: PanelMeeting | None = None,
+) -> PanelDecision:
+    """Record the panel's decision on a case at the meeting it is listed at.
+
+    Approved / approved with changes: the grant takes effect from `effective_from` (support level
+    or band via the pupil services, or a personal supplement / ENF funding item to `end_date`).
+    Declined: the case is closed. Deferred: the case moves to `deferred_to` (default: the next
+    scheduled meeting) and is decided again there.
+    """
+    if not is_panel_member(user):
+        raise PermissionDenied(ONLY_PANEL_MEMBERS_DECIDE)
+    case = PanelCase.objects.select_for_update().select_related("pupil", "school").get(pk=case.pk)
+    if not case.is_open:
+        raise ValidationError(CASE_DECIDED.format(status=case.get_status_display().lower()))
+    if case.meeting_id is None:
+        raise ValidationError(CASE_NOT_LISTED)
+    meeting = PanelMeeting.objects.get(pk=case.meeting_id)
+    if meeting.status == MeetingStatus.CLOSED:
+        raise ValidationError(MEETING_CLOSED.format(date=meeting.date))
+    if meeting.date > timezone.localdate():
+        raise ValidationError(MEETING_NOT_YET_HELD.format(date=meeting.date))
+
+    decision = PanelDecision(
+        case=case,
+        meeting=meeting,
+        outcome=outcome,
+        reasons=reasons.strip(),
+        effective_from=effective_from,
+        end_date=end_date,
+        granted_lsa_hours=granted_lsa_hours,
+        granted_lst_hours=granted_lst_hours,
+        granted_ta_hours=granted_ta_hours,
+        granted_band=granted_band,
+        granted_amount=granted_amount,
+        decided_by=user,
+        decided_at=timezone.now(),
+    )
+    if outcome == Outcome.DEFERRED:
+        decision.deferred_to = _deferral_meeting(meeting, deferred_to)
+    elif deferred_to is not None:
+        raise ValidationError({"deferred_to": USE_DEFER})
+    _check_grant(decision)
+    # Field checks and R9 first, before anything changes; the constraints once it has effect.
+    decision.full_clean(validate_unique=False, validate_constraints=False)
+
+    if decision.is_approval:
+        _take_effect(decision, user)
+
+    decision._history_user = user
+    decision._change_reason = change_reason_for(case, meeting)
+    decision.full_clean()
+    decision.save()
+
+    if outcome == Outcome.DEFERRED:
+        case.status = CaseStatus.DEFERRED
+        case.meeting = decision.deferred_to
+    else:
+        case.status = outcome  # the closing outcomes are also case statuses
+    case._history_user = user
+    case._change_reason = f"{decision.get_outcome_display()} at the {meeting} meeting"
+    case.full_clean()
+    case.save()
+    return decision
+
+
+@transaction.atomic
+def case_approve_as_requested(
+    *,
+    case: PanelCase,
+    user,
+    effective_from: dt.date | None = None,
+    reasons: str = DEFAULT_APPROVAL_REASONS,
+) -> PanelDecision:
+    """Approve exactly what was asked.
+
+    Effective from the date asked for, else the meeting date. A personal supplement or ENF runs
+    to the end date asked for, else to the end of the academic year in which it starts (R9).
+    """
+    if not is_panel_member(user):
+        raise PermissionDenied(ONLY_PANEL_MEMBERS_DECIDE)
+    case = PanelCase.objects.select_related("meeting").get(pk=case.pk)
+    if effective_from is None:
+        effective_from = case.requested_from or (case.meeting.date if case.meeting else None)
+    end_date = None
+    if case.kind in CaseKind.funding_item_kinds() and effective_from is not None:
+        end_date = case.requested_until or enf_latest_end(effective_from).ends_on
+    return decision_record(
+        case=case,
+        user=user,
+        outcome=Outcome.APPROVED,
+        reasons=reasons,
+        effective_from=effective_from,
+        end_date=end_date,
+        granted_lsa_hours=case.requested_lsa_hours,
+        granted_lst_hours=case.requested_lst_hours,
+        granted_ta_hours=case.requested_ta_hours,
+        granted_band=case.requested_band,
+        granted_amount=case.requested_amount,
+    )
+
+
+@transaction.atomic
+def case_defer_to_next_meeting(
+    *,
+    case: PanelCase,
+    user,
+    reasons: str = DEFAULT_DEFERRAL_REASONS,
+    next_meeting: PanelMeeting | None = None,
+) -> PanelDecision:
+    """Defer a case: a 'deferred' decision at this meeting, and the case moves to the next one."""
+    return decision_record(
+        case=case, user=user, outcome=Outcome.DEFERRED, reasons=reasons, deferred_to=next_meeting
+    )
+
+
+def next_meeting_after(meeting: PanelMeeting) -> PanelMeeting | None:
+    return (
+        PanelMeeting.objects.filter(date__gt=meeting.date, status=MeetingStatus.SCHEDULED)
+        .order_by("date")
+        .first()
+    )
+
+
+def _deferral_meeting(meeting: PanelMeeting, chosen: PanelMeeting | None) -> PanelMeeting:
+    if chosen is None:
+        chosen = next_meeting_after(meeting)
+        if chosen is None:
+            raise ValidationError(NO_NEXT_MEETING.format(date=meeting.date))
+    elif chosen.date <= meeting.date or chosen.status != MeetingStatus.SCHEDULED:
+        raise ValidationError({"deferred_to": DEFER_TO_LATER_MEETING.format(date=meeting.date)})
+    return chosen
+
+
+def _grant(obj, prefix: str) -> tuple:
+    return tuple(
+        getattr(obj, f"{prefix}_{name}")
+        for name in ("lsa_hours", "lst_hours", "ta_hours", "band", "amount")
+    )
+
+
+def _check_grant(decision: PanelDecision) -> None:
+    """Friendly, field-named messages for what the outcome and the case kind require."""
+    case = decision.case
+    granted = _grant(decision, "granted")
+    if not decision.is_approval:
+        if any(v is not None for v in granted) or decision.effective_from or decision.end_date:
+            raise ValidationError(
+                NOTHING_GRANTED_WHEN_REFUSED.format(outcome=decision.get_outcome_display().lower())
+            )
+        return
+    errors: dict[str, str] = {}
+    if decision.effective_from is None:
+        errors["effective_from"] = EFFECTIVE_FROM_REQUIRED
+    hours_or_band = granted[:4]
+    if case.kind in CaseKind.funding_item_kinds():
+        kind_label = case.get_kind_display().lower()
+        if decision.granted_amount is None:
+            errors["granted_amount"] = AMOUNT_REQUIRED
+        if any(v is not None for v in hours_or_band):
+            errors["granted_band"] = AMOUNT_ONLY.format(kind=kind_label)
+        if decision.end_date is None:
+            errors["end_date"] = END_DATE_REQUIRED.format(kind=kind_label)
+    else:
+        if decision.end_date is not None:
+            errors["end_date"] = SUPPORT_HAS_NO_END_DATE
+        if case.kind == CaseKind.BAND_CHANGE:
+            if decision.granted_band is None:
+                errors["granted_band"] = BAND_REQUIRED
+            elif any(v is not None for v in (*granted[:3], granted[4])):
+                errors["granted_band"] = BAND_ONLY
+        elif all(v is None for v in granted):
+            errors["granted_lsa_hours"] = GRANT_REQUIRED
+    if errors:
+        raise ValidationError(errors)
+    same_as_asked = granted == _grant(case, "requested")
+    if decision.outcome == Outcome.APPROVED and not same_as_asked:
+        raise ValidationError({"outcome": APPROVED_DIFFERS_FROM_ASK})
+    if decision.outcome == Outcome.APPROVED_WITH_CHANGES and same_as_asked:
+        raise ValidationError({"outcome": CHANGES_SAME_AS_ASK})
+
+
+def _take_effect(decision: PanelDecision, user) -> None:
+    """Make the approved grant real through the pupil services; link what it created."""
+    case = decision.case
+    reason = change_reason_for(case, decision.meeting)
+    if case.kind in CaseKind.funding_item_kinds():
+        decision.funding_item = _funding_item_create(decision, user, reason)
+        return
+    pupil = case.pupil
+    on = decision.effective_from
+    plan = Plan.objects.filter(pupil=pupil, issued_on__lte=on).exclude(ceased_on__lt=on).first()
+    if plan is None and case.kind == CaseKind.BAND_CHANGE:
+        raise ValidationError(
+            {"effective_from": NO_PLAN_FOR_BAND_CHANGE.format(pupil=pupil, date=on)}
+        )
+    if plan is None:
+        with _errors_as({"issued_on": "effective_from"}):
+            plan = pupil_services.plan_issue(
+                pupil=pupil,
+                issued_on=on,
+                support=_support_for(decision, current=None),
+                user=user,
+                reason=reason,
+            )
+        decision.plan = plan
+        decision.support_level = plan.support_levels.get()
+        return
+    current = (
+        SupportLevel.objects.filter(plan=plan, effective_from__lte=on)
+        .exclude(effective_to__lt=on)
+        .first()
+    )
+    decision.support_level = pupil_services.support_change(
+        plan=plan,
+        effective_from=on,
+        support=_support_for(decision, current=current),
+        user=user,
+        reason=reason,
+    )
+    decision.previous_support_level = current
+
+
+def _support_for(decision: PanelDecision, current: SupportLevel | None):
+    """The new support level.
+
+    A band change keeps the current hours and resource amount and replaces the band. A new
+    top-up or a special school / SSC place sets the support to exactly what is granted.
+    """
+    if decision.case.kind == CaseKind.BAND_CHANGE and current is not None:
+        return pupil_services.SupportHours(
+            lsa_hours=current.lsa_hours,
+            lst_hours=current.lst_hours,
+            ta_hours=current.ta_hours,
+            band=decision.granted_band,
+            resource_amount=current.resource_amount,
+        )
+    zero = Decimal("0")
+    return pupil_services.SupportHours(
+        lsa_hours=decision.granted_lsa_hours if decision.granted_lsa_hours is not None else zero,
+        lst_hours=decision.granted_lst_hours if decision.granted_lst_hours is not None else zero,
+        ta_hours=decision.granted_ta_hours if decision.granted_ta_hours is not None else zero,
+        band=decision.granted_band,
+        resource_amount=decision.granted_amount,
+    )
+
+
+def _funding_item_create(decision: PanelDecision, user, reason: str) -> FundingItem:
+    case = decision.case
+    item = FundingItem(
+        pupil=case.pupil,
+        school=case.school,
+        kind=_FUNDING_ITEM_KIND[case.kind],
+        annual_amount=decision.granted_amount,
+        starts_on=decision.effective_from,
+        ends_on=decision.end_date,
+        recorded_by=user,
+        reason=reason,
+    )
+    item._history_user = user
+    item._change_reason = reason
+    with _errors_as({"starts_on": "effective_from", "ends_on": "end_date"}):
+        item.full_clean()
+    item.save()
+    return item
+
+
+class _errors_as:
+    """Re-raise a pupil service's ValidationError with the decision's field names."""
+
+    def __init__(self, renames: dict[str, str]):
+        self.renames = renames
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None or not issubclass(exc_type, ValidationError):
+            return False
+        if not hasattr(exc, "error_dict"):
+            return False
+        renamed = {self.renames.get(k, k): v for k, v in exc.error_dict.items()}
+        raise ValidationError(renamed) from exc
