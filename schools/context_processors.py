@@ -7,24 +7,38 @@ from schools.roles import is_cluster_host, is_la_officer, is_panel_member, is_sc
 # (label, url name, who sees it). URL names that do not exist yet are skipped.
 _NAV = [
     ("Home", "home", lambda u: True),
-    ("Schools", "schools:list", is_la_officer),
-    ("Pupils", "pupils:list", is_la_officer),
-    ("Annual reviews", "pupils:reviews", is_la_officer),
+    ("Schools", "schools:list", lambda u: is_la_officer(u) or is_panel_member(u)),
+    ("Pupils", "pupils:list", lambda u: is_la_officer(u) or is_panel_member(u)),
+    ("Annual reviews", "pupils:reviews", lambda u: is_la_officer(u) or is_panel_member(u)),
     ("Allocations", "funding:runs", is_la_officer),
     ("Returns", "returns:dashboard", is_la_officer),
     ("Reports", "reports:index", is_la_officer),
     ("Clusters", "clusters:list", lambda u: is_la_officer(u) or is_cluster_host(u)),
     ("My school", "schools:mine", is_school_user),
+    ("Annual reviews", "pupils:reviews", is_school_user),
     ("Returns", "returns:school_list", is_school_user),
     ("SEN Panel", "admin:panel_panelmeeting_changelist", is_panel_member),
     ("Import", "schools:import", is_la_officer),
 ]
 
 
+def service_role(user) -> str:
+    """The role named in the header, in the users' words."""
+    if is_la_officer(user):
+        return "LA officer"
+    if is_school_user(user):
+        return "School business manager"
+    if is_panel_member(user):
+        return "SEN Panel member"
+    if is_cluster_host(user):
+        return "Cluster host"
+    return ""
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"service_nav": []}
+        return {"service_nav": [], "service_role": ""}
     items = []
     seen = set()
     for label, name, allowed in _NAV:
@@ -42,4 +56,10 @@ def navigation(request):
                 "active": request.path == url or (url != "/" and request.path.startswith(url)),
             }
         )
-    return {"service_nav": items}
+    # Only the most specific match is active (/pupils/reviews/ is not also "Pupils").
+    active = [item for item in items if item["active"]]
+    if len(active) > 1:
+        best = max(active, key=lambda item: len(item["url"]))
+        for item in active:
+            item["active"] = item is best
+    return {"service_nav": items, "service_role": service_role(user)}

@@ -1,0 +1,162 @@
+"""Filters for the pupils list and the annual reviews list (django-filter, GOV.UK forms)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
+
+from pupils.models import Plan, PlanKind, PrimaryNeed
+from pupils.selectors import (
+    pupils_with_plan_in_force,
+    pupils_with_support_in_force,
+    today,
+)
+from schools.access import visible_schools
+from schools.forms import GovukFilterForm
+from schools.models import LocalAuthority, School
+from schools.roles import LA_OFFICER
+
+BAND_CHOICES = [(str(n), f"Band {n}") for n in range(1, 6)]
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def _schools(request):
+    """Schools to filter by: only the user's own for a school business manager."""
+    schools = visible_schools(request.user) if request is not None else School.objects.none()
+    return schools.only("pk", "name", "urn").order_by("name")
+
+
+class PupilFilter(django_filters.FilterSet):
+    """Search by name or UPN; filter by the school, plan and support in force today."""
+
+    q = django_filters.CharFilter(method="search", label="Name or UPN")
+    school = django_filters.ModelChoiceFilter(
+        queryset=_schools, method="at_school", label="School", empty_label="Any school"
+    )
+    plan_kind = django_filters.ChoiceFilter(
+        choices=PlanKind.choices, method="with_plan_kind", label="Plan", empty_label="Any plan"
+    )
+    primary_need = django_filters.ChoiceFilter(
+        choices=PrimaryNeed.choices,
+        method="with_primary_need",
+        label="Primary need",
+        empty_label="Any need",
+    )
+    band = django_filters.ChoiceFilter(
+        choices=BAND_CHOICES, method="with_band", label="Band", empty_label="Any band"
+    )
+    hours_min = django_filters.NumberFilter(
+        method="with_hours_min", label="Support hours a week, at least", min_value=0
+    )
+    hours_max = django_filters.NumberFilter(
+        method="with_hours_max", label="Support hours a week, at most", min_value=0
+    )
+    home_la = django_filters.ModelChoiceFilter(
+        queryset=LocalAuthority.objects.order_by("name"),
+        field_name="home_la",
+        label="Home LA",
+        empty_label="Any LA",
+    )
+    review_overdue = django_filters.ChoiceFilter(
+        choices=YES_NO,
+        method="with_review_overdue",
+        label="Annual review overdue",
+        empty_label="Either",
+    )
+
+    class Meta:
+        form = GovukFilterForm
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        """A UPN exactly, or every word in the given or family name."""
+        words = value.split()
+        if not words:
+            return queryset
+        every_word = Q()
+        for word in words:
+            every_word &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
+        return queryset.filter(Q(upn=value.strip().upper()) | every_word)
+
+    def at_school(self, queryset, name, value):
+        return queryset.filter(current_school_id=value.pk)
+
+    def with_plan_kind(self, queryset, name, value):
+        return pupils_with_plan_in_force(queryset, today(), kind=value)
+
+    def with_primary_need(self, queryset, name, value):
+        return pupils_with_plan_in_force(queryset, today(), primary_need=value)
+
+    def with_band(self, queryset, name, value):
+        return pupils_with_support_in_force(queryset, today(), band=int(value))
+
+    def with_hours_min(self, queryset, name, value):
+        return pupils_with_support_in_force(queryset, today(), total_hours__gte=value)
+
+    def with_hours_max(self, queryset, name, value):
+        return pupils_with_support_in_force(queryset, today(), total_hours__lte=value)
+
+    def with_review_overdue(self, queryset, name, value):
+        on = today()
+        overdue = Plan.objects.filter(
+            Q(ceased_on__isnull=True) | Q(ceased_on__gte=on),
+            pupil=OuterRef("pk"),
+            issued_on__lte=on,
+            annual_review_due__lt=on,
+        )
+        if value == "yes":
+            return queryset.filter(Exists(overdue))
+        return queryset.filter(~Exists(overdue))
+
+
+REVIEW_STATUS = [("overdue", "Overdue"), ("due_soon", "Due in the next 6 weeks")]
+
+
+def _caseworkers(request):
+    return (
+        get_user_model()
+        .objects.filter(Q(groups__name=LA_OFFICER) | Q(caseload__isnull=False))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+class CaseworkerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class CaseworkerFilter(django_filters.ModelChoiceFilter):
+    field_class = CaseworkerChoiceField
+
+
+class ReviewFilter(django_filters.FilterSet):
+    """Annual reviews (R10) by school, caseworker and status."""
+
+    school = django_filters.ModelChoiceFilter(
+        queryset=_schools, method="at_school", label="School", empty_label="Any school"
+    )
+    caseworker = CaseworkerFilter(
+        queryset=_caseworkers,
+        field_name="caseworker",
+        label="Caseworker",
+        empty_label="Any caseworker",
+    )
+    status = django_filters.ChoiceFilter(
+        choices=REVIEW_STATUS, method="with_status", label="Status", empty_label="Any"
+    )
+
+    class Meta:
+        form = GovukFilterForm
+        fields: list[str] = []
+
+    def at_school(self, queryset, name, value):
+        return queryset.filter(school_id=value.pk)
+
+    def with_status(self, queryset, name, value):
+        on = today()
+        if value == "overdue":
+            return queryset.filter(annual_review_due__lt=on)
+        return queryset.filter(annual_review_due__gte=on)

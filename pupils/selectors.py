@@ -1,0 +1,481 @@
+"""Reads for pupils: who may see whom, list rows, the pupil timeline and annual reviews (R10).
+
+Every function here makes a fixed number of queries whatever the number of rows: "current"
+placements, plans and support levels are worked out with subqueries for filtering and sorting,
+and with filtered prefetches for display.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.utils import timezone
+
+from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
+from schools.access import visible_schools
+from schools.roles import is_la_officer, is_panel_member, is_school_user
+
+REVIEW_HORIZON = dt.timedelta(weeks=6)
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- who may see pupils -----------------------------------------------------------------------
+
+
+def can_see_all_pupils(user) -> bool:
+    """LA officers and SEN Panel members see every pupil (panel members read-only)."""
+    return is_la_officer(user) or is_panel_member(user)
+
+
+def can_see_pupil_pages(user) -> bool:
+    """Cluster hosts see no pupil pages (unless they hold another role that does)."""
+    return can_see_all_pupils(user) or is_school_user(user)
+
+
+def _placement_to_date(on: dt.date) -> QuerySet[Placement]:
+    """The pupil's latest placement that started on or before `on` (in force, or their last)."""
+    return Placement.objects.filter(pupil=OuterRef("pk"), starts_on__lte=on).order_by("-starts_on")
+
+
+def with_current_school(qs: QuerySet[Pupil], on: dt.date) -> QuerySet[Pupil]:
+    latest = _placement_to_date(on)
+    return qs.annotate(
+        current_school_id=Subquery(latest.values("school_id")[:1]),
+        current_school_name=Subquery(latest.values("school__name")[:1]),
+    )
+
+
+def visible_pupils(user, on: dt.date | None = None) -> QuerySet[Pupil]:
+    """Pupils the user may see, annotated with their current school.
+
+    LA officers and panel members: everyone. A school business manager: pupils whose latest
+    placement (started on or before `on`) is at one of their schools. Anyone else: nobody.
+    """
+    on = on or today()
+    qs = with_current_school(Pupil.objects.all(), on)
+    if can_see_all_pupils(user):
+        return qs
+    if is_school_user(user):
+        return qs.filter(current_school_id__in=visible_schools(user).values("pk"))
+    return qs.none()
+
+
+def school_ids_for_timeline(user) -> set[int] | None:
+    """None: every school's rows may be shown; else only rows at these schools."""
+    if can_see_all_pupils(user):
+        return None
+    return set(visible_schools(user).values_list("pk", flat=True))
+
+
+# --- "in force on a date" building blocks -------------------------------------------------------
+
+
+def placements_in_force(on: dt.date) -> Q:
+    return Q(starts_on__lte=on) & (Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+
+
+def plans_in_force(on: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}issued_on__lte": on}) & (
+        Q(**{f"{prefix}ceased_on__isnull": True}) | Q(**{f"{prefix}ceased_on__gte": on})
+    )
+
+
+def support_in_force(on: dt.date) -> Q:
+    return Q(effective_from__lte=on) & (Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+
+
+def pupils_with_plan_in_force(qs: QuerySet[Pupil], on: dt.date, **plan_filters) -> QuerySet:
+    plans = Plan.objects.filter(plans_in_force(on), pupil=OuterRef("pk"), **plan_filters)
+    return qs.filter(Exists(plans))
+
+
+def pupils_with_support_in_force(qs: QuerySet[Pupil], on: dt.date, **filters) -> QuerySet:
+    levels = (
+        SupportLevel.objects.filter(support_in_force(on), plan__pupil=OuterRef("pk"))
+        .filter(plans_in_force(on, prefix="plan__"))
+        .annotate(total_hours=F("lsa_hours") + F("lst_hours") + F("ta_hours"))
+        .filter(**filters)
+    )
+    return qs.filter(Exists(levels))
+
+
+def with_display_rows(qs: QuerySet[Pupil], on: dt.date) -> QuerySet[Pupil]:
+    """Prefetch what a list row shows: the placement to date, the plan and support in force.
+
+    Three queries for a whole page, whatever its length. The lists land on `placements_to_date`
+    (latest first), `plans_in_force` and, on each plan, `support_in_force`.
+    """
+    return qs.select_related("home_la").prefetch_related(
+        Prefetch(
+            "placements",
+            queryset=Placement.objects.filter(starts_on__lte=on)
+            .select_related("school")
+            .order_by("-starts_on"),
+            to_attr="placements_to_date",
+        ),
+        Prefetch(
+            "plans",
+            queryset=Plan.objects.filter(plans_in_force(on))
+            .select_related("caseworker")
+            .prefetch_related(
+                Prefetch(
+                    "support_levels",
+                    queryset=SupportLevel.objects.filter(support_in_force(on)),
+                    to_attr="support_in_force",
+                )
+            ),
+            to_attr="plans_in_force",
+        ),
+    )
+
+
+def pupil_list(user, on: dt.date | None = None) -> QuerySet[Pupil]:
+    """The pupils list: visible pupils with what each row shows, in name order."""
+    on = on or today()
+    return with_display_rows(visible_pupils(user, on), on).order_by(
+        "family_name", "given_name", "pk"
+    )
+
+
+def school_pupils_with_plans(school, on: dt.date | None = None) -> QuerySet[Pupil]:
+    """Pupils on roll at `school` on `on` who have a plan in force that day."""
+    on = on or today()
+    on_roll = Placement.objects.filter(placements_in_force(on), pupil=OuterRef("pk"), school=school)
+    qs = pupils_with_plan_in_force(Pupil.objects.filter(Exists(on_roll)), on)
+    return with_display_rows(with_current_school(qs, on), on).order_by(
+        "family_name", "given_name", "pk"
+    )
+
+
+# --- the pupil timeline -------------------------------------------------------------------------
+
+
+@dataclass
+class HistoryNote:
+    action: str
+    by: str
+    at: dt.datetime
+    reason: str = ""
+
+
+@dataclass
+class TimelineEntry:
+    """One row of a pupil's timeline: what applied from when to when, and who recorded it."""
+
+    kind: str
+    starts_on: dt.date
+    ends_on: dt.date | None
+    title: str
+    detail: str = ""
+    school_name: str = ""
+    recorded_by: str = ""
+    recorded_at: dt.datetime | None = None
+    reason: str = ""
+    backdated: bool = False
+    amount: Decimal | None = None
+    history: list[HistoryNote] = field(default_factory=list)
+    order: int = 0
+
+    @property
+    def tag_class(self) -> str:
+        return {
+            "Placement": "govuk-tag--blue",
+            "Plan": "govuk-tag--purple",
+            "Support": "govuk-tag--turquoise",
+            "Panel decision": "govuk-tag--orange",
+            "Funding": "govuk-tag--green",
+        }.get(self.kind, "govuk-tag--grey")
+
+
+def _user_label(user) -> str:
+    if user is None:
+        return "the system"
+    return user.get_full_name() or user.get_username()
+
+
+def _history_by_id(model, ids) -> dict[int, list]:
+    """Every historical record of these rows, oldest first (one query)."""
+    notes: dict[int, list] = {}
+    if not ids:
+        return notes
+    for record in (
+        model.history.filter(id__in=ids)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    ):
+        notes.setdefault(record.id, []).append(record)
+    return notes
+
+
+def _stamp_entry(entry: TimelineEntry, row, records: list) -> None:
+    """Fill who/when from the row and its history: the first record is who added it."""
+    created = records[0] if records else None
+    entry.recorded_by = _user_label(
+        created.history_user if created is not None else getattr(row, "recorded_by", None)
+    )
+    entry.recorded_at = getattr(row, "recorded_at", None) or (created and created.history_date)
+    if created is not None:
+        entry.reason = created.history_change_reason or getattr(created, "reason", "") or ""
+    else:
+        entry.reason = getattr(row, "reason", "") or ""
+    for record in records[1:]:
+        entry.history.append(
+            HistoryNote(
+                action="Changed" if record.history_type == "~" else "Deleted",
+                by=_user_label(record.history_user),
+                at=record.history_date,
+                reason=record.history_change_reason or getattr(record, "reason", "") or "",
+            )
+        )
+
+
+def _optional(module_name: str, attr: str):
+    """A function another part of the product may provide; None until it exists."""
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    return getattr(module, attr, None)
+
+
+def _first_attr(obj: Any, *names: str, default=None):
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return default
+
+
+def pupil_timeline(pupil: Pupil, *, school_ids: set[int] | None = None) -> list[TimelineEntry]:
+    """One timeline for a pupil: placements, plans, support levels, panel decisions and money.
+
+    Newest first. `school_ids` limits school-bound rows (placements, funding, money) to those
+    schools, for a school business manager. A fixed number of queries.
+    """
+    placements = list(pupil.placements.select_related("school", "recorded_by"))
+    if school_ids is not None:
+        placements = [p for p in placements if p.school_id in school_ids]
+    plans = list(pupil.plans.select_related("caseworker", "recorded_by"))
+    levels = list(
+        SupportLevel.objects.filter(plan__pupil=pupil).select_related("plan", "recorded_by")
+    )
+    items = list(pupil.funding_items.select_related("school", "recorded_by"))
+    if school_ids is not None:
+        items = [i for i in items if i.school_id in school_ids]
+
+    placement_history = _history_by_id(Placement, [p.pk for p in placements])
+    plan_history = _history_by_id(Plan, [p.pk for p in plans])
+    level_history = _history_by_id(SupportLevel, [s.pk for s in levels])
+    item_history = _history_by_id(FundingItem, [i.pk for i in items])
+
+    entries: list[TimelineEntry] = []
+    for p in placements:
+        entry = TimelineEntry(
+            kind="Placement",
+            starts_on=p.starts_on,
+            ends_on=p.ends_on,
+            title=f"{p.school.name} ({p.school.urn})",
+            detail=f"{p.get_kind_display()}, {p.get_admission_kind_display().lower()}",
+            school_name=p.school.name,
+            backdated=p.is_backdated,
+            order=1,
+        )
+        _stamp_entry(entry, p, placement_history.get(p.pk, []))
+        entries.append(entry)
+    for plan in plans:
+        detail = [plan.get_primary_need_display() or "Primary need not recorded"]
+        if plan.annual_review_due:
+            detail.append(f"annual review due {plan.annual_review_due:%-d %B %Y}")
+        if plan.caseworker:
+            detail.append(f"caseworker {_user_label(plan.caseworker)}")
+        entry = TimelineEntry(
+            kind="Plan",
+            starts_on=plan.issued_on,
+            ends_on=plan.ceased_on,
+            title=plan.get_kind_display(),
+            detail="; ".join(detail),
+            backdated=plan.issued_on < timezone.localdate(plan.recorded_at),
+            order=2,
+        )
+        _stamp_entry(entry, plan, plan_history.get(plan.pk, []))
+        entries.append(entry)
+    for level in levels:
+        entry = TimelineEntry(
+            kind="Support",
+            starts_on=level.effective_from,
+            ends_on=level.effective_to,
+            title=level.summary,
+            detail=f"{level.plan.get_kind_display()} issued {level.plan.issued_on:%-d %B %Y}",
+            backdated=level.is_backdated,
+            order=3,
+        )
+        _stamp_entry(entry, level, level_history.get(level.pk, []))
+        entries.append(entry)
+    for item in items:
+        entry = TimelineEntry(
+            kind="Panel decision",
+            starts_on=item.starts_on,
+            ends_on=item.ends_on,
+            title=item.get_kind_display(),
+            detail=f"£{item.annual_amount:,.2f} a year at {item.school.name}",
+            school_name=item.school.name,
+            amount=item.annual_amount,
+            backdated=item.starts_on < timezone.localdate(item.recorded_at),
+            order=4,
+        )
+        _stamp_entry(entry, item, item_history.get(item.pk, []))
+        entries.append(entry)
+
+    entries.extend(_panel_decisions(pupil, school_ids))
+    entries.extend(_money_lines(pupil, school_ids))
+    entries.sort(key=lambda e: (e.starts_on, -e.order), reverse=True)
+    return entries
+
+
+def _panel_decisions(pupil: Pupil, school_ids: set[int] | None) -> list[TimelineEntry]:
+    """Decisions from the SEN Panel app, when it provides `decisions_for_pupil(pupil)`."""
+    provider = _optional("funding.panel.selectors", "decisions_for_pupil")
+    if provider is None:
+        return []
+    entries = []
+    for decision in provider(pupil):
+        school_id = _first_attr(decision, "school_id")
+        if school_ids is not None and school_id is not None and school_id not in school_ids:
+            continue
+        starts_on = _first_attr(decision, "starts_on", "effective_from", "decided_on")
+        if starts_on is None:
+            continue
+        kind = _first_attr(decision, "get_kind_display", "kind", default="Decision")
+        entry = TimelineEntry(
+            kind="Panel decision",
+            starts_on=starts_on,
+            ends_on=_first_attr(decision, "ends_on", "effective_to"),
+            title=str(kind() if callable(kind) else kind),
+            detail=str(_first_attr(decision, "summary", "notes", default="") or ""),
+            amount=_first_attr(decision, "amount", "annual_amount"),
+            order=5,
+        )
+        by = _first_attr(decision, "recorded_by", "decided_by")
+        entry.recorded_by = _user_label(by) if by is not None else ""
+        entry.recorded_at = _first_attr(decision, "recorded_at", "created_at")
+        entry.reason = str(_first_attr(decision, "reason", default="") or "")
+        entry.backdated = bool(_first_attr(decision, "is_backdated", default=False))
+        entries.append(entry)
+    return entries
+
+
+def _money_lines(pupil: Pupil, school_ids: set[int] | None) -> list[TimelineEntry]:
+    """The money each period attracted, when the engine provides `lines_for_pupil(pupil)`."""
+    provider = _optional("funding.selectors", "lines_for_pupil")
+    if provider is None:
+        return []
+    entries = []
+    for line in provider(pupil):
+        school_id = _first_attr(line, "school_id")
+        if school_ids is not None and school_id is not None and school_id not in school_ids:
+            continue
+        starts_on = _first_attr(line, "period_start", "starts_on", "effective_from")
+        if starts_on is None:
+            continue
+        title = _first_attr(line, "label", "description", "rule", "element", default="Funding")
+        working = _first_attr(line, "working", "explanation", default="")
+        entry = TimelineEntry(
+            kind="Funding",
+            starts_on=starts_on,
+            ends_on=_first_attr(line, "period_end", "ends_on", "effective_to"),
+            title=str(title() if callable(title) else title),
+            detail=str(working or ""),
+            amount=_first_attr(line, "amount"),
+            backdated=bool(_first_attr(line, "is_backdated", default=False)),
+            order=6,
+        )
+        run = _first_attr(line, "run")
+        by = _first_attr(line, "recorded_by") or _first_attr(run, "started_by", "created_by")
+        entry.recorded_by = _user_label(by) if by is not None else ""
+        entry.recorded_at = _first_attr(line, "recorded_at", "created_at") or _first_attr(
+            run, "finished_at", "created_at"
+        )
+        entries.append(entry)
+    return entries
+
+
+# --- annual reviews (R10) -----------------------------------------------------------------------
+
+
+def reviews_due(user, on: dt.date | None = None, horizon: dt.timedelta = REVIEW_HORIZON):
+    """Plans in force whose annual review is overdue or due within `horizon` (six weeks).
+
+    Annotated with the pupil's current school; ordered by school, caseworker and due date.
+    A school business manager sees only their own schools' pupils.
+    """
+    on = on or today()
+    latest = Placement.objects.filter(pupil=OuterRef("pupil"), starts_on__lte=on).order_by(
+        "-starts_on"
+    )
+    qs = (
+        Plan.objects.filter(plans_in_force(on))
+        .filter(annual_review_due__isnull=False, annual_review_due__lte=on + horizon)
+        .annotate(
+            school_id=Subquery(latest.values("school_id")[:1]),
+            school_name=Subquery(latest.values("school__name")[:1]),
+            school_urn=Subquery(latest.values("school__urn")[:1]),
+        )
+        .select_related("pupil", "caseworker")
+        .order_by(
+            F("school_name").asc(nulls_last=True),
+            F("caseworker__last_name").asc(nulls_last=True),
+            "annual_review_due",
+            "pk",
+        )
+    )
+    if can_see_all_pupils(user):
+        return qs
+    if is_school_user(user):
+        return qs.filter(school_id__in=visible_schools(user).values("pk"))
+    return qs.none()
+
+
+def review_counts(plans: QuerySet[Plan], on: dt.date | None = None) -> dict[str, int]:
+    """Overdue and due-soon counts of a reviews queryset (one query)."""
+    on = on or today()
+    return plans.order_by().aggregate(
+        overdue=Count("pk", filter=Q(annual_review_due__lt=on)),
+        due_soon=Count("pk", filter=Q(annual_review_due__gte=on)),
+    )
+
+
+def review_counts_by(plans: QuerySet[Plan], group: str, on: dt.date | None = None) -> list[dict]:
+    """Overdue and due-soon counts grouped by "school" or "caseworker" (one query)."""
+    on = on or today()
+    if group == "school":
+        keys = ("school_name", "school_urn")
+    else:
+        keys = ("caseworker__first_name", "caseworker__last_name", "caseworker__username")
+    return list(
+        plans.order_by()
+        .values(*keys)
+        .annotate(
+            overdue=Count("pk", filter=Q(annual_review_due__lt=on)),
+            due_soon=Count("pk", filter=Q(annual_review_due__gte=on)),
+        )
+        .order_by(*keys)
+    )

@@ -1,0 +1,412 @@
+"""Pupil pages: the list (search, filters, export), a pupil's timeline, annual reviews (R10)."""
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from pupils import services
+from pupils.models import FundingItemKind, PlanKind
+from pupils.services import SupportHours
+from tests import factories
+from tests.e2e.data import pupil_with_plan
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def oak(home_la):
+    return factories.SchoolFactory(urn=111111, name="Oak Tree Primary", la=home_la)
+
+
+@pytest.fixture
+def beech(home_la):
+    return factories.SchoolFactory(urn=222222, name="Beech House Special", la=home_la)
+
+
+def upns_on(response):
+    return [row.record.upn for row in response.context["table"].page.object_list]
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+def test_list_searches_by_family_name(client, la_officer, oak):
+    ada = pupil_with_plan(oak, given_name="Ada", family_name="Lovelace")
+    pupil_with_plan(oak, given_name="Alan", family_name="Turing")
+    client.force_login(la_officer)
+    assert upns_on(client.get(reverse("pupils:list"), {"q": "lovel"})) == [ada.upn]
+
+
+def test_list_searches_by_full_name(client, la_officer, oak):
+    ada = pupil_with_plan(oak, given_name="Ada", family_name="Lovelace")
+    pupil_with_plan(oak, given_name="Ada", family_name="Byron")
+    client.force_login(la_officer)
+    assert upns_on(client.get(reverse("pupils:list"), {"q": "ada lovelace"})) == [ada.upn]
+
+
+def test_list_searches_by_upn(client, la_officer, oak):
+    ada = pupil_with_plan(oak)
+    pupil_with_plan(oak)
+    client.force_login(la_officer)
+    assert upns_on(client.get(reverse("pupils:list"), {"q": ada.upn.lower()})) == [ada.upn]
+
+
+def test_list_filters_by_current_school(client, la_officer, oak, beech):
+    moved = pupil_with_plan(oak)
+    services.pupil_move(
+        pupil=moved,
+        to_school=beech,
+        moves_on=TODAY - dt.timedelta(days=5),
+        admission_kind="managed_move",
+    )
+    stays = pupil_with_plan(oak)
+    client.force_login(la_officer)
+    assert upns_on(client.get(reverse("pupils:list"), {"school": oak.pk})) == [stays.upn]
+    assert upns_on(client.get(reverse("pupils:list"), {"school": beech.pk})) == [moved.upn]
+
+
+def test_list_filters_by_plan_kind(client, la_officer, oak):
+    statement = pupil_with_plan(oak)
+    statement.plans.update(kind=PlanKind.STATEMENT)
+    pupil_with_plan(oak)
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:list"), {"plan_kind": PlanKind.STATEMENT})
+    assert upns_on(response) == [statement.upn]
+
+
+def test_list_filters_by_primary_need(client, la_officer, oak):
+    semh = pupil_with_plan(oak)
+    semh.plans.update(primary_need="SEMH")
+    pupil_with_plan(oak)
+    client.force_login(la_officer)
+    assert upns_on(client.get(reverse("pupils:list"), {"primary_need": "SEMH"})) == [semh.upn]
+
+
+def test_list_filters_by_band(client, la_officer, beech):
+    band_3 = pupil_with_plan(beech, lsa_hours=Decimal("0"), band=3)
+    pupil_with_plan(beech, lsa_hours=Decimal("0"), band=2)
+    client.force_login(la_officer)
+    assert upns_on(client.get(reverse("pupils:list"), {"band": "3"})) == [band_3.upn]
+
+
+def test_list_filters_by_support_hours_range(client, la_officer, oak):
+    # 12.5 LSA + 2 LST = 14.5 hours a week: inside 14-15; 20 hours outside.
+    inside = pupil_with_plan(oak, lsa_hours=Decimal("12.5"))
+    inside.plans.get().support_levels.update(lst_hours=Decimal("2"))
+    pupil_with_plan(oak, lsa_hours=Decimal("20"))
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:list"), {"hours_min": "14", "hours_max": "15"})
+    assert upns_on(response) == [inside.upn]
+
+
+def test_list_filters_by_home_la(client, la_officer, oak, other_la):
+    visiting = pupil_with_plan(oak, home_la=other_la)
+    pupil_with_plan(oak)
+    client.force_login(la_officer)
+    assert upns_on(client.get(reverse("pupils:list"), {"home_la": other_la.pk})) == [visiting.upn]
+
+
+def test_r10_list_filters_pupils_whose_review_is_overdue(client, la_officer, oak):
+    overdue = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=1))
+    pupil_with_plan(oak, review_due=TODAY + dt.timedelta(days=30))
+    client.force_login(la_officer)
+    assert upns_on(client.get(reverse("pupils:list"), {"review_overdue": "yes"})) == [overdue.upn]
+
+
+def test_list_exports_csv(client, la_officer, oak):
+    ada = pupil_with_plan(oak, given_name="Ada", family_name="Lovelace", lsa_hours=Decimal("20"))
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:list"), {"_export": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows == [
+        {
+            "Name": "Ada Lovelace",
+            "UPN": ada.upn,
+            "Date of birth": "2015-03-14",
+            "School": "Oak Tree Primary",
+            "Plan": "EHC plan",
+            "Primary need": "ASD",
+            "Support": "20 h LSA",
+            "Annual review": "2025-09-01",
+            "Home LA": ada.home_la.name,
+        }
+    ]
+
+
+def test_list_exports_xlsx(client, la_officer, oak):
+    pupil_with_plan(oak)
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:list"), {"_export": "xlsx"})
+    assert response["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    )
+
+
+def test_school_manager_gets_403_on_the_pupils_list(client, oak):
+    client.force_login(factories.school_manager(oak))
+    assert client.get(reverse("pupils:list")).status_code == 403
+
+
+def test_panel_member_reads_the_pupils_list(client, panel_member, oak):
+    pupil = pupil_with_plan(oak)
+    client.force_login(panel_member)
+    assert upns_on(client.get(reverse("pupils:list"))) == [pupil.upn]
+
+
+# --- the pupil page and its timeline ------------------------------------------------------------
+
+
+def timeline_of(response):
+    return [(e.kind, e.starts_on, e.ends_on, e.title) for e in response.context["timeline"]]
+
+
+def test_pupil_page_timeline_shows_placements_plans_and_support_newest_first(
+    client, la_officer, oak
+):
+    pupil = pupil_with_plan(oak, lsa_hours=Decimal("20"))
+    services.support_change(
+        plan=pupil.plans.get(),
+        effective_from=dt.date(2025, 1, 6),
+        support=SupportHours(lsa_hours=Decimal("25")),
+        user=la_officer,
+        reason="Annual review",
+    )
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn}))
+    assert response.status_code == 200
+    assert timeline_of(response) == [
+        ("Support", dt.date(2025, 1, 6), None, "25 h LSA"),
+        ("Placement", dt.date(2024, 9, 2), None, "Oak Tree Primary (111111)"),
+        ("Plan", dt.date(2024, 9, 2), None, "EHC plan"),
+        ("Support", dt.date(2024, 9, 2), dt.date(2025, 1, 5), "20 h LSA"),
+    ]
+
+
+def test_pupil_page_timeline_says_who_recorded_a_change_and_why(client, la_officer, oak):
+    la_officer.first_name, la_officer.last_name = "Olu", "Officer"
+    la_officer.save()
+    pupil = pupil_with_plan(oak)
+    services.support_change(
+        plan=pupil.plans.get(),
+        effective_from=dt.date(2025, 1, 6),
+        support=SupportHours(lsa_hours=Decimal("25")),
+        user=la_officer,
+        reason="Annual review",
+    )
+    client.force_login(la_officer)
+    timeline = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).context["timeline"]
+    newest, ended = timeline[0], timeline[-1]
+    assert (newest.recorded_by, newest.reason) == ("Olu Officer", "Annual review")
+    assert [(n.action, n.by, n.reason) for n in ended.history] == [
+        ("Changed", "Olu Officer", "Annual review")
+    ]
+
+
+def test_pupil_page_flags_a_backdated_change(client, la_officer, oak):
+    pupil = pupil_with_plan(oak, issued_on=TODAY - dt.timedelta(days=100))
+    services.support_change(
+        plan=pupil.plans.get(),
+        effective_from=TODAY - dt.timedelta(days=10),
+        support=SupportHours(lsa_hours=Decimal("25")),
+        user=la_officer,
+    )
+    services.support_change(
+        plan=pupil.plans.get(),
+        effective_from=TODAY + dt.timedelta(days=10),
+        support=SupportHours(lsa_hours=Decimal("30")),
+        user=la_officer,
+    )
+    client.force_login(la_officer)
+    timeline = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).context["timeline"]
+    flags = {e.title: e.backdated for e in timeline if e.kind == "Support"}
+    assert flags["25 h LSA"] is True
+    assert flags["30 h LSA"] is False
+    assert b"Backdated" in client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).content
+
+
+def test_pupil_page_shows_panel_funding_items(client, la_officer, oak):
+    pupil = pupil_with_plan(oak)
+    item = pupil.funding_items.create(
+        school=oak,
+        kind=FundingItemKind.PERSONAL_SUPPLEMENT,
+        annual_amount=Decimal("3000.00"),
+        starts_on=dt.date(2025, 4, 1),
+        ends_on=dt.date(2026, 3, 31),
+    )
+    client.force_login(la_officer)
+    timeline = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).context["timeline"]
+    entry = next(e for e in timeline if e.starts_on == item.starts_on)
+    assert (entry.kind, entry.amount) == ("Panel decision", Decimal("3000.00"))
+
+
+def test_pupil_page_unknown_upn_is_404(client, la_officer):
+    client.force_login(la_officer)
+    assert client.get(reverse("pupils:detail", kwargs={"upn": "A123456789012"})).status_code == 404
+
+
+def test_school_manager_sees_their_own_pupil(client, oak):
+    pupil = pupil_with_plan(oak)
+    client.force_login(factories.school_manager(oak))
+    response = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn}))
+    assert response.status_code == 200
+    assert response.context["can_change"] is False
+
+
+def test_school_manager_gets_404_for_another_schools_pupil(client, oak, beech):
+    pupil = pupil_with_plan(beech)
+    client.force_login(factories.school_manager(oak))
+    assert client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).status_code == 404
+
+
+def test_school_manager_loses_a_pupil_who_moved_away(client, oak, beech):
+    pupil = pupil_with_plan(oak)
+    services.pupil_move(
+        pupil=pupil,
+        to_school=beech,
+        moves_on=TODAY - dt.timedelta(days=1),
+        admission_kind="casual_admission",
+    )
+    client.force_login(factories.school_manager(oak))
+    assert client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).status_code == 404
+
+
+def test_school_manager_timeline_hides_placements_at_other_schools(client, oak, beech):
+    pupil = pupil_with_plan(beech)
+    services.pupil_move(
+        pupil=pupil,
+        to_school=oak,
+        moves_on=TODAY - dt.timedelta(days=1),
+        admission_kind="managed_move",
+    )
+    client.force_login(factories.school_manager(oak))
+    timeline = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).context["timeline"]
+    assert [e.school_name for e in timeline if e.kind == "Placement"] == ["Oak Tree Primary"]
+
+
+def test_cluster_host_gets_403_on_pupil_pages(client, oak):
+    pupil = pupil_with_plan(oak)
+    client.force_login(factories.cluster_host(schools=[oak]))
+    assert client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).status_code == 403
+    assert client.get(reverse("pupils:reviews")).status_code == 403
+
+
+# --- annual reviews (R10) -----------------------------------------------------------------------
+
+
+def test_r10_reviews_lists_overdue_and_due_within_six_weeks(client, la_officer, oak):
+    overdue = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=1))
+    due = pupil_with_plan(oak, review_due=TODAY + dt.timedelta(weeks=6))
+    pupil_with_plan(oak, review_due=TODAY + dt.timedelta(weeks=6, days=1))
+    ceased = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=5))
+    ceased.plans.update(ceased_on=TODAY - dt.timedelta(days=2))
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:reviews"))
+    listed = [row.record.pupil.upn for row in response.context["table"].page.object_list]
+    assert sorted(listed) == sorted([overdue.upn, due.upn])
+    assert response.context["counts"] == {"overdue": 1, "due_soon": 1}
+
+
+def test_r10_reviews_are_grouped_by_school_then_caseworker(client, la_officer, oak, beech):
+    amy = factories.la_officer(first_name="Amy", last_name="Adams")
+    zed = factories.la_officer(first_name="Zed", last_name="Zane")
+    due = TODAY + dt.timedelta(days=7)
+    p1 = pupil_with_plan(oak, review_due=due, caseworker=zed)
+    p2 = pupil_with_plan(oak, review_due=due, caseworker=amy)
+    p3 = pupil_with_plan(beech, review_due=due, caseworker=zed)
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:reviews"))
+    listed = [row.record.pupil for row in response.context["table"].page.object_list]
+    assert listed == [p3, p2, p1]  # Beech before Oak; at Oak, Adams before Zane
+    by_caseworker = {
+        row["caseworker__last_name"]: row["due_soon"] for row in response.context["by_caseworker"]
+    }
+    assert by_caseworker == {"Adams": 1, "Zane": 2}
+
+
+def test_r10_reviews_filter_by_caseworker_and_status(client, la_officer, oak):
+    amy = factories.la_officer(first_name="Amy", last_name="Adams")
+    mine = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=3), caseworker=amy)
+    pupil_with_plan(oak, review_due=TODAY + dt.timedelta(days=3), caseworker=amy)
+    pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=3))
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:reviews"), {"caseworker": amy.pk, "status": "overdue"})
+    assert [row.record.pupil for row in response.context["table"].page.object_list] == [mine]
+
+
+def test_r10_reviews_export_csv(client, la_officer, oak):
+    pupil = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=2))
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:reviews"), {"_export": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(r["UPN"], r["School"], r["Status"]) for r in rows] == [
+        (pupil.upn, "Oak Tree Primary", "Overdue by 2 days")
+    ]
+
+
+def test_r10_school_manager_sees_only_their_schools_reviews(client, oak, beech):
+    own = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=1))
+    pupil_with_plan(beech, review_due=TODAY - dt.timedelta(days=1))
+    client.force_login(factories.school_manager(oak))
+    response = client.get(reverse("pupils:reviews"))
+    assert [row.record.pupil for row in response.context["table"].page.object_list] == [own]
+    assert [s.name for s in response.context["filter"].form.fields["school"].queryset] == [
+        "Oak Tree Primary"
+    ]
+
+
+# --- no N+1 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_pupil_list_makes_a_constant_number_of_queries(
+    client, la_officer, oak, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        pupil_with_plan(oak, review_due=TODAY)
+    client.force_login(la_officer)
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("pupils:list"), {"sort": "school", "per_page": 200})
+    assert response.status_code == 200
+    with django_assert_max_num_queries(11):
+        client.get(reverse("pupils:list"), {"_export": "csv"})
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_pupil_page_makes_a_constant_number_of_queries(
+    client, la_officer, oak, rows, django_assert_max_num_queries
+):
+    pupil = pupil_with_plan(oak, issued_on=dt.date(2000, 1, 1))
+    plan = pupil.plans.get()
+    for day in range(1, rows):
+        services.support_change(
+            plan=plan,
+            effective_from=dt.date(2000, 1, 1) + dt.timedelta(days=day),
+            support=SupportHours(lsa_hours=Decimal(day % 50 + 1)),
+            user=la_officer,
+        )
+    client.force_login(la_officer)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn}))
+    assert len(response.context["timeline"]) == rows + 2
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_reviews_make_a_constant_number_of_queries(
+    client, la_officer, oak, rows, django_assert_max_num_queries
+):
+    caseworker = factories.la_officer()
+    for _ in range(rows):
+        pupil_with_plan(oak, review_due=TODAY, caseworker=caseworker)
+    client.force_login(la_officer)
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("pupils:reviews"))
+    assert response.context["counts"]["due_soon"] == rows
+    with django_assert_max_num_queries(11):
+        client.get(reverse("pupils:reviews"), {"_export": "xlsx"})
