@@ -1,0 +1,200 @@
+"""The clerk's admin: meeting page, adding a case, recording decisions, actions, history."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from funding.panel import services
+from funding.panel.models import CaseStatus, Outcome, PanelCase, PanelDecision
+
+pytestmark = pytest.mark.django_db
+
+
+def test_meeting_page_lists_cases_with_a_pupil_summary(client, panellist, band_case):
+    client.force_login(panellist)
+
+    response = client.get(reverse("admin:panel_panelmeeting_change", args=[band_case.meeting_id]))
+
+    text = response.content.decode()
+    assert band_case.reference in text
+    assert "band 2 since 01 Sep 2024" in text  # the pupil's current support
+    assert reverse("admin:panel_panelcase_decide", args=[band_case.pk]) in text
+    assert reverse("panel:pupil_history", args=[band_case.pupil.upn]) in text
+
+
+def test_la_officer_adds_a_case_through_the_service(client, officer, pupil, school, meeting):
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_add"),
+        {
+            "meeting": meeting.pk,
+            "pupil": pupil.pk,
+            "school": school.pk,
+            "kind": "new_top_up",
+            "requested_lsa_hours": "30",
+            "evidence_summary": "Educational psychologist's report.",
+        },
+    )
+
+    assert response.status_code == 302
+    case = PanelCase.objects.get()
+    assert (case.submitted_by, case.status, case.meeting) == (
+        officer,
+        CaseStatus.SUBMITTED,
+        meeting,
+    )
+    assert case.history.get().history_user == officer
+
+
+def test_admin_case_form_shows_the_service_check_on_the_field(
+    client, officer, pupil, other_school, meeting
+):
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_add"),
+        {
+            "meeting": meeting.pk,
+            "pupil": pupil.pk,
+            "school": other_school.pk,
+            "kind": "new_top_up",
+            "requested_lsa_hours": "30",
+            "evidence_summary": "x",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "school" in response.context["adminform"].form.errors
+    assert not PanelCase.objects.exists()
+
+
+def test_panel_member_approve_action_calls_the_service(client, panellist, band_case):
+    client.force_login(panellist)
+
+    client.post(
+        reverse("admin:panel_panelcase_changelist"),
+        {"action": "approve_as_requested", "_selected_action": [band_case.pk]},
+    )
+
+    decision = PanelDecision.objects.get()
+    assert (decision.outcome, decision.decided_by, decision.support_level.band) == (
+        Outcome.APPROVED,
+        panellist,
+        3,
+    )
+
+
+def test_panel_member_defer_action_moves_the_case(client, panellist, band_case, next_meeting):
+    client.force_login(panellist)
+
+    client.post(
+        reverse("admin:panel_panelcase_changelist"),
+        {"action": "defer_to_next_meeting", "_selected_action": [band_case.pk]},
+    )
+
+    band_case.refresh_from_db()
+    assert (band_case.status, band_case.meeting) == (CaseStatus.DEFERRED, next_meeting)
+
+
+def test_record_decision_page_records_approved_with_changes(client, panellist, band_case):
+    client.force_login(panellist)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_decide", args=[band_case.pk]),
+        {
+            "outcome": "approved_with_changes",
+            "granted_band": "4",
+            "effective_from": "2026-04-20",
+            "reasons": "Needs are higher than the school described.",
+        },
+    )
+
+    assert response.status_code == 302
+    decision = PanelDecision.objects.get()
+    assert (decision.granted_band, decision.effective_from) == (4, dt.date(2026, 4, 20))
+
+
+def test_record_decision_page_shows_r9_error_on_end_date(
+    client, panellist, special_pupil, special_school, officer, meeting
+):
+    case = services.case_submit(
+        user=officer,
+        pupil=special_pupil,
+        school=special_school,
+        kind="enf",
+        requested_amount="2000.00",
+        requested_from=dt.date(2026, 1, 5),
+        evidence_summary="Crisis.",
+        meeting=meeting,
+    )
+    client.force_login(panellist)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_decide", args=[case.pk]),
+        {
+            "outcome": "approved",
+            "granted_amount": "2000.00",
+            "effective_from": "2026-01-05",
+            "end_date": "2026-12-31",
+            "reasons": "Crisis.",
+        },
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["end_date"]
+    assert not PanelDecision.objects.exists()
+
+
+def test_decisions_cannot_be_edited_in_the_admin(client, panellist, band_case):
+    decision = services.case_approve_as_requested(case=band_case, user=panellist)
+    client.force_login(panellist)
+
+    response = client.post(
+        reverse("admin:panel_paneldecision_change", args=[decision.pk]),
+        {"reasons": "Rewritten."},
+    )
+
+    assert response.status_code == 403
+    decision.refresh_from_db()
+    assert decision.reasons == "Approved as requested."
+
+
+@pytest.mark.parametrize("model", ["panelmeeting", "panelcase", "paneldecision"])
+def test_admin_history_page_for_each_panel_model(client, panellist, band_case, model):
+    decision = services.case_approve_as_requested(case=band_case, user=panellist)
+    pk = {
+        "panelmeeting": band_case.meeting_id,
+        "panelcase": band_case.pk,
+        "paneldecision": decision.pk,
+    }[model]
+    client.force_login(panellist)
+
+    response = client.get(reverse(f"admin:panel_{model}_history", args=[pk]))
+
+    assert response.status_code == 200
+
+
+def test_history_versions_cannot_be_reverted(client, panellist, officer, band_case):
+    record = band_case.history.get()
+    client.force_login(panellist)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_simple_history", args=[band_case.pk, record.history_id]),
+        {"evidence_summary": "Old"},
+    )
+
+    assert response.status_code == 403
+
+
+def test_la_officer_does_not_see_decision_actions(client, officer, band_case):
+    client.force_login(officer)
+
+    response = client.get(reverse("admin:panel_panelcase_changelist"))
+
+    action_form = response.context["action_form"]  # None when the user has no actions at all
+    choices = [] if action_form is None else [v for v, _ in action_form.fields["action"].choices]
+    assert response.status_code == 200
+    assert "approve_as_requested" not in choices
+    assert "defer_to_next_meeting" not in choices
