@@ -291,5 +291,13 @@ class ReturnLine(models.Model):
         return out
 
     @property
+    def change_items(self) -> list[tuple[str, str]]:
+        """(label with date, detail) for each change, e.g. ("Support changed 12 May 2025", ...)."""
+        return [
+            (label, change.get("detail", ""))
+            for label, change in zip(self.change_labels, self.changes, strict=True)
+        ]
+
+    @property
     def change_kinds(self) -> list[str]:
         return [change.get("kind") for change in self.changes]

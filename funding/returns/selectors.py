@@ -12,7 +12,9 @@ from bisect import bisect_right
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 
 from funding.returns.calculations import month_end, month_start
@@ -122,6 +124,22 @@ def school_returns(user, today: dt.date | None = None) -> QuerySet[MonthlyReturn
     ).order_by("-month", "school__name")
 
 
+def school_for_user(user, urn: int) -> School:
+    """A school whose returns the user may see (404 otherwise)."""
+    if is_la_officer(user):
+        return get_object_or_404(School, urn=urn)
+    if not roles.is_school_user(user):
+        raise Http404
+    return get_object_or_404(School.objects.filter(accesses__user=user), urn=urn)
+
+
+def returns_of_school(school: School, today: dt.date | None = None) -> QuerySet[MonthlyReturn]:
+    return with_counts(
+        MonthlyReturn.objects.filter(school=school).select_related("school"),
+        overdue_cutoff(today),
+    ).order_by("-month")
+
+
 def return_for_user(user, pk: int) -> MonthlyReturn:
     """One return the user may see (404 otherwise), with counts."""
     qs = with_counts(returns_visible_to(user).select_related("school"), None)
@@ -211,3 +229,39 @@ def business_manager_emails(school_ids) -> dict[int, list[str]]:
     for school_id, email in rows:
         out.setdefault(school_id, []).append(email)
     return out
+
+
+def start_page_items(user) -> list[dict]:
+    """What needs doing about returns, for the start page (a few count queries)."""
+    if roles.is_school_user(user):
+        to_answer = returns_visible_to(user).filter(status__in=ReturnStatus.open_to_school())
+        return [
+            {
+                "title": "Monthly returns to confirm",
+                "count": to_answer.count(),
+                "url": reverse("returns:school_list"),
+                "description": "Confirm each pupil is on roll and their support is right (R20).",
+            }
+        ]
+    if not is_la_officer(user):
+        return []
+    month = latest_month()
+    items = [
+        {
+            "title": "Queried return lines waiting for a decision",
+            "count": open_queries().count(),
+            "url": reverse("returns:queries"),
+            "description": "Accept or reject schools' corrections.",
+        }
+    ]
+    if month is not None:
+        items.insert(
+            0,
+            {
+                "title": f"Monthly returns overdue for {month:%B %Y}",
+                "count": overdue_returns().filter(month=month).count(),
+                "url": f"{reverse('returns:dashboard')}?month={month:%Y-%m}&overdue=yes",
+                "description": "Returns not submitted within the allowed school days.",
+            },
+        )
+    return items

@@ -15,6 +15,12 @@ APRIL = dt.date(2025, 4, 1)
 JUNE = dt.date(2025, 6, 1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Test users' passwords need no real key stretching (factories hash one per user)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def school(home_la):
     return factories.SchoolFactory(la=home_la, name="Mossbourne Primary")

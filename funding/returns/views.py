@@ -1,0 +1,354 @@
+"""Return pages. Thin: check the role, scope the lookup (another school's return is a 404),
+call one selector or service, render.
+
+School business managers: their returns, a return's lines, answering a line, submitting.
+LA officers: the month's dashboard, a return's lines, the queue of queried lines, resolving one,
+starting a generation, sending reminders. Panel members and cluster hosts get 403 here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+from django_tables2.export import ExportMixin
+
+from funding.returns import selectors, services, tasks
+from funding.returns.calculations import coming_month, parse_month
+from funding.returns.filters import DashboardFilter, QueryFilter
+from funding.returns.forms import ACCEPT, GenerateForm, LineAnswerForm, LineResolveForm
+from funding.returns.models import MonthlyReturn, ReturnStatus
+from funding.returns.tables import (
+    DashboardTable,
+    QueryQueueTable,
+    ReturnLinesTable,
+    SchoolReturnsTable,
+)
+from schools.access import LAOfficerRequiredMixin
+from schools.roles import is_la_officer, is_school_user
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+class SchoolUserRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """School business managers only (LA officers and others get 403)."""
+
+    def test_func(self) -> bool:
+        return is_school_user(self.request.user)
+
+
+class ReturnReaderMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """School business managers (their own schools) and LA officers."""
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return is_school_user(user) or is_la_officer(user)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# --- School portal ------------------------------------------------------------------------
+
+
+class SchoolReturnListView(SchoolUserRequiredMixin, SingleTableMixin, TemplateView):
+    template_name = "returns/school_list.html"
+    table_class = SchoolReturnsTable
+    table_pagination = {"per_page": 24}
+
+    def get_table_data(self):
+        return selectors.school_returns(self.request.user)
+
+
+class SchoolReturnsView(ReturnReaderMixin, SingleTableMixin, TemplateView):
+    """One school's returns, for the LA or that school's business managers."""
+
+    template_name = "returns/school_list.html"
+    table_class = SchoolReturnsTable
+    table_pagination = {"per_page": 24}
+
+    @cached_property
+    def school(self):
+        return selectors.school_for_user(self.request.user, self.kwargs["urn"])
+
+    def get_table_data(self):
+        return selectors.returns_of_school(self.school)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "school": self.school}
+
+
+class ReturnDetailView(ReturnReaderMixin, ExportMixin, SingleTableMixin, TemplateView):
+    template_name = "returns/detail.html"
+    table_class = ReturnLinesTable
+    table_pagination = False
+    export_formats = EXPORT_FORMATS
+
+    @cached_property
+    def monthly_return(self):
+        return selectors.return_for_user(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if is_school_user(request.user) and self.monthly_return.opened_at is None:
+            services.monthly_return_mark_opened(
+                monthly_return=self.monthly_return, user=request.user
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_table_data(self):
+        return selectors.return_lines(self.monthly_return)
+
+    def get_table_kwargs(self):
+        user = self.request.user
+        return {
+            "can_answer": is_school_user(user) and self.monthly_return.is_open_to_school,
+            "can_resolve": is_la_officer(user),
+        }
+
+    @property
+    def export_name(self):
+        r = self.monthly_return
+        return f"return-{r.school.urn}-{r.month:%Y-%m}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        r = self.monthly_return
+        context["monthly_return"] = r
+        context["unanswered"] = r.line_count - r.answered_count
+        context["is_school_user"] = is_school_user(self.request.user)
+        context["can_submit"] = (
+            context["is_school_user"] and r.is_open_to_school and context["unanswered"] == 0
+        )
+        return context
+
+
+class LineAnswerView(SchoolUserRequiredMixin, FormView):
+    template_name = "returns/line_answer.html"
+    form_class = LineAnswerForm
+
+    @cached_property
+    def line(self):
+        return selectors.line_for_user(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if not self.line.monthly_return.is_open_to_school:
+            messages.info(request, "This return has been submitted; its answers cannot change.")
+            return redirect("returns:detail", pk=self.line.monthly_return_id)
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "line": self.line}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "line": self.line}
+
+    def form_valid(self, form):
+        try:
+            services.return_line_answer(
+                line=self.line,
+                user=self.request.user,
+                on_roll=form.cleaned_data["on_roll"],
+                support_correct=form.cleaned_data["support_correct"],
+                correction=form.cleaned_data["correction"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        following = selectors.next_unanswered_line(self.line.monthly_return_id, self.line)
+        if following is not None:
+            return redirect("returns:line_answer", pk=following.pk)
+        messages.success(self.request, "Every line is answered. Check the return and submit it.")
+        return redirect("returns:detail", pk=self.line.monthly_return_id)
+
+
+class ReturnActionView(SchoolUserRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        monthly_return = selectors.return_for_user(request.user, pk)
+        try:
+            self.act(monthly_return)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("returns:detail", pk=pk)
+
+
+class ReturnSubmitView(ReturnActionView):
+    def act(self, monthly_return):
+        was_open = monthly_return.is_open_to_school
+        result = services.monthly_return_submit(
+            monthly_return=monthly_return, user=self.request.user
+        )
+        if not was_open:
+            messages.info(self.request, "This return was already submitted.")
+        elif result.status == ReturnStatus.QUERIED:
+            messages.success(
+                self.request,
+                f"Return submitted with {monthly_return.queried_count} "
+                f"quer{'y' if monthly_return.queried_count == 1 else 'ies'}; "
+                "the LA will respond to each.",
+            )
+        else:
+            messages.success(self.request, "Return submitted. Thank you.")
+
+
+class ConfirmRemainingView(ReturnActionView):
+    def act(self, monthly_return):
+        count = services.return_lines_confirm_remaining(
+            monthly_return=monthly_return, user=self.request.user
+        )
+        messages.success(
+            self.request, f"{count} line{'s' if count != 1 else ''} confirmed as recorded."
+        )
+
+
+# --- LA side ------------------------------------------------------------------------------
+
+
+class DashboardView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    template_name = "returns/dashboard.html"
+    filterset_class = DashboardFilter
+    table_class = DashboardTable
+    table_pagination = {"per_page": 100}
+    export_formats = EXPORT_FORMATS
+
+    def get_month(self):
+        raw = self.request.GET.get("month")
+        if raw:
+            try:
+                return parse_month(raw)
+            except ValueError:
+                pass
+        return selectors.latest_month()
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        data = self.request.GET.copy()
+        month = self.get_month()
+        if month is not None and not data.get("month"):
+            data["month"] = f"{month:%Y-%m}"
+        kwargs["data"] = data
+        return kwargs
+
+    def get_queryset(self):
+        return selectors.with_counts(
+            MonthlyReturn.objects.select_related("school"),
+            selectors.overdue_cutoff(),
+        )
+
+    @property
+    def export_name(self):
+        month = self.get_month()
+        return f"returns-{month:%Y-%m}" if month else "returns"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        month = self.get_month()
+        context["month"] = month
+        context["generation"] = selectors.latest_generation(month) if month else None
+        context["generate_form"] = GenerateForm(
+            initial={"month": f"{coming_month(timezone.localdate()):%Y-%m}"}
+        )
+        return context
+
+
+class GenerateView(LAOfficerRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = GenerateForm(request.POST)
+        try:
+            month = parse_month(form.data.get("month", "")) if form.is_valid() else None
+        except ValueError as exc:
+            messages.error(request, str(exc))
+            return redirect("returns:dashboard")
+        if month is None:
+            messages.error(request, "Enter the month as YYYY-MM, for example 2025-05.")
+            return redirect("returns:dashboard")
+        tasks.generate_returns_for_month.delay(month.isoformat(), request.user.pk)
+        messages.success(request, f"Generating the returns for {month:%B %Y}.")
+        return redirect(f"{reverse('returns:dashboard')}?month={month:%Y-%m}")
+
+
+class RemindView(LAOfficerRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        result = tasks.send_overdue_return_reminders.delay()
+        if result.ready():
+            messages.success(request, f"Sent {result.get()} reminder email(s) for overdue returns.")
+        else:
+            messages.success(request, "Reminder emails for overdue returns are being sent.")
+        return redirect(request.POST.get("next") or reverse("returns:dashboard"))
+
+
+class QueryQueueView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
+    template_name = "returns/queries.html"
+    filterset_class = QueryFilter
+    table_class = QueryQueueTable
+    table_pagination = {"per_page": 50}
+    export_formats = EXPORT_FORMATS
+    export_name = "queried-return-lines"
+
+    def get_queryset(self):
+        return selectors.open_queries()
+
+
+class LineResolveView(LAOfficerRequiredMixin, FormView):
+    template_name = "returns/line_resolve.html"
+    form_class = LineResolveForm
+
+    @cached_property
+    def line(self):
+        return selectors.line_for_user(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if not self.line.queried or self.line.resolution:
+            messages.info(request, "This line has no open query.")
+            return redirect("returns:queries")
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "line": self.line}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "line": self.line}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            if data["decision"] == ACCEPT:
+                services.return_line_accept(
+                    line=self.line,
+                    user=self.request.user,
+                    effective_on=data.get("effective_on"),
+                    support=form.support(),
+                    note=data.get("note", ""),
+                )
+                messages.success(
+                    self.request, f"Correction for {self.line.pupil.full_name} accepted."
+                )
+            else:
+                services.return_line_reject(
+                    line=self.line, user=self.request.user, reason=data.get("reason", "")
+                )
+                messages.success(
+                    self.request, f"Correction for {self.line.pupil.full_name} rejected."
+                )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+            return self.form_invalid(form)
+        return redirect("returns:queries")
