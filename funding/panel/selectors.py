@@ -72,22 +72,24 @@ class PupilSummary:
         if not self.top_up_available:
             return "not yet calculated (the funding engine is not installed)"
         if self.top_up is None:
-            return "none"
+            return "none worked out (no support level, scheme or rate)"
         if isinstance(self.top_up, Decimal | int):
             return f"£{Decimal(self.top_up):,.2f} a year"
         return str(self.top_up)
 
 
-def current_top_up(pupil: Pupil) -> tuple[bool, Any]:
-    """(available, figure): the engine's current annual top-up, when the engine is installed.
+def current_top_up(pupil: Pupil, on: dt.date | None = None) -> tuple[bool, Any]:
+    """(available, figure): the engine's annual top-up for the support in force on `on`.
 
-    Until funding.selectors lands the clerk sees the support level only.
+    The figure comes from funding.selectors.current_annual_top_up (a Decimal, or None when there
+    is no support level, scheme or rate to work it out). Without the engine installed the clerk
+    sees the support level only.
     """
     try:
         from funding.selectors import current_annual_top_up
     except ImportError:
         return False, None
-    return True, current_annual_top_up(pupil)
+    return True, current_annual_top_up(pupil, on=on)
 
 
 def pupil_summaries(
@@ -126,7 +128,7 @@ def pupil_summaries(
         summaries[decision.case.pupil_id].decisions.append(decision)
     if with_top_up:
         for pupil in pupils:
-            available, figure = current_top_up(pupil)
+            available, figure = current_top_up(pupil, on=on)
             summaries[pupil.pk].top_up_available = available
             summaries[pupil.pk].top_up = figure
     return summaries

@@ -37,6 +37,11 @@ class DecisionLetterView(LoginRequiredMixin, DetailView):
             "last_name", "first_name"
         )
         context["can_read_history"] = selectors.can_read_panel_records(self.request.user)
+        if decision.support_level_id:
+            available, top_up = selectors.current_top_up(
+                decision.case.pupil, on=decision.effective_from
+            )
+            context["top_up"] = top_up if available else None
         return context
 
 

@@ -1,12 +1,18 @@
 """The clerk's admin: meeting page, adding a case, recording decisions, actions, history."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from funding.panel import services
+from funding.panel import selectors, services
 from funding.panel.models import CaseStatus, Outcome, PanelCase, PanelDecision
+from pupils.models import PlacementKind
+from pupils.services import SupportHours
+from tests.funding.panel.conftest import make_pupil
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +204,106 @@ def test_la_officer_does_not_see_decision_actions(client, officer, band_case):
     assert response.status_code == 200
     assert "approve_as_requested" not in choices
     assert "defer_to_next_meeting" not in choices
+
+
+def test_record_decision_page_is_prefilled_with_the_ask(client, panellist, band_case):
+    client.force_login(panellist)
+
+    response = client.get(reverse("admin:panel_panelcase_decide", args=[band_case.pk]))
+
+    form = response.context["form"]
+    assert (form.initial["granted_band"], form.initial["effective_from"]) == (
+        3,
+        dt.date(2026, 4, 20),
+    )
+
+
+def test_decided_case_page_is_read_only(client, panellist, band_case):
+    services.case_approve_as_requested(case=band_case, user=panellist)
+    client.force_login(panellist)
+
+    response = client.get(reverse("admin:panel_panelcase_change", args=[band_case.pk]))
+
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+
+
+def test_add_case_page_takes_the_meeting_from_the_link(client, officer, meeting):
+    client.force_login(officer)
+
+    response = client.get(reverse("admin:panel_panelcase_add"), {"meeting": meeting.pk})
+
+    assert response.context["adminform"].form.initial["meeting"] == str(meeting.pk)
+
+
+@pytest.mark.parametrize("name", ["panelmeeting", "panelcase", "paneldecision"])
+def test_changelists_render_for_panel_members(client, panellist, band_case, name):
+    services.case_approve_as_requested(case=band_case, user=panellist)
+    client.force_login(panellist)
+
+    response = client.get(reverse(f"admin:panel_{name}_changelist"))
+
+    assert response.status_code == 200
+
+
+def test_meeting_page_queries_do_not_grow_with_cases(
+    client, panellist, officer, special_school, meeting, home_la, monkeypatch
+):
+    # The panel's own reads are bulk; the engine's top-up is one call per pupil (its cost),
+    # so it is stood in for here.
+    monkeypatch.setattr(selectors, "current_top_up", lambda pupil, on=None: (True, None))
+
+    def add_cases(n):
+        for _ in range(n):
+            pupil = make_pupil(
+                school=special_school,
+                officer=officer,
+                home_la=home_la,
+                kind=PlacementKind.SPECIAL_SCHOOL,
+                support=SupportHours(band=2),
+            )
+            services.case_submit(
+                user=officer,
+                pupil=pupil,
+                school=special_school,
+                kind="band_change",
+                requested_band=3,
+                evidence_summary="x",
+                meeting=meeting,
+            )
+
+    client.force_login(panellist)
+    url = reverse("admin:panel_panelmeeting_change", args=[meeting.pk])
+    add_cases(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as two:
+        client.get(url)
+    add_cases(4)
+    with CaptureQueriesContext(connection) as six:
+        client.get(url)
+
+    assert len(six) == len(two)
+
+
+def test_pupil_summary_shows_the_engine_top_up(client, panellist, band_case, monkeypatch):
+    monkeypatch.setattr(
+        selectors, "current_top_up", lambda pupil, on=None: (True, Decimal("11250.00"))
+    )
+    client.force_login(panellist)
+
+    response = client.get(reverse("admin:panel_panelmeeting_change", args=[band_case.meeting_id]))
+
+    assert "£11,250.00 a year" in response.content.decode()
+
+
+def test_pupil_summary_falls_back_to_support_without_the_engine(
+    client, panellist, band_case, monkeypatch
+):
+    monkeypatch.setattr(selectors, "current_top_up", lambda pupil, on=None: (False, None))
+    client.force_login(panellist)
+
+    response = client.get(reverse("admin:panel_panelmeeting_change", args=[band_case.meeting_id]))
+
+    text = response.content.decode()
+    assert "not yet calculated (the funding engine is not installed)" in text
+    assert "band 2 since 01 Sep 2024" in text

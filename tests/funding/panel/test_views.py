@@ -133,3 +133,25 @@ def test_history_page_exports_xlsx(client, officer, band_case):
 
     assert response.status_code == 200
     assert response["Content-Disposition"].endswith('.xlsx"')
+
+
+def test_deferral_letter_names_the_next_meeting(
+    client, officer, band_case, next_meeting, panellist
+):
+    decision = services.case_defer_to_next_meeting(case=band_case, user=panellist)
+    client.force_login(officer)
+
+    response = client.get(reverse("panel:decision_letter", args=[decision.pk]))
+
+    assert "At the panel meeting on 14 April 2026" in response.content.decode()
+
+
+def test_band_change_letter_names_the_support_it_replaces(client, officer, band_case, panellist):
+    decision = services.case_approve_as_requested(case=band_case, user=panellist)
+    client.force_login(officer)
+
+    response = client.get(reverse("panel:decision_letter", args=[decision.pk]))
+
+    text = response.content.decode()
+    assert "band 2 (in force from 1 September 2024 to 19 April 2026)" in text
+    assert "support level is now band 3 from" in text
