@@ -21,7 +21,7 @@ from funding.returns.calculations import month_end, month_start
 from funding.returns.models import MonthlyReturn, ReturnGeneration, ReturnLine, ReturnStatus
 from pupils.models import Placement, Plan
 from schools import roles
-from schools.models import School, SchoolAccess
+from schools.models import LocalAuthority, School, SchoolAccess
 from schools.roles import is_la_officer
 from schools.selectors import school_calendar
 
@@ -71,11 +71,14 @@ def overdue_cutoff(today: dt.date | None = None) -> dt.datetime | None:
     """
     today = today or timezone.localdate()
     days_allowed = settings.RETURNS_OVERDUE_SCHOOL_DAYS
-    yesterday = today - dt.timedelta(days=1)
-    calendar = school_calendar(None, today - dt.timedelta(days=366), yesterday)
-    index = bisect_right(calendar.days, yesterday) - days_allowed
     if days_allowed <= 0:
         return timezone.make_aware(dt.datetime.combine(today, dt.time.min))
+    yesterday = today - dt.timedelta(days=1)
+    try:
+        calendar = school_calendar(None, today - dt.timedelta(days=366), yesterday)
+    except LocalAuthority.DoesNotExist:
+        return None
+    index = bisect_right(calendar.days, yesterday) - days_allowed
     if index < 0:
         return None
     return timezone.make_aware(dt.datetime.combine(calendar.days[index], dt.time.min))

@@ -6,6 +6,7 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from funding.returns.models import ReturnStatus
 
@@ -17,6 +18,7 @@ STATUS_TAG = {
     ReturnStatus.RESOLVED: "govuk-tag--turquoise",
 }
 NUMERIC = {"td": {"class": "app-numeric"}}
+OVERDUE_TAG = mark_safe('<strong class="govuk-tag govuk-tag--red">Overdue</strong>')  # noqa: S308
 
 
 def status_tag(status: str, label: str):
@@ -217,11 +219,7 @@ class DashboardTable(StatusMixin, tables.Table):
         return record.school.name
 
     def render_is_overdue(self, value):
-        return (
-            format_html('<strong class="govuk-tag govuk-tag--red">Overdue</strong>')
-            if value
-            else ""
-        )
+        return OVERDUE_TAG if value else ""
 
     def value_is_overdue(self, value):
         return "Yes" if value else "No"

@@ -268,6 +268,7 @@ def test_r20_moving_school_is_left_at_one_and_new_at_the_other(school, other_sch
 
 
 def _engine_module(monkeypatch):
+    """funding.selectors as the generator imports it (a stand-in module if the engine is absent)."""
     try:
         module = importlib.import_module("funding.selectors")
     except ImportError:
@@ -276,29 +277,59 @@ def _engine_module(monkeypatch):
     return module
 
 
-def test_monthly_amount_comes_from_the_engine_when_it_is_installed(school, monkeypatch):
+def test_monthly_amount_comes_from_the_engines_bulk_read(school, monkeypatch):
     pupil = add_pupil(school)
     calls = []
 
-    def monthly_top_up(pupil_id, school_id, month_start):
-        calls.append((pupil_id, school_id, month_start))
-        return Decimal("583.33")
+    def monthly_top_ups(school_id, month_start, pupil_ids=None):
+        calls.append((school_id, month_start, list(pupil_ids)))
+        return {pupil_id: Decimal("583.33") for pupil_id in pupil_ids}
 
-    engine = _engine_module(monkeypatch)
-    monkeypatch.setattr(engine, "monthly_top_up", monthly_top_up, raising=False)
+    monkeypatch.setattr(
+        _engine_module(monkeypatch), "monthly_top_ups", monthly_top_ups, raising=False
+    )
 
     generate(MAY)
 
     assert line_for(school, MAY, pupil).monthly_amount == Decimal("583.33")
-    assert calls == [(pupil.pk, school.pk, MAY)]
+    assert calls == [(school.pk, MAY, [pupil.pk])]
+
+
+def test_monthly_amount_falls_back_to_the_engines_per_pupil_read(school, monkeypatch):
+    pupil = add_pupil(school)
+    engine = _engine_module(monkeypatch)
+    monkeypatch.delattr(engine, "monthly_top_ups", raising=False)
+    monkeypatch.setattr(
+        engine, "monthly_top_up", lambda pupil_id, school_id, month: Decimal("12.50"), raising=False
+    )
+
+    generate(MAY)
+
+    assert line_for(school, MAY, pupil).monthly_amount == Decimal("12.50")
 
 
 def test_monthly_amount_is_blank_without_the_engine(school, monkeypatch):
     pupil = add_pupil(school)
-    monkeypatch.delattr(_engine_module(monkeypatch), "monthly_top_up", raising=False)
+    monkeypatch.setitem(sys.modules, "funding.selectors", types.ModuleType("funding.selectors"))
 
     generate(MAY)
 
+    assert line_for(school, MAY, pupil).monthly_amount is None
+
+
+def test_monthly_amount_is_blank_when_the_engine_cannot_price_the_school(school, monkeypatch):
+    pupil = add_pupil(school)
+
+    def monthly_top_ups(school_id, month_start, pupil_ids=None):
+        raise LookupError("no rates for FY 2025-26")
+
+    monkeypatch.setattr(
+        _engine_module(monkeypatch), "monthly_top_ups", monthly_top_ups, raising=False
+    )
+
+    generation = generate(MAY)
+
+    assert generation.created == 1
     assert line_for(school, MAY, pupil).monthly_amount is None
 
 
