@@ -1,5 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from funding import views
 
 app_name = "funding"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("runs/", views.RunListView.as_view(), name="runs"),
+    path("runs/start/", views.RunStartView.as_view(), name="run_start"),
+    path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
+    path("runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
+    path("runs/<int:pk>/lines/", views.RunLinesView.as_view(), name="run_lines"),
+    path("compare/<int:fy>/", views.CompareView.as_view(), name="compare"),
+    path("schemes/", views.SchemeListView.as_view(), name="schemes"),
+    path("schemes/<int:pk>/", views.SchemeDetailView.as_view(), name="scheme_detail"),
+    path("schools/<int:urn>/", views.SchoolStatementsView.as_view(), name="school_statements"),
+    path(
+        "schools/<int:urn>/statement/<int:fy>/",
+        views.StatementView.as_view(),
+        name="statement",
+    ),
+]

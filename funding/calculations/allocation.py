@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from funding.calculations import elements as el
 from funding.calculations.elements import CensusCounts
@@ -151,10 +152,12 @@ class AllocationResult:
         return dict(totals)
 
 
+@lru_cache(maxsize=4096)
 def _d(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+@lru_cache(maxsize=65536)
 def period_text(start: dt.date, end: dt.date) -> str:
     return f"{_d(start)} to {_d(end)}"
 
@@ -268,7 +271,6 @@ class Engine:
             working["annual"] = f"{annual:f}"
             working["school_days"] = p.days
             working["year_days"] = D
-            working["pro_rata"] = pro
             out.append(
                 LineData(
                     school_id=p.school_id,
@@ -318,7 +320,7 @@ class Engine:
                     school.id,
                     element,
                     calc,
-                    calc.working.as_dict(),
+                    calc.working.as_dict(with_formula=False),
                     self.fy.starts_on,
                     self.fy.ends_on,
                     self.year_days,
@@ -422,7 +424,7 @@ class Engine:
                     continue
                 if days == 0:
                     continue
-                working = calc.working.as_dict()
+                working = calc.working.as_dict(with_formula=False)
                 working["academic_year"] = academic_year
                 lead = f"{academic_year}/{str(academic_year + 1)[-2:]}: "
                 pending.append(
@@ -433,7 +435,9 @@ class Engine:
 
     # ---- pupils -------------------------------------------------------------------------
     def _top_up(self, level: SupportSpan, school: SchoolInfo, phase: str):
-        key = (level.id, school.id, phase)
+        # The same support at the same phase costs the same everywhere; only a band's rate
+        # depends on the school.
+        key = (level.support, phase, school.id if level.support.band else None)
         found = self._top_up_cache.get(key)
         if found is None:
             support = level.support
@@ -444,8 +448,16 @@ class Engine:
                 parts = top_up_from_support(
                     support, self.rates, phase=phase, band_rate=band_rate, school_name=school.name
                 )
+                summary = support.summary
                 found = (
-                    [(part, part.calculated.working.as_dict()) for part in parts],
+                    [
+                        (
+                            part,
+                            part.calculated.working.as_dict(with_formula=False)
+                            | {"support": summary},
+                        )
+                        for part in parts
+                    ],
                     None,
                 )
             except MissingRate as exc:
@@ -483,7 +495,6 @@ class Engine:
                 continue
             for part, base in parts:
                 working = dict(base)
-                working["support"] = period.support.support.summary
                 working["placement"] = period.placement.kind
                 groups[(TOP_UP, part.delegated, None)].append(
                     _Pending(
@@ -515,7 +526,7 @@ class Engine:
                         item.school_id,
                         element,
                         calc,
-                        calc.working.as_dict() | {"funding_item": item.id},
+                        calc.working.as_dict(with_formula=False) | {"funding_item": item.id},
                         period.starts_on,
                         period.ends_on,
                         days,

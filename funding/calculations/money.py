@@ -67,12 +67,12 @@ class Working:
     formula: str
     inputs: dict = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
-        return {
-            "rule": self.rule,
-            "formula": self.formula,
-            "inputs": {k: plain(v) for k, v in self.inputs.items()},
-        }
+    def as_dict(self, *, with_formula: bool = True) -> dict:
+        """JSON-safe. A line stores it without the formula (its explanation has the text)."""
+        data = {"rule": self.rule, "inputs": {k: plain(v) for k, v in self.inputs.items()}}
+        if with_formula:
+            data["formula"] = self.formula
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,9 @@ def apportion(parts: Sequence[tuple[Decimal, int]], year_days: int) -> list[Deci
     """
     if year_days <= 0:
         raise ValueError("A financial year with no school days cannot be pro-rated.")
+    if len(parts) == 1:
+        ((annual, days),) = parts
+        return [from_pennies(_round_half_up_div(to_pennies(annual) * days, year_days))]
     numerators = [to_pennies(annual) * days for annual, days in parts]
     floors = [n // year_days for n in numerators]
     total = _round_half_up_div(sum(numerators), year_days)

@@ -1,0 +1,53 @@
+"""manage.py run_allocation --fy 2025 --kind initial: run the engine now and print the totals."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from funding import services
+from funding.models import RunKind, RunStatus
+from funding.selectors import recoupment, run_totals
+
+
+class Command(BaseCommand):
+    help = "Run an allocation for a financial year and print the run id and totals by element."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fy", type=int, required=True, help="2025 means FY 2025-26.")
+        parser.add_argument("--kind", choices=RunKind.values, default=RunKind.INITIAL)
+        parser.add_argument("--note", default="")
+
+    def handle(self, *args, fy, kind, note="", **options):
+        try:
+            run = services.run_allocation(fy=fy, kind=kind, note=note)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        if run.status != RunStatus.DONE:
+            raise CommandError(f"Run {run.pk} failed: {run.error}")
+        totals = run_totals(run)
+        out = self.stdout
+        out.write(f"Run {run.pk}: FY {run.fy} {run.kind}, {run.line_count:,} lines")
+        if run.seconds is not None:
+            out.write(f"Calculated in {run.seconds:.2f} s")
+        out.write("")
+        width = max([len(t.label) for t in totals.elements] + [20])
+        for t in totals.elements:
+            out.write(f"{t.label:<{width}}  £{t.amount:>16,.2f}  ({t.lines:,} lines)")
+        out.write(f"{'Total':<{width}}  £{totals.total:>16,.2f}")
+        if totals.retained_centrally:
+            out.write(
+                f"{'of which retained centrally':<{width}}  £{totals.retained_centrally:>16,.2f}"
+            )
+        if totals.paid_by_esfa:
+            out.write(f"{'of which paid by the ESFA':<{width}}  £{totals.paid_by_esfa:>16,.2f}")
+        r = recoupment(run)
+        out.write("")
+        out.write(
+            f"Recoupment (R8): other LAs owe us £{r.owed_to_us_total:,.2f}; "
+            f"we owe other LAs £{r.we_owe_total:,.2f}"
+        )
+        for w in run.warnings[:20]:
+            out.write(self.style.WARNING(f"Warning: {w}"))
+        if len(run.warnings) > 20:
+            out.write(self.style.WARNING(f"... and {len(run.warnings) - 20} more warnings"))

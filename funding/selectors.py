@@ -1,0 +1,967 @@
+"""Reads for the funding engine, and its public read API for the rest of the product.
+
+Public API (stable; other parts of the product call these):
+
+- ``scheme_for(fy, la=None) -> FundingScheme | None``
+- ``latest_run(fy, kinds=None) -> AllocationRun | None``: the newest *completed* run of the
+  year, optionally only of the given kinds (e.g. ``("final", "revised")``).
+- ``run_totals(run) -> RunTotals``: totals by element, delegated / retained / ESFA.
+- ``recoupment(run) -> Recoupment``: R8, what each other LA owes us and what we owe each.
+- ``school_statement(school, fy, run=None) -> Statement | None``: a school's year, explained.
+- ``lines_for_pupil(pupil, fy=None) -> list[PupilFundingLine]``: a pupil's periods and amounts
+  from the latest completed run of each year (for the pupil timeline).
+- ``pupil_funding(pupil, fy) -> list[LineData]``: the same periods computed live from today's
+  data (no run needed).
+- ``monthly_top_up(pupil_id, school_id, month_start) -> Decimal | None``: the money paid to the
+  school for the pupil for the school days of that month (the year's amounts pro rata: R7),
+  computed live; None when the pupil has no funded period there that month.
+- ``monthly_top_ups(school_id, month_start, pupil_ids=None) -> dict[int, Decimal | None]``:
+  the same for many pupils of one school with a constant number of queries.
+- ``current_annual_top_up(pupil, on=None) -> Decimal | None``: the annual element 3 top-up the
+  pupil's support level in force on `on` attracts at their school (for the panel summary).
+- ``compare_runs(initial, final) -> list[ComparisonRow]``: R21, per school and element.
+- ``start_page_items(user) -> list[dict]``: items for the home page.
+
+Bulk reads for a run live in ``allocation_inputs`` (a constant number of queries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.urls import reverse
+
+from funding.calculations.allocation import (
+    AllocationInputs,
+    Engine,
+    LineData,
+    PlacesInfo,
+    PupilInfo,
+    SchoolInfo,
+    rate_phase,
+)
+from funding.calculations.elements import CensusCounts
+from funding.calculations.periods import FundingItemSpan, PlacementSpan, PlanSpan, SupportSpan
+from funding.calculations.scheme import HourlyRateData, SchemeRates, SenFactorData, TaBandData
+from funding.calculations.top_up import MissingRate, Support, top_up_from_support
+from funding.models import (
+    PUPIL_ELEMENTS,
+    AllocationLine,
+    AllocationRun,
+    Element,
+    FundingScheme,
+    RunKind,
+    RunStatus,
+)
+from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
+from schools.dates import FinancialYear
+from schools.models import (
+    LocalAuthority,
+    PlannedPlaces,
+    School,
+    SchoolCensus,
+    SpecialSchoolBand,
+)
+from schools.roles import is_la_officer, is_school_user
+from schools.selectors import administering_la, school_calendar
+
+ELEMENT_LABELS = dict(Element.choices)
+#: The order elements appear in statements and totals.
+ELEMENT_ORDER = [
+    Element.ELEMENT_1,
+    Element.NOTIONAL_SEN,
+    Element.ADDITIONAL_SEN_SUPPORT,
+    Element.PLACE,
+    Element.TOP_UP,
+    Element.PERSONAL_SUPPLEMENT,
+    Element.ENF,
+    Element.PSF,
+]
+
+
+def _fy(fy: int | FinancialYear) -> FinancialYear:
+    return fy if isinstance(fy, FinancialYear) else FinancialYear(int(fy))
+
+
+# ---- schemes -------------------------------------------------------------------------------
+
+
+def scheme_for(fy: int | FinancialYear, la: LocalAuthority | None = None) -> FundingScheme | None:
+    """The LA's scheme for the year (default: the administering LA's)."""
+    fy = _fy(fy)
+    qs = FundingScheme.objects.select_related("la").filter(financial_year=fy.start_year)
+    qs = qs.filter(la=la) if la is not None else qs.filter(la__is_administering=True)
+    return qs.first()
+
+
+def schemes() -> QuerySet[FundingScheme]:
+    return FundingScheme.objects.select_related("la").annotate(run_count=Count("runs"))
+
+
+def scheme_rates(scheme: FundingScheme) -> SchemeRates:
+    """The scheme as plain data for the calculators (three queries for the rate tables)."""
+    from funding.models import SCHEME_FIELD_NAMES
+
+    values = {name: getattr(scheme, name) for name in SCHEME_FIELD_NAMES}
+    factor_labels = dict(scheme.sen_factors.model._meta.get_field("factor").choices)
+    return SchemeRates(
+        financial_year=scheme.financial_year,
+        name=scheme.name,
+        sen_factors=tuple(
+            SenFactorData(
+                f.factor, f.weight_percent, f.rate_per_pupil, factor_labels.get(f.factor, "")
+            )
+            for f in scheme.sen_factors.all().order_by("pk")
+        ),
+        hourly_rates=tuple(
+            HourlyRateData(r.role, r.phase, r.hourly_rate, r.weeks_per_year, r.delegated)
+            for r in scheme.hourly_rates.all()
+        ),
+        ta_bands=tuple(
+            TaBandData(b.min_hours, b.amount_from, b.rate_per_hour, b.amount_to, b.label)
+            for b in scheme.ta_bands.all()
+        ),
+        **values,
+    )
+
+
+# ---- bulk inputs for a run --------------------------------------------------------------------
+
+
+def _overlapping(qs, start_field: str, end_field: str, fy: FinancialYear):
+    return qs.filter(**{f"{start_field}__lte": fy.ends_on}).filter(
+        Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": fy.starts_on})
+    )
+
+
+def _support(lsa, lst, ta, band, resource) -> Support:
+    return Support(lsa, lst, ta, band, resource)
+
+
+def allocation_inputs(
+    fy: int | FinancialYear,
+    *,
+    scheme: FundingScheme | None = None,
+    la: LocalAuthority | None = None,
+    pupil_ids: list[int] | None = None,
+    with_schools: bool = True,
+) -> AllocationInputs:
+    """Everything a run of the year needs, read in bulk: a constant number of queries.
+
+    With `pupil_ids`, only those pupils (and no school-level figures unless `with_schools`).
+    """
+    fy = _fy(fy)
+    la = la or administering_la()
+    scheme = scheme or scheme_for(fy, la)
+    if scheme is None:
+        raise FundingScheme.DoesNotExist(f"No funding scheme for {la.name} in FY {fy}.")
+    rates = scheme_rates(scheme)
+    calendar = school_calendar(la, fy.starts_on, fy.ends_on)
+
+    placements_qs = _overlapping(Placement.objects.all(), "starts_on", "ends_on", fy).filter(
+        Q(school__la_id=la.pk) | Q(pupil__home_la_id=la.pk)
+    )
+    if pupil_ids is not None:
+        placements_qs = placements_qs.filter(pupil_id__in=pupil_ids)
+    placements: dict[int, list[PlacementSpan]] = defaultdict(list)
+    school_ids: set[int] = set()
+    for pk, pupil_id, school_id, kind, starts_on, ends_on, admission in placements_qs.values_list(
+        "pk", "pupil_id", "school_id", "kind", "starts_on", "ends_on", "admission_kind"
+    ).order_by():
+        placements[pupil_id].append(
+            PlacementSpan(pk, pupil_id, school_id, kind, starts_on, ends_on, admission)
+        )
+        school_ids.add(school_id)
+    pupil_filter = (
+        Q(pk__in=pupil_ids) if pupil_ids is not None else Q(pk__in=placements_qs.values("pupil_id"))
+    )
+    pupils = {
+        pk: PupilInfo(pk, upn, dob, home_la_id)
+        for pk, upn, dob, home_la_id in Pupil.objects.filter(pupil_filter)
+        .values_list("pk", "upn", "date_of_birth", "home_la_id")
+        .order_by("pk")
+    }
+    pupil_subquery = pupil_ids if pupil_ids is not None else placements_qs.values("pupil_id")
+    plans_qs = _overlapping(
+        Plan.objects.filter(pupil_id__in=pupil_subquery), "issued_on", "ceased_on", fy
+    )
+    plans: dict[int, list[PlanSpan]] = defaultdict(list)
+    for pk, pupil_id, issued_on, ceased_on, kind in plans_qs.values_list(
+        "pk", "pupil_id", "issued_on", "ceased_on", "kind"
+    ).order_by():
+        plans[pupil_id].append(PlanSpan(pk, pupil_id, issued_on, ceased_on, kind))
+    supports: dict[int, list[SupportSpan]] = defaultdict(list)
+    support_qs = _overlapping(
+        SupportLevel.objects.filter(plan__in=plans_qs.values("pk")),
+        "effective_from",
+        "effective_to",
+        fy,
+    )
+    for row in support_qs.values_list(
+        "pk",
+        "plan_id",
+        "effective_from",
+        "effective_to",
+        "lsa_hours",
+        "lst_hours",
+        "ta_hours",
+        "band",
+        "resource_amount",
+    ).order_by():
+        supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], _support(*row[4:])))
+    items: dict[int, list[FundingItemSpan]] = defaultdict(list)
+    items_qs = FundingItem.objects.filter(
+        pupil_id__in=pupil_subquery, starts_on__lte=fy.ends_on, ends_on__gte=fy.starts_on
+    )
+    for row in items_qs.values_list(
+        "pk", "pupil_id", "school_id", "kind", "annual_amount", "starts_on", "ends_on"
+    ).order_by("starts_on", "pk"):
+        items[row[1]].append(FundingItemSpan(*row))
+        school_ids.add(row[2])
+
+    schools_qs = School.objects.all() if with_schools else School.objects.filter(pk__in=school_ids)
+    schools = {
+        row[0]: SchoolInfo(*row)
+        for row in schools_qs.values_list(
+            "pk",
+            "urn",
+            "name",
+            "la_id",
+            "phase",
+            "establishment_type",
+            "opened_on",
+            "closed_on",
+        ).order_by()
+    }
+    band_qs = SpecialSchoolBand.objects.filter(financial_year=fy.start_year)
+    if not with_schools:
+        band_qs = band_qs.filter(school_id__in=school_ids)
+    band_rates = {
+        (school_id, band): rate
+        for school_id, band, rate in band_qs.values_list("school_id", "band", "annual_rate")
+    }
+    censuses: dict[int, list[CensusCounts]] = defaultdict(list)
+    places: list[PlacesInfo] = []
+    if with_schools:
+        census_qs = SchoolCensus.objects.filter(
+            school__la_id=la.pk,
+            census_date__gte=dt.date(fy.start_year - 2, 4, 1),
+            census_date__lte=fy.ends_on,
+        )
+        for c in census_qs.order_by().iterator():
+            censuses[c.school_id].append(census_counts(c))
+        places = [
+            PlacesInfo(*row)
+            for row in PlannedPlaces.objects.filter(
+                school__la_id=la.pk, academic_year__in=[fy.start_year - 1, fy.start_year]
+            )
+            .values_list("school_id", "academic_year", "provision", "places", "occupied")
+            .order_by()
+        ]
+    return AllocationInputs(
+        fy=fy,
+        rates=rates,
+        calendar=calendar,
+        administering_la_id=la.pk,
+        schools=schools,
+        censuses=dict(censuses),
+        places=places,
+        band_rates=band_rates,
+        pupils=pupils,
+        placements=dict(placements),
+        plans=dict(plans),
+        supports=dict(supports),
+        funding_items=dict(items),
+    )
+
+
+def census_counts(census: SchoolCensus) -> CensusCounts:
+    return CensusCounts(
+        census_date=census.census_date,
+        primary_roll=census.primary_roll,
+        ks3_roll=census.ks3_roll,
+        ks4_roll=census.ks4_roll,
+        roll_r_to_y11=census.roll_excluding_nursery_and_sixth_form,
+        ehc_plans=census.ehc_plans,
+        factors={
+            "fsm": census.fsm,
+            "idaci": census.idaci,
+            "low_prior_attainment": census.low_prior_attainment,
+            "mobility": census.mobility,
+            "eal": census.eal,
+            "english_attainment_below": census.english_attainment_below,
+            "sen_support": census.sen_support,
+        },
+    )
+
+
+# ---- runs ----------------------------------------------------------------------------------
+
+
+def runs() -> QuerySet[AllocationRun]:
+    """All runs, newest first, with what the runs list shows (one query)."""
+    return AllocationRun.objects.select_related("created_by", "scheme__la")
+
+
+def latest_run(fy: int | FinancialYear, kinds=None) -> AllocationRun | None:
+    """The newest completed run of the year (of one of `kinds`, if given)."""
+    qs = AllocationRun.objects.filter(financial_year=_fy(fy).start_year, status=RunStatus.DONE)
+    if kinds:
+        qs = qs.filter(kind__in=[kinds] if isinstance(kinds, str) else list(kinds))
+    return qs.order_by("-finished_at", "-pk").first()
+
+
+def active_runs() -> QuerySet[AllocationRun]:
+    return AllocationRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+
+
+@dataclass
+class ElementTotal:
+    element: str
+    label: str
+    amount: Decimal
+    lines: int = 0
+
+
+@dataclass
+class RunTotals:
+    elements: list[ElementTotal]
+    total: Decimal
+    delegated: Decimal
+    retained_centrally: Decimal
+    paid_by_esfa: Decimal
+    lines: int
+
+
+def run_totals(run: AllocationRun) -> RunTotals:
+    """Totals by element (one query)."""
+    rows = (
+        AllocationLine.objects.filter(run=run)
+        .values("element", "delegated", "payer_la_id")
+        .annotate(amount=Sum("amount"), n=Count("pk"))
+        .order_by()
+    )
+    by_element: dict[str, ElementTotal] = {}
+    delegated = retained = esfa = Decimal("0")
+    count = 0
+    for row in rows:
+        total = by_element.setdefault(
+            row["element"],
+            ElementTotal(row["element"], ELEMENT_LABELS.get(row["element"], row["element"]), 0),
+        )
+        total.amount += row["amount"]
+        total.lines += row["n"]
+        count += row["n"]
+        if row["payer_la_id"] is None:
+            esfa += row["amount"]
+        elif row["delegated"]:
+            delegated += row["amount"]
+        else:
+            retained += row["amount"]
+    elements = sorted(
+        by_element.values(),
+        key=lambda t: ELEMENT_ORDER.index(t.element) if t.element in ELEMENT_ORDER else 99,
+    )
+    return RunTotals(
+        elements=elements,
+        total=sum((t.amount for t in elements), Decimal("0")),
+        delegated=delegated,
+        retained_centrally=retained,
+        paid_by_esfa=esfa,
+        lines=count,
+    )
+
+
+@dataclass
+class LaAmount:
+    la_id: int
+    code: str
+    name: str
+    pupils: int
+    amount: Decimal
+
+
+@dataclass
+class Recoupment:
+    """R8: top-up across borders in one run."""
+
+    owed_to_us: list[LaAmount]  # other LAs' pupils in our schools
+    we_owe: list[LaAmount]  # our pupils in other LAs' schools
+
+    @property
+    def owed_to_us_total(self) -> Decimal:
+        return sum((r.amount for r in self.owed_to_us), Decimal("0"))
+
+    @property
+    def we_owe_total(self) -> Decimal:
+        return sum((r.amount for r in self.we_owe), Decimal("0"))
+
+    @property
+    def net(self) -> Decimal:
+        return self.owed_to_us_total - self.we_owe_total
+
+
+def recoupment(run: AllocationRun) -> Recoupment:
+    """What each other LA owes us for their pupils in our schools, and what we owe each LA
+    whose schools teach our pupils (pupil elements only: top-up, supplements, ENF, PSF).
+    Two queries."""
+    la_id = run.scheme.la_id
+    base = AllocationLine.objects.filter(run=run, element__in=PUPIL_ELEMENTS, delegated=True)
+    owed = (
+        base.filter(school__la_id=la_id)
+        .exclude(payer_la_id=la_id)
+        .exclude(payer_la__isnull=True)
+        .values("payer_la_id", "payer_la__code", "payer_la__name")
+        .annotate(amount=Sum("amount"), pupils=Count("pupil_id", distinct=True))
+        .order_by("payer_la__name")
+    )
+    owe = (
+        base.filter(payer_la_id=la_id)
+        .exclude(school__la_id=la_id)
+        .values("school__la_id", "school__la__code", "school__la__name")
+        .annotate(amount=Sum("amount"), pupils=Count("pupil_id", distinct=True))
+        .order_by("school__la__name")
+    )
+    return Recoupment(
+        owed_to_us=[
+            LaAmount(
+                r["payer_la_id"], r["payer_la__code"], r["payer_la__name"], r["pupils"], r["amount"]
+            )
+            for r in owed
+        ],
+        we_owe=[
+            LaAmount(
+                r["school__la_id"],
+                r["school__la__code"],
+                r["school__la__name"],
+                r["pupils"],
+                r["amount"],
+            )
+            for r in owe
+        ],
+    )
+
+
+def run_lines(run: AllocationRun) -> QuerySet[AllocationLine]:
+    """A run's lines with what tables and exports show (one query)."""
+    return (
+        AllocationLine.objects.filter(run=run)
+        .select_related("school", "pupil", "payer_la")
+        .order_by("school__name", "element", "pupil__family_name", "pupil_id", "period_from")
+    )
+
+
+# ---- statements ------------------------------------------------------------------------------
+
+
+@dataclass
+class StatementSection:
+    element: str
+    label: str
+    lines: list[AllocationLine]
+    total: Decimal
+
+
+@dataclass
+class PupilTopUps:
+    pupil: Pupil
+    lines: list[AllocationLine]
+    total: Decimal
+    retained: Decimal
+
+
+@dataclass
+class Statement:
+    """A school's funding for a year, explained (like a Section 251 statement)."""
+
+    school: School
+    fy: FinancialYear
+    run: AllocationRun
+    sections: list[StatementSection]
+    pupils: list[PupilTopUps]
+    totals: list[ElementTotal]
+    total: Decimal
+    retained_centrally: Decimal
+    paid_by_esfa: Decimal
+
+    @property
+    def delegated_total(self) -> Decimal:
+        return self.total - self.retained_centrally
+
+
+def statement_runs(fy: int | FinancialYear) -> QuerySet[AllocationRun]:
+    return AllocationRun.objects.filter(
+        financial_year=_fy(fy).start_year, status=RunStatus.DONE
+    ).order_by("-finished_at", "-pk")
+
+
+def school_statement(
+    school: School, fy: int | FinancialYear, run: AllocationRun | None = None
+) -> Statement | None:
+    """The school's lines in the run (default: the latest completed run of the year), grouped:
+    school-level elements with their working, then each pupil's periods. Two queries."""
+    fy = _fy(fy)
+    run = run or latest_run(fy)
+    if run is None:
+        return None
+    lines = list(
+        AllocationLine.objects.filter(run=run, school=school)
+        .select_related("pupil", "payer_la")
+        .order_by("element", "pupil__family_name", "pupil__given_name", "pupil_id", "period_from")
+    )
+    by_element: dict[str, list[AllocationLine]] = defaultdict(list)
+    by_pupil: dict[int, list[AllocationLine]] = defaultdict(list)
+    for line in lines:
+        if line.pupil_id is None:
+            by_element[line.element].append(line)
+        else:
+            by_pupil[line.pupil_id].append(line)
+    sections = [
+        StatementSection(
+            element,
+            ELEMENT_LABELS[element],
+            by_element[element],
+            sum((x.amount for x in by_element[element]), Decimal("0")),
+        )
+        for element in ELEMENT_ORDER
+        if by_element.get(element)
+    ]
+    pupils = []
+    for pupil_lines in by_pupil.values():
+        pupil_lines.sort(key=lambda x: (x.period_from, x.element))
+        pupils.append(
+            PupilTopUps(
+                pupil_lines[0].pupil,
+                pupil_lines,
+                sum((x.amount for x in pupil_lines if x.delegated), Decimal("0")),
+                sum((x.amount for x in pupil_lines if not x.delegated), Decimal("0")),
+            )
+        )
+    pupils.sort(key=lambda p: (p.pupil.family_name, p.pupil.given_name, p.pupil.pk))
+    totals: dict[str, ElementTotal] = {}
+    retained = esfa = Decimal("0")
+    for line in lines:
+        t = totals.setdefault(
+            line.element, ElementTotal(line.element, ELEMENT_LABELS[line.element], Decimal("0"))
+        )
+        t.amount += line.amount
+        t.lines += 1
+        if line.payer_la_id is None:
+            esfa += line.amount
+        elif not line.delegated:
+            retained += line.amount
+    ordered = [totals[e] for e in ELEMENT_ORDER if e in totals]
+    return Statement(
+        school=school,
+        fy=fy,
+        run=run,
+        sections=sections,
+        pupils=pupils,
+        totals=ordered,
+        total=sum((t.amount for t in ordered), Decimal("0")),
+        retained_centrally=retained,
+        paid_by_esfa=esfa,
+    )
+
+
+def statement_school(user, urn: int) -> School | None:
+    """The school whose statement `user` may read: LA officers any, a school's business
+    managers their own (through SchoolAccess); anyone else None (the view answers 404)."""
+    if not user.is_authenticated:
+        return None
+    qs = School.objects.select_related("la")
+    if not is_la_officer(user):
+        qs = qs.filter(accesses__user=user)
+    return qs.filter(urn=urn).first()
+
+
+def statement_years(school: School) -> list[int]:
+    """Financial years with a completed run that has lines for the school."""
+    return list(
+        AllocationLine.objects.filter(school=school, run__status=RunStatus.DONE)
+        .values_list("run__financial_year", flat=True)
+        .distinct()
+        .order_by("-run__financial_year")
+    )
+
+
+# ---- comparison (R21) -----------------------------------------------------------------------
+
+
+@dataclass
+class ComparisonRow:
+    school_id: int
+    urn: int
+    school_name: str
+    element: str
+    label: str
+    initial: Decimal
+    final: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.final - self.initial
+
+
+def _school_element_totals(run: AllocationRun, school_id=None) -> dict[tuple[int, str], dict]:
+    qs = AllocationLine.objects.filter(run=run)
+    if school_id is not None:
+        qs = qs.filter(school_id=school_id)
+    rows = (
+        qs.values("school_id", "school__urn", "school__name", "element")
+        .annotate(amount=Sum("amount"))
+        .order_by()
+    )
+    return {(r["school_id"], r["element"]): r for r in rows}
+
+
+def compare_runs(
+    initial: AllocationRun, final: AllocationRun, *, school: School | None = None
+) -> list[ComparisonRow]:
+    """R21: per school and element, the initial amount, the final amount and the difference
+    (two queries). Schools or elements in only one run count as £0 in the other."""
+    school_id = school.pk if school is not None else None
+    a = _school_element_totals(initial, school_id)
+    b = _school_element_totals(final, school_id)
+    rows = []
+    for key in a.keys() | b.keys():
+        info = b.get(key) or a[key]
+        rows.append(
+            ComparisonRow(
+                school_id=key[0],
+                urn=info["school__urn"],
+                school_name=info["school__name"],
+                element=key[1],
+                label=ELEMENT_LABELS.get(key[1], key[1]),
+                initial=a[key]["amount"] if key in a else Decimal("0.00"),
+                final=b[key]["amount"] if key in b else Decimal("0.00"),
+            )
+        )
+    order = {e: i for i, e in enumerate(ELEMENT_ORDER)}
+    rows.sort(key=lambda r: (r.school_name, r.school_id, order.get(r.element, 99)))
+    return rows
+
+
+def default_comparison(
+    fy: int | FinancialYear,
+) -> tuple[AllocationRun | None, AllocationRun | None]:
+    """The initial run and the final (else latest revised) run of the year."""
+    return latest_run(fy, [RunKind.INITIAL]), latest_run(fy, [RunKind.FINAL]) or latest_run(
+        fy, [RunKind.REVISED]
+    )
+
+
+# ---- pupils --------------------------------------------------------------------------------
+
+
+@dataclass
+class PupilFundingLine:
+    """One period of a pupil's money, for the pupil timeline."""
+
+    run_id: int | None
+    run: AllocationRun | None
+    financial_year: int
+    school_id: int
+    school_name: str
+    element: str
+    label: str
+    rule: str
+    starts_on: dt.date
+    ends_on: dt.date
+    school_days: int
+    year_days: int
+    annual_amount: Decimal
+    amount: Decimal
+    delegated: bool
+    payer_la_code: str
+    explanation: str
+
+    @property
+    def working(self) -> str:
+        return self.explanation
+
+
+def _pupil_id(pupil) -> int:
+    return pupil if isinstance(pupil, int) else pupil.pk
+
+
+def lines_for_pupil(pupil: Pupil | int, fy: int | FinancialYear | None = None):
+    """The pupil's periods and amounts from the newest completed run of each year (or of `fy`).
+
+    Two queries. Returns PupilFundingLine objects ordered by period.
+    """
+    pupil_id = _pupil_id(pupil)
+    done = AllocationRun.objects.filter(status=RunStatus.DONE)
+    if fy is not None:
+        done = done.filter(financial_year=_fy(fy).start_year)
+    newest: dict[int, AllocationRun] = {}
+    for run in done.filter(lines__pupil_id=pupil_id).distinct().select_related("created_by"):
+        current = newest.get(run.financial_year)
+        if current is None or (run.finished_at, run.pk) > (current.finished_at, current.pk):
+            newest[run.financial_year] = run
+    if not newest:
+        return []
+    runs_by_id = {r.pk: r for r in newest.values()}
+    lines = (
+        AllocationLine.objects.filter(pupil_id=pupil_id, run_id__in=runs_by_id)
+        .select_related("school", "payer_la")
+        .order_by("period_from", "element")
+    )
+    return [
+        PupilFundingLine(
+            run_id=line.run_id,
+            run=runs_by_id[line.run_id],
+            financial_year=runs_by_id[line.run_id].financial_year,
+            school_id=line.school_id,
+            school_name=line.school.name,
+            element=line.element,
+            label=ELEMENT_LABELS.get(line.element, line.element),
+            rule=line.rule,
+            starts_on=line.period_from,
+            ends_on=line.period_to,
+            school_days=line.school_days,
+            year_days=line.year_days,
+            annual_amount=line.annual_amount,
+            amount=line.amount,
+            delegated=line.delegated,
+            payer_la_code=line.payer_la.code if line.payer_la else "",
+            explanation=line.explanation,
+        )
+        for line in lines
+    ]
+
+
+def _engine_for(fy: FinancialYear, pupil_ids: list[int]) -> Engine | None:
+    la = administering_la()
+    scheme = scheme_for(fy, la)
+    if scheme is None:
+        return None
+    inputs = allocation_inputs(fy, scheme=scheme, la=la, pupil_ids=pupil_ids, with_schools=False)
+    if inputs.calendar.school_days(fy.starts_on, fy.ends_on) == 0:
+        return None
+    return Engine(inputs)
+
+
+def pupil_funding(pupil: Pupil | int, fy: int | FinancialYear) -> list[LineData]:
+    """The pupil's lines for the year computed live from today's data (no run needed).
+
+    [] when there is no scheme or no school calendar for the year.
+    """
+    fy = _fy(fy)
+    pupil_id = _pupil_id(pupil)
+    engine = _engine_for(fy, [pupil_id])
+    if engine is None or pupil_id not in engine.inputs.pupils:
+        return []
+    return engine.pupil_lines(engine.inputs.pupils[pupil_id])
+
+
+@dataclass
+class MonthlyTopUp:
+    amount: Decimal
+    school_days: int
+    year_days: int
+    parts: list[str] = field(default_factory=list)
+
+
+def _month_bounds(month_start: dt.date) -> tuple[dt.date, dt.date]:
+    first = month_start.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def monthly_top_ups_detail(
+    school_id: int, month_start: dt.date, pupil_ids: list[int] | None = None
+) -> dict[int, MonthlyTopUp]:
+    """Per pupil at the school: the money for the month's school days (R7), live.
+
+    The year's annual amounts (top-up, personal supplement, ENF, PSF paid to the school) pro
+    rata: annual × school days of the period in the month / school days in the year, each
+    rounded half-up to the penny. Retained-centrally parts (R6) are not paid and not counted.
+    Pupils with no funded period at the school in the month are absent.
+    """
+    first, last = _month_bounds(month_start)
+    fy = FinancialYear.of(first)
+    if pupil_ids is None:
+        pupil_ids = list(
+            Placement.objects.filter(school_id=school_id, starts_on__lte=last)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=first))
+            .values_list("pupil_id", flat=True)
+            .distinct()
+        )
+    if not pupil_ids:
+        return {}
+    engine = _engine_for(fy, list(pupil_ids))
+    if engine is None:
+        return {}
+    D = engine.year_days
+    out: dict[int, MonthlyTopUp] = {}
+    for pupil_id in pupil_ids:
+        pupil = engine.inputs.pupils.get(pupil_id)
+        if pupil is None:
+            continue
+        for line in engine.pupil_lines(pupil):
+            if line.school_id != school_id or not line.delegated:
+                continue
+            start = max(line.period_from, first)
+            end = min(line.period_to, last)
+            if start > end:
+                continue
+            days = engine.days(start, end)
+            pennies = (2 * int(line.annual_amount * 100) * days + D) // (2 * D)
+            found = out.setdefault(pupil_id, MonthlyTopUp(Decimal("0.00"), 0, D))
+            found.amount += Decimal(pennies) / 100
+            found.school_days += days
+            found.parts.append(
+                f"{ELEMENT_LABELS.get(line.element, line.element)}: £{line.annual_amount:,.2f}"
+                f" × {days}/{D} school days = £{Decimal(pennies) / 100:,.2f}"
+            )
+    return out
+
+
+def monthly_top_ups(
+    school_id: int, month_start: dt.date, pupil_ids: list[int] | None = None
+) -> dict[int, Decimal | None]:
+    """{pupil id: amount for the month, or None} for pupils at the school (constant queries)."""
+    detail = monthly_top_ups_detail(school_id, month_start, pupil_ids)
+    ids = pupil_ids if pupil_ids is not None else list(detail)
+    return {
+        pk: (detail[pk].amount.quantize(Decimal("0.01")) if pk in detail else None) for pk in ids
+    }
+
+
+def monthly_top_up(pupil_id: int, school_id: int, month_start: dt.date) -> Decimal | None:
+    """The money paid to the school for the pupil for that month's school days (live), or None
+    when the pupil has no funded period at the school in the month."""
+    return monthly_top_ups(school_id, month_start, [_pupil_id(pupil_id)])[_pupil_id(pupil_id)]
+
+
+@dataclass
+class AnnualTopUp:
+    amount: Decimal  # delegated to the school
+    retained_centrally: Decimal
+    school: School | None
+    parts: list[str]
+
+
+def current_annual_top_up_detail(pupil: Pupil | int, on: dt.date | None = None):
+    """The annual top-up the support level in force on `on` attracts at the pupil's school then.
+
+    None when the pupil has no placement, plan or support level on that day, no scheme exists
+    for the year, or a rate is missing.
+    """
+    from django.utils import timezone
+
+    on = on or timezone.localdate()
+    pupil_id = _pupil_id(pupil)
+    placement = (
+        Placement.objects.filter(pupil_id=pupil_id, starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .select_related("school", "pupil")
+        .first()
+    )
+    if placement is None:
+        return None
+    level = (
+        SupportLevel.objects.filter(
+            plan__pupil_id=pupil_id, plan__issued_on__lte=on, effective_from__lte=on
+        )
+        .filter(Q(plan__ceased_on__isnull=True) | Q(plan__ceased_on__gte=on))
+        .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on))
+        .first()
+    )
+    if level is None:
+        return None
+    fy = FinancialYear.of(on)
+    scheme = scheme_for(fy, administering_la())
+    if scheme is None:
+        return None
+    rates = scheme_rates(scheme)
+    school = placement.school
+    band_rate = None
+    if level.band:
+        band_rate = (
+            SpecialSchoolBand.objects.filter(
+                school=school, financial_year=fy.start_year, band=level.band
+            )
+            .values_list("annual_rate", flat=True)
+            .first()
+        )
+    info = SchoolInfo(
+        school.pk, school.urn, school.name, school.la_id, school.phase, school.establishment_type
+    )
+    support = _support(
+        level.lsa_hours, level.lst_hours, level.ta_hours, level.band, level.resource_amount
+    )
+    try:
+        parts = top_up_from_support(
+            support,
+            rates,
+            phase=rate_phase(info, placement.pupil.date_of_birth, on),
+            band_rate=band_rate,
+            school_name=school.name,
+        )
+    except MissingRate:
+        return None
+    return AnnualTopUp(
+        amount=sum((p.amount for p in parts if p.delegated), Decimal("0.00")),
+        retained_centrally=sum((p.amount for p in parts if not p.delegated), Decimal("0.00")),
+        school=school,
+        parts=[p.calculated.formula for p in parts],
+    )
+
+
+def current_annual_top_up(pupil: Pupil | int, on: dt.date | None = None) -> Decimal | None:
+    """The annual element 3 top-up paid to the school for the pupil's support level in force
+    on `on` (default today); None when there is none to work out (see the detail function)."""
+    detail = current_annual_top_up_detail(pupil, on)
+    return None if detail is None else detail.amount
+
+
+# ---- home page -------------------------------------------------------------------------------
+
+
+def start_page_items(user) -> list[dict]:
+    """What the funding engine puts on the home page for the user's role."""
+    items: list[dict] = []
+    if is_la_officer(user):
+        active = active_runs().count()
+        items.append(
+            {
+                "title": "Allocation runs in progress",
+                "count": active,
+                "url": reverse("funding:runs"),
+                "description": "Runs of the funding engine queued or running.",
+            }
+        )
+    elif is_school_user(user):
+        for school in School.objects.filter(accesses__user=user).order_by("name")[:5]:
+            items.append(
+                {
+                    "title": f"Funding statements: {school.name}",
+                    "url": reverse("funding:school_statements", args=[school.urn]),
+                    "description": "Each element of your school's funding, with its working.",
+                }
+            )
+    return items
+
+
+def school_totals(run: AllocationRun) -> QuerySet:
+    """A run's total per school as dicts (school_id, school_name, urn, la_code, lines, pupils,
+    amount), one query; sortable by any of those keys."""
+    return (
+        AllocationLine.objects.filter(run=run)
+        .values("school_id")
+        .annotate(
+            school_name=F("school__name"),
+            urn=F("school__urn"),
+            la_code=F("school__la__code"),
+            lines=Count("pk"),
+            pupils=Count("pupil_id", distinct=True),
+            amount=Sum("amount"),
+        )
+        .order_by("school_name", "school_id")
+    )
