@@ -48,6 +48,10 @@ class _HistoryReadOnlyMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+def _user_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
 def _can_decide(request) -> bool:
     return is_panel_member(request.user) and request.user.has_perm("panel.add_paneldecision")
 
@@ -151,7 +155,7 @@ class MeetingDecisionInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = "Decisions made at this meeting"
-    fields = ["case", "outcome", "granted", "decided_by", "decided_at", "letter"]
+    fields = ["case", "outcome", "granted", "decided_by_name", "decided_at", "letter"]
     readonly_fields = fields
 
     def get_queryset(self, request):
@@ -166,6 +170,10 @@ class MeetingDecisionInline(admin.TabularInline):
     @admin.display(description="Granted")
     def granted(self, obj):
         return obj.granted_summary or "—"
+
+    @admin.display(description="Decided by")
+    def decided_by_name(self, obj):
+        return _user_name(obj.decided_by)
 
     @admin.display(description="Letter")
     def letter(self, obj):
@@ -206,6 +214,9 @@ class PanelMeetingAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
                 .distinct()
                 .order_by("last_name", "first_name")
             )
+            formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+            formfield.label_from_instance = _user_name
+            return formfield
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="Cases", ordering="_cases")
@@ -374,7 +385,7 @@ class PanelCaseAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
                     (
                         d.meeting,
                         d.get_outcome_display(),
-                        d.decided_by.get_full_name() or d.decided_by.get_username(),
+                        _user_name(d.decided_by),
                         reverse("panel:decision_letter", args=[d.pk]),
                     )
                     for d in decisions

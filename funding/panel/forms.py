@@ -45,8 +45,15 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(target, error)
 
 
+BAND_CHOICES = [("", "—"), *[(b, f"Band {b}") for b in range(1, 6)]]
+
+
 class PanelCaseAdminForm(forms.ModelForm):
     """The case form: model validation, then the service's own checks (placement, R9)."""
+
+    requested_band = forms.TypedChoiceField(
+        label="Band asked for", required=False, coerce=int, empty_value=None, choices=BAND_CHOICES
+    )
 
     class Meta:
         model = PanelCase
@@ -87,7 +94,7 @@ class DecisionForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "—"), *[(b, f"Band {b}") for b in range(1, 6)]],
+        choices=BAND_CHOICES,
     )
     granted_amount = forms.DecimalField(
         label="Annual amount granted (£)", required=False, max_digits=12, decimal_places=2

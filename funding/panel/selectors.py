@@ -147,9 +147,17 @@ def cases_for_meeting(meeting: PanelMeeting) -> QuerySet[PanelCase]:
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field's change; `before` is None when the record was created with this value."""
+
     name: str
-    before: str
+    before: str | None
     after: str
+
+    @property
+    def text(self) -> str:
+        if self.before is None:
+            return f"{self.name}: {self.after}"
+        return f"{self.name}: {self.before} → {self.after}"
 
 
 @dataclass
@@ -166,7 +174,7 @@ class HistoryEntry:
 
     @property
     def changes_text(self) -> str:
-        return "; ".join(f"{c.name}: {c.before} → {c.after}" for c in self.changes)
+        return "; ".join(c.text for c in self.changes)
 
 
 RECORD_TYPES = {
@@ -230,14 +238,23 @@ def pupil_history(pupil: Pupil) -> list[HistoryEntry]:
             decision = (decisions.get(record.id) if key == "decision" else None) or by_reason.get(
                 record.history_change_reason or ""
             )
+            label = _record_label(key, record, labels)
+            changes = _changes(model, previous, record, labels)
+            replaced = _replaced_support(record, records[key]) if key == "support" else None
+            if replaced is not None:
+                # A new level that follows another: show the support before → after.
+                label += f" (replaces support from {replaced.effective_from:%d %b %Y})"
+                changes = [c for c in changes if c.name not in _support_value_names()] + _changes(
+                    model, replaced, record, labels, only=SUPPORT_VALUE_FIELDS
+                )
             entries.append(
                 HistoryEntry(
                     when=record.history_date,
                     user=_user_label(record.history_user),
                     record_type=RECORD_TYPES[key],
-                    record=_record_label(key, record, labels),
+                    record=label,
                     action=_ACTIONS.get(record.history_type, record.history_type),
-                    changes=_changes(model, previous, record, labels),
+                    changes=changes,
                     reason=record.history_change_reason or getattr(record, "reason", "") or "",
                     decision=decision,
                     sort_key=(record.history_date, order, record.history_id),
@@ -258,21 +275,47 @@ def _tracked_fields(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.name not in _HIDDEN_FIELDS]
 
 
-def _changes(model, previous, record, labels: _Labels) -> list[FieldChange]:
+SUPPORT_VALUE_FIELDS = ("lsa_hours", "lst_hours", "ta_hours", "band", "resource_amount")
+
+
+def _support_value_names() -> set[str]:
+    return {str(SupportLevel._meta.get_field(name).verbose_name) for name in SUPPORT_VALUE_FIELDS}
+
+
+def _replaced_support(record, support_records: list):
+    """For a support level just created, the level of the same plan it followed (ended the day
+    before it starts, as it stood then), or None."""
+    if record.history_type != "+":
+        return None
+    day_before = record.effective_from - dt.timedelta(days=1)
+    candidates = [
+        r
+        for r in support_records
+        if r.plan_id == record.plan_id
+        and r.id != record.id
+        and r.effective_to == day_before
+        and r.history_date <= record.history_date
+    ]
+    return max(candidates, key=lambda r: (r.history_date, r.history_id), default=None)
+
+
+def _changes(model, previous, record, labels: _Labels, only=None) -> list[FieldChange]:
     if record.history_type == "-":
         return []
     changes = []
     for f in _tracked_fields(model):
+        if only is not None and f.name not in only:
+            continue
         after = getattr(record, f.attname)
         before = getattr(previous, f.attname) if previous is not None else None
         if previous is not None and before == after:
             continue
-        if previous is None and after in (None, ""):
-            continue
+        if previous is None and (after in (None, "") or (isinstance(after, Decimal) and not after)):
+            continue  # a new record: show what it was created with, not its empty fields
         changes.append(
             FieldChange(
                 name=str(f.verbose_name),
-                before=labels.value(f, before) if previous is not None else _EMPTY,
+                before=labels.value(f, before) if previous is not None else None,
                 after=labels.value(f, after),
             )
         )

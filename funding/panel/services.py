@@ -276,7 +276,7 @@ def decision_record(
     else:
         case.status = outcome  # the closing outcomes are also case statuses
     case._history_user = user
-    case._change_reason = f"{decision.get_outcome_display()} at the {meeting} meeting"
+    case._change_reason = change_reason_for(case, meeting)
     case.full_clean()
     case.save()
     return decision

@@ -105,13 +105,13 @@ def test_pupil_history_ties_the_band_change_to_its_decision(band_case, panellist
         (e.user, e.decision, [(c.before, c.after) for c in e.changes if c.name == "band"])
         for e in band_rows
     ] == [
-        (panellist.get_full_name(), decision, [("—", "3")]),
+        (panellist.get_full_name(), decision, [("2", "3")]),
         (
             "officer"
             if not band_case.submitted_by.get_full_name()
             else band_case.submitted_by.get_full_name(),
             None,
-            [("—", "2")],
+            [(None, "2")],
         ),
     ]
 

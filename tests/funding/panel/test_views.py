@@ -121,7 +121,7 @@ def test_history_page_exports_csv_with_the_decision(client, officer, band_case, 
     assert response["Content-Type"].startswith("text/csv")
     body = response.content.decode()
     assert f"{decision.reference} Approved" in body
-    assert "band: — → 3" in body
+    assert "band: 2 → 3" in body
 
 
 def test_history_page_exports_xlsx(client, officer, band_case):
