@@ -8,6 +8,24 @@ from schools.models import LocalAuthority, TermDate
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Put back the role groups the schools migration creates when a reused test database lost
+    them (the previous session's transactional tests end with a flush), and refresh the snapshot
+    that serialized_rollback restores, so every test starts with the roles."""
+    from django.contrib.auth.models import Group
+    from django.db import connections
+
+    from schools.roles import ALL_ROLES
+
+    with django_db_blocker.unblock():
+        created = [Group.objects.get_or_create(name=name)[1] for name in ALL_ROLES]
+        if any(created):
+            for conn in connections.all():
+                if hasattr(conn, "_test_serialized_contents"):
+                    conn._test_serialized_contents = conn.creation.serialize_db_to_string()
+
+
 @pytest.fixture(autouse=True)
 def _no_axes_lockouts(settings):
     settings.AXES_ENABLED = False
