@@ -113,6 +113,7 @@ class MeetingCaseInline(admin.TabularInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
+        self._can_decide = _can_decide(request)  # inline instances are made per request
         return super().get_queryset(request).select_related("pupil", "school")
 
     def has_add_permission(self, request, obj=None):
@@ -141,7 +142,7 @@ class MeetingCaseInline(admin.TabularInline):
 
     @admin.display(description="")
     def record_decision(self, obj):
-        if not obj.is_open:
+        if not obj.is_open or not getattr(self, "_can_decide", False):
             return ""
         return format_html(
             '<a class="button" href="{}">Record decision</a>',

@@ -307,3 +307,49 @@ def test_pupil_summary_falls_back_to_support_without_the_engine(
     text = response.content.decode()
     assert "not yet calculated (the funding engine is not installed)" in text
     assert "band 2 since 01 Sep 2024" in text
+
+
+def test_meeting_page_hides_record_decision_from_la_officers(client, officer, band_case):
+    client.force_login(officer)
+
+    response = client.get(reverse("admin:panel_panelmeeting_change", args=[band_case.meeting_id]))
+
+    assert response.status_code == 200
+    assert band_case.reference in response.content.decode()
+    assert reverse("admin:panel_panelcase_decide", args=[band_case.pk]) not in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:panel_panelmeeting_changelist",
+        "admin:panel_panelmeeting_change",
+        "admin:panel_panelmeeting_history",
+        "admin:panel_panelcase_changelist",
+        "admin:panel_panelcase_add",
+        "admin:panel_panelcase_change",
+        "admin:panel_panelcase_decide",
+        "admin:panel_panelcase_history",
+        "admin:panel_paneldecision_changelist",
+        "admin:panel_paneldecision_change",
+    ],
+)
+def test_every_panel_admin_url_sends_a_school_manager_to_the_admin_login(
+    client, other_school_manager, band_case, panellist, url_name
+):
+    decision = services.case_approve_as_requested(case=band_case, user=panellist)
+    args = {
+        "panelmeeting": [band_case.meeting_id],
+        "panelcase": [band_case.pk],
+        "paneldecision": [decision.pk],
+    }
+    model = url_name.split("_")[1]
+    needs_pk = not url_name.endswith(("changelist", "_add"))
+    client.force_login(other_school_manager)
+
+    response = client.get(reverse(url_name, args=args[model] if needs_pk else []))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

@@ -443,3 +443,29 @@ def test_decided_case_cannot_be_changed(band_case, panellist, officer):
 
     with pytest.raises(ValidationError):
         services.case_update(case=band_case, user=officer, evidence_summary="Changed.")
+
+
+def test_r12_special_school_place_sets_the_band_at_the_named_school(
+    pupil, special_school, officer, meeting, panellist
+):
+    # Amara is at Oakfield (20 h LSA); the panel agrees a Brookside place at band 4 from
+    # 1 Sep 2026: 20 h LSA to 31 Aug 2026, then band 4 (the move itself is an admission).
+    case = services.case_submit(
+        user=officer,
+        pupil=pupil,
+        school=special_school,
+        kind=CaseKind.SPECIALIST_PLACE,
+        requested_band=4,
+        requested_from=dt.date(2026, 9, 1),
+        evidence_summary="Needs a place.",
+        meeting=meeting,
+    )
+
+    decision = services.case_approve_as_requested(case=case, user=panellist)
+
+    levels = list(SupportLevel.objects.filter(plan__pupil=pupil).order_by("effective_from"))
+    assert [(lvl.lsa_hours, lvl.band, lvl.effective_from, lvl.effective_to) for lvl in levels] == [
+        (Decimal("20"), None, dt.date(2024, 9, 1), dt.date(2026, 8, 31)),
+        (Decimal("0"), 4, dt.date(2026, 9, 1), None),
+    ]
+    assert decision.support_level == levels[1]

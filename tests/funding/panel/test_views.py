@@ -1,5 +1,7 @@
 """The decision letter and the pupil history page: who may see them, and what they show."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -155,3 +157,33 @@ def test_band_change_letter_names_the_support_it_replaces(client, officer, band_
     text = response.content.decode()
     assert "band 2 (in force from 1 September 2024 to 19 April 2026)" in text
     assert "support level is now band 3 from" in text
+
+
+def test_history_page_queries_do_not_grow_with_decisions(
+    client, officer, band_case, panellist, next_meeting, special_pupil, special_school, meeting
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from funding.panel.models import CaseKind
+
+    services.case_approve_as_requested(case=band_case, user=panellist)
+    client.force_login(officer)
+    url = reverse("panel:pupil_history", args=[special_pupil.upn])
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    later = services.case_submit(
+        user=officer,
+        pupil=special_pupil,
+        school=special_school,
+        kind=CaseKind.BAND_CHANGE,
+        requested_band=4,
+        requested_from=dt.date(2026, 6, 1),
+        evidence_summary="More.",
+        meeting=meeting,
+    )
+    services.case_approve_as_requested(case=later, user=panellist)
+    with CaptureQueriesContext(connection) as two:
+        client.get(url)
+
+    assert len(two) == len(one)
