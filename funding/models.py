@@ -166,9 +166,14 @@ class FundingScheme(models.Model):
         # funding.services.scheme_validate, which also runs before every allocation.
         from funding.calculations.scheme import validate_scheme_fields
 
-        errors = validate_scheme_fields(
-            {name: getattr(self, name) for name in SCHEME_FIELD_NAMES}, top_up=self.top_up_method
-        )
+        values = {name: getattr(self, name) for name in SCHEME_FIELD_NAMES}
+        errors = validate_scheme_fields(values, top_up=self.top_up_method)
+        # A negative amount is already refused by the field's own validator.
+        errors = {
+            field: messages
+            for field, messages in errors.items()
+            if not (isinstance(values.get(field), Decimal) and values[field] < 0)
+        }
         if errors:
             raise ValidationError(errors)
 

@@ -29,8 +29,9 @@ def from_pennies(pennies: int) -> Decimal:
 
 
 def gbp(value: Decimal) -> str:
-    """£12,090.00"""
-    return f"£{round_money(value):,.2f}"
+    """£12,090.00 (and −£1.00 for a negative amount)."""
+    amount = round_money(value)
+    return f"−£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
 def num(value: Decimal | int) -> str:

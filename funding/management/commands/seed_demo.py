@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from funding.demo import DEMO_PASSWORD, seed_demo
+from funding.demo import DEMO_PASSWORD, seed_demo, seed_demo_funding
 
 
 class Command(BaseCommand):
@@ -29,6 +29,14 @@ class Command(BaseCommand):
                 f"Demo LA loaded: {summary.schools} schools, {summary.pupils} pupils, "
                 f"{summary.plans} plans, {summary.placements} placements."
             )
+        )
+        funding = seed_demo_funding()
+        for run_id, fy, kind, total, lines in funding.runs:
+            self.stdout.write(
+                f"Allocation run {run_id}: FY {fy} {kind}, {lines:,} lines, £{total:,.2f}"
+            )
+        self.stdout.write(
+            f"In-year changes recorded between the FY 2025-26 runs: {funding.changes}"
         )
         self._print_logins()
 

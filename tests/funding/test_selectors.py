@@ -1,0 +1,208 @@
+"""The public read API other parts of the product call, and the two commands.
+
+Scheme: LSA £15.50 × 39 wk less £6,000; FY 2025-26 has 188 school days.
+Monthly school days in the test calendar: April 2025 = 7 (22-30 Apr), November 2025 = 20,
+January 2026 = 20, August 2025 = 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from funding import selectors, services
+from funding.exports import LINE_COLUMNS
+from funding.models import RunStatus
+from tests.funding import builders as b
+
+D = Decimal
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+
+@pytest.fixture
+def primary(home_la, scheme):
+    return b.school(home_la, "Meadow Primary")
+
+
+@pytest.fixture
+def pupil_with_change(home_la, primary):
+    p = b.pupil(home_la)
+    b.place(p, primary)
+    plan = b.plan(p, lsa=20)
+    b.change_support(plan, dt.date(2026, 1, 1), lsa=25)
+    return p
+
+
+def test_latest_run_is_the_newest_completed_of_the_kinds(home_la, scheme):
+    first = services.run_allocation(fy=2025, kind="initial")
+    final = services.run_allocation(fy=2025, kind="final")
+    assert selectors.latest_run(2025) == final
+    assert selectors.latest_run(2025, kinds=["initial"]) == first
+    assert selectors.latest_run(2025, kinds="revised") is None
+    assert selectors.latest_run(2024) is None
+
+
+def test_lines_for_pupil_gives_the_timeline_periods(pupil_with_change, la_officer):
+    services.run_allocation(fy=2025, kind="initial")
+    newest = services.run_allocation(fy=2025, kind="revised", user=la_officer)
+    lines = selectors.lines_for_pupil(pupil_with_change)
+    # £6,090 × 133/188 = £4,308.35 then £9,112.50 × 55/188 = £2,665.89 (newest run only)
+    assert [(x.starts_on, x.ends_on, x.amount) for x in lines] == [
+        (dt.date(2025, 4, 1), dt.date(2025, 12, 31), D("4308.35")),
+        (dt.date(2026, 1, 1), dt.date(2026, 3, 31), D("2665.89")),
+    ]
+    assert {x.run_id for x in lines} == {newest.pk}
+    assert lines[0].label == "Element 3 top-up"
+    assert lines[0].working == lines[0].explanation
+    assert lines[0].school_name == "Meadow Primary"
+    assert selectors.lines_for_pupil(pupil_with_change.pk, fy=2024) == []
+
+
+def test_lines_for_pupil_in_two_queries(pupil_with_change, django_assert_num_queries):
+    services.run_allocation(fy=2025, kind="initial")
+    with django_assert_num_queries(2):
+        selectors.lines_for_pupil(pupil_with_change.pk)
+
+
+def test_r7_monthly_top_up_is_the_years_amount_for_the_months_school_days(
+    pupil_with_change, primary
+):
+    # November: 20 school days at £6,090 a year: 6,090 × 20/188 = 647.872 -> £647.87
+    assert selectors.monthly_top_up(pupil_with_change.pk, primary.pk, dt.date(2025, 11, 1)) == (
+        D("647.87")
+    )
+    # January: the new level, £9,112.50 × 20/188 = 969.414 -> £969.41
+    assert selectors.monthly_top_up(pupil_with_change.pk, primary.pk, dt.date(2026, 1, 1)) == (
+        D("969.41")
+    )
+    # August: no school days, still placed: £0.00
+    assert selectors.monthly_top_up(pupil_with_change.pk, primary.pk, dt.date(2025, 8, 1)) == (
+        D("0.00")
+    )
+
+
+def test_monthly_top_up_none_when_not_placed_there(pupil_with_change, home_la):
+    elsewhere = b.school(home_la, "Elsewhere Primary")
+    assert (
+        selectors.monthly_top_up(pupil_with_change.pk, elsewhere.pk, dt.date(2025, 11, 1)) is None
+    )
+
+
+def test_monthly_top_ups_for_a_school_in_constant_queries(
+    home_la, primary, django_assert_max_num_queries
+):
+    pupils = []
+    for _ in range(12):
+        p = b.pupil(home_la)
+        b.place(p, primary)
+        b.plan(p, lsa=20)
+        pupils.append(p)
+    with django_assert_max_num_queries(16):
+        amounts = selectors.monthly_top_ups(primary.pk, dt.date(2025, 11, 1))
+    assert set(amounts.values()) == {D("647.87")}
+    assert len(amounts) == 12
+
+
+def test_current_annual_top_up_for_the_panel(pupil_with_change):
+    # On 1 Feb 2026 the pupil has 25 h: 25 × 15.50 × 39 = 15,112.50 − 6,000 = £9,112.50
+    assert selectors.current_annual_top_up(pupil_with_change, on=dt.date(2026, 2, 1)) == (
+        D("9112.50")
+    )
+    detail = selectors.current_annual_top_up_detail(pupil_with_change, on=dt.date(2025, 6, 1))
+    assert detail.amount == D("6090.00")
+    assert detail.parts == [
+        "LSA 20 h × £15.50 × 39 wk = £12,090.00 − £6,000.00 threshold = £6,090.00"
+    ]
+
+
+def test_current_annual_top_up_none_without_a_plan(home_la, primary):
+    p = b.pupil(home_la)
+    b.place(p, primary)
+    assert selectors.current_annual_top_up(p, on=dt.date(2025, 6, 1)) is None
+
+
+def test_pupil_funding_live_without_a_run(pupil_with_change):
+    lines = selectors.pupil_funding(pupil_with_change, 2025)
+    assert [x.amount for x in lines] == [D("4308.35"), D("2665.89")]
+
+
+def test_r21_compare_runs_per_school_and_element(home_la, primary):
+    stays = b.pupil(home_la)
+    b.place(stays, primary)
+    b.plan(stays, lsa=20)
+    leaver = b.pupil(home_la)
+    placement = b.place(leaver, primary)
+    b.plan(leaver, lsa=20)
+    initial = services.run_allocation(fy=2025, kind="initial")
+    placement.ends_on = dt.date(2025, 12, 19)  # left at Christmas
+    placement.save()
+    final = services.run_allocation(fy=2025, kind="final")
+    [row] = selectors.compare_runs(initial, final)
+    # initial 2 × £6,090 = £12,180.00; final 6,090 + 6,090 × 133/188 (4,308.35) = £10,398.35
+    assert (row.school_id, row.element) == (primary.pk, "top_up")
+    assert (row.initial, row.final, row.difference) == (
+        D("12180.00"),
+        D("10398.35"),
+        D("-1781.65"),
+    )
+
+
+def test_school_statement_groups_school_and_pupil_lines(home_la, primary, pupil_with_change):
+    b.census(primary, dt.date(2025, 1, 16), **b.primary_roll(30))
+    run = services.run_allocation(fy=2025, kind="initial")
+    statement = selectors.school_statement(primary, 2025)
+    assert statement.run == run
+    assert [s.element for s in statement.sections] == ["element_1", "notional_sen"]
+    [pupil] = statement.pupils
+    # 4,308.35 + 2,665.89 = £6,974.24
+    assert (pupil.pupil, pupil.total) == (pupil_with_change, D("6974.24"))
+    # 630,000 + 31,500 + 6,974.24
+    assert statement.total == D("668474.24")
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+
+def test_run_allocation_command_prints_run_id_and_totals(pupil_with_change, capsys):
+    call_command("run_allocation", "--fy", "2025", "--kind", "initial")
+    out = capsys.readouterr().out
+    run = selectors.latest_run(2025)
+    assert run.status == RunStatus.DONE
+    assert out.startswith(f"Run {run.pk}: FY 2025-26 initial, 2 lines")
+    assert "Element 3 top-up" in out and "£        6,974.24" in out
+
+
+def test_export_allocations_csv(pupil_with_change, primary, tmp_path):
+    run = services.run_allocation(fy=2025, kind="initial")
+    out = tmp_path / "lines.csv"
+    call_command("export_allocations", "--run", str(run.pk), "--format", "csv", "--out", str(out))
+    with out.open(newline="") as f:
+        rows = list(csv.reader(f))
+    assert tuple(rows[0]) == LINE_COLUMNS
+    assert rows[1][:10] == [
+        str(primary.urn),
+        "Meadow Primary",
+        pupil_with_change.upn,
+        "top_up",
+        "R5",
+        "2025-04-01",
+        "2025-12-31",
+        "4308.35",
+        "999",
+        "yes",
+    ]
+    assert rows[1][10].startswith("LSA 20 h × £15.50 × 39 wk")
+
+
+def test_export_allocations_xlsx(pupil_with_change, tmp_path):
+    run = services.run_allocation(fy=2025, kind="initial")
+    out = tmp_path / "lines.xlsx"
+    call_command("export_allocations", "--run", str(run.pk), "--format", "xlsx", "--out", str(out))
+    sheet = openpyxl.load_workbook(out).active
+    assert tuple(c.value for c in sheet[1]) == LINE_COLUMNS
+    assert sheet.max_row == 3
