@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from funding.calculations.allocation import AllocationResult, NoSchoolDays, allocate
 from funding.calculations.scheme import validate_scheme
+from funding.extensions import line_sources
 from funding.models import (
     SCHEME_FIELD_NAMES,
     AllocationLine,
@@ -279,6 +280,10 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
             _progress(run_id, 20 + int(50 * done / max(total, 1)), f"Calculated {done:,}/{total:,}")
 
         result = allocate(inputs, progress)
+        for name, source in line_sources():
+            extra_lines, extra_warnings = source(inputs)
+            result.lines.extend(extra_lines)
+            result.warnings.extend(f"{name}: {w}" for w in extra_warnings)
         _progress(run_id, 70, f"Writing {len(result.lines):,} lines")
         _write(run, result)
     except (NoSchoolDays, ValidationError) as exc:

@@ -152,6 +152,10 @@ class AllocationResult:
         return dict(totals)
 
 
+def _ay(start_year: int) -> str:
+    return f"{start_year}/{str(start_year + 1)[-2:]}"
+
+
 @lru_cache(maxsize=4096)
 def _d(day: dt.date) -> str:
     return f"{day.day} {day:%b %Y}"
@@ -397,14 +401,21 @@ class Engine:
             for academic_year, start, end in parts:
                 info = by_year.get(academic_year)
                 days = self.days(start, end)
+                borrowed = None
                 if info is None:
-                    if days:
-                        self.warn(
-                            f"{school.name} ({school.urn}) has no {provision} planned places "
-                            f"for {academic_year}/{str(academic_year + 1)[-2:]}: "
-                            f"{period_text(start, end)} not funded."
-                        )
-                    continue
+                    # Places are agreed per academic year (R11); when one of the two years
+                    # is not recorded, the other year's figures stand in, said in the working.
+                    other = by_year.get(
+                        academic_year + 1 if academic_year < fy.start_year else academic_year - 1
+                    )
+                    if other is None or not days:
+                        continue
+                    info, borrowed = other, academic_year
+                    self.warn(
+                        f"{school.name} ({school.urn}) has no {provision} planned places for "
+                        f"{_ay(academic_year)}: {_ay(other.academic_year)}'s figures used for "
+                        f"{period_text(start, end)}."
+                    )
                 if provision == "special_school":
                     calc = el.special_place_funding(info.places, rates.special_place_amount)
                 elif provision in ("ssc", "resourced"):
@@ -426,7 +437,13 @@ class Engine:
                     continue
                 working = calc.working.as_dict(with_formula=False)
                 working["academic_year"] = academic_year
-                lead = f"{academic_year}/{str(academic_year + 1)[-2:]}: "
+                lead = f"{_ay(academic_year)}: "
+                if borrowed is not None:
+                    working["places_from_academic_year"] = info.academic_year
+                    lead = (
+                        f"{_ay(academic_year)} (places not recorded: "
+                        f"{_ay(info.academic_year)}'s used): "
+                    )
                 pending.append(
                     _Pending(school.id, PLACE, calc, working, start, end, days, True, lead)
                 )

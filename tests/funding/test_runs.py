@@ -311,11 +311,50 @@ def test_r14_fe_places_paid_by_the_esfa(home_la, scheme):
     assert all(x.payer_la is None and x.rule == "R14" for x in lines)
 
 
-def test_missing_planned_places_for_a_year_is_a_warning(home_la, scheme):
+def test_r11_missing_planned_places_for_a_year_use_the_other_year_with_a_warning(home_la, scheme):
     oak = b.special_school(home_la, "Oak Special")
     b.places(oak, "special_school", {2025: (100, 90)})
     result = run()
-    assert any("no special_school planned places for 2024/25" in w for w in result.warnings)
+    first, second = b.lines_of(result, school=oak, element="place")
+    # 2024/25 not recorded: 2025/26's 100 places × £10,000 for both parts = £1,000,000.00
+    assert first.amount + second.amount == D("1000000.00")
+    assert first.explanation.startswith("2024/25 (places not recorded: 2025/26's used)")
+    assert result.warnings == [
+        f"Oak Special ({oak.urn}) has no special_school planned places for 2024/25: 2025/26's "
+        "figures used for 1 Apr 2025 to 31 Aug 2025."
+    ]
+
+
+def test_extension_line_sources_add_lines_to_the_run(home_la, primary):
+    from funding.calculations.allocation import LineData
+    from funding.extensions import register_line_source, unregister_line_source
+
+    def psf(inputs):
+        line = LineData(
+            school_id=primary.pk,
+            pupil_id=None,
+            element="psf",
+            rule="R15",
+            period_from=b.FY_START,
+            period_to=b.FY_END,
+            school_days=188,
+            year_days=188,
+            annual_amount=D("100.00"),
+            amount=D("100.00"),
+            payer_la_id=inputs.administering_la_id,
+            delegated=True,
+            working={"rule": "R15"},
+            explanation="test PSF",
+        )
+        return [line], ["one pupil's PSF ends in August"]
+
+    register_line_source("psf-test", psf)
+    try:
+        result = run()
+    finally:
+        unregister_line_source("psf-test")
+    assert result.totals == {"psf": "100.00"}
+    assert result.warnings[-1] == "psf-test: one pupil's PSF ends in August"
 
 
 # ---- the run itself ------------------------------------------------------------------------------
