@@ -76,6 +76,17 @@ FAMILY = [
     "Dunn", "Ellis", "Foster", "Gill", "Hall", "Islam", "Kowalski", "Murphy", "Nguyen", "Shah",
 ]  # fmt: skip
 NEEDS = [c.value for c in PrimaryNeed]
+# October and January censuses (elements 1-2 use the latest before the FY) and November counts
+# (R4's counting month in the West Sussex scheme), with a small drift in the roll.
+DEMO_CENSUSES = [
+    (dt.date(2024, 10, 3), 0.97),
+    (dt.date(2025, 1, 16), 0.97),
+    (dt.date(2025, 10, 2), 0.98),
+    (dt.date(2025, 11, 6), 0.98),
+    (dt.date(2026, 1, 15), 1.0),
+    (dt.date(2026, 10, 1), 1.01),
+    (dt.date(2026, 11, 5), 1.01),
+]
 NEED_WEIGHTS = [8, 12, 6, 2, 16, 18, 2, 1, 1, 4, 26, 4]
 
 
@@ -222,8 +233,7 @@ class DemoBuilder:
         for school in self.schools:
             sizes = self._year_sizes(school)
             roll = sum(sizes.values())
-            for census_date, drift in ((dt.date(2025, 10, 2), 0.98), (dt.date(2026, 1, 15), 1.0),
-                                       (dt.date(2026, 10, 1), 1.01)):  # fmt: skip
+            for census_date, drift in DEMO_CENSUSES:
                 counts = {k: int(v * drift) for k, v in sizes.items()}
                 fsm_rate = self.rng.uniform(0.06, 0.38)
                 rows.append(
@@ -304,6 +314,9 @@ class DemoBuilder:
             self.specials[0]: [3250, 6100, 9400, 13800, 19500],
             self.specials[1]: [3600, 6800, 10200, 14900],
         }
+        for school in self.elsewhere:  # another LA's special school charges its own rates
+            if school.is_special:
+                rates[school] = [4100, 7300, 11000, 15800, 21000]
         for fy in (2025, 2026):
             uplift = Decimal("1.00") if fy == 2025 else Decimal("1.02")
             for school, amounts in rates.items():
@@ -565,3 +578,70 @@ def seed_demo(*, pupils: int = 600, seed: int = 20261124) -> DemoSummary:
     builder.build_clusters()
     builder.build_users()
     return builder.summary
+
+
+# --- funding: schemes, in-year changes and runs ------------------------------------------------
+@dataclass
+class FundingSummary:
+    runs: list[tuple[int, str, str, Decimal, int]] = field(default_factory=list)
+    changes: int = 0
+
+
+def _demo_in_year_changes_fy2025(officer: User) -> int:
+    """Backdated changes inside FY 2025-26 (recorded after its initial run), through the real
+    services, so the initial-vs-final comparison has events to explain (R21)."""
+    from pupils import services
+    from pupils.models import Plan as PlanModel
+
+    rng = random.Random(2025)
+    changed = 0
+    plans = list(
+        PlanModel.objects.filter(issued_on__lt=dt.date(2025, 4, 1), ceased_on__isnull=True)
+        .filter(pupil__placements__school__la__is_administering=True)
+        .select_related("pupil")
+        .order_by("pk")
+        .distinct()
+    )
+    for plan in rng.sample(plans, min(24, len(plans))):
+        level = plan.support_levels.order_by("effective_from").first()
+        if level is None or level.band:
+            continue
+        on = dt.date(2026, 1, rng.randint(5, 30))
+        if level.effective_to is not None and level.effective_to < on:
+            continue
+        if level.effective_from >= on:
+            continue
+        try:
+            services.support_change(
+                plan=plan, effective_from=on, user=officer,
+                support=services.SupportHours(
+                    lsa_hours=level.lsa_hours + Decimal("5"), lst_hours=level.lst_hours,
+                    ta_hours=level.ta_hours, band=None, resource_amount=level.resource_amount,
+                ),
+                reason="Annual review: more LSA time (demo)",
+            )  # fmt: skip
+            changed += 1
+        except Exception:  # noqa: BLE001, S112 - demo data: skip a pupil whose dates do not fit
+            continue
+    return changed
+
+
+def seed_demo_funding(*, user: User | None = None) -> FundingSummary:
+    """Load the West Sussex preset for FY 2025 and 2026 and compute the demo's runs."""
+    from funding.services import run_allocation, scheme_load_preset
+
+    summary = FundingSummary()
+    officer = user or User.objects.get(username="officer")
+    for fy in (2025, 2026):
+        scheme_load_preset(preset="west-sussex", financial_year=fy, user=officer)
+    run = run_allocation(fy=2025, kind="initial", user=officer, note="Demo: start of year")
+    summary.runs.append((run.pk, "2025-26", run.kind, run.total_amount, run.line_count))
+    summary.changes = _demo_in_year_changes_fy2025(officer)
+    for fy, kind, note in (
+        (2025, "final", "Demo: year end, after in-year changes"),
+        (2026, "initial", "Demo: start of year"),
+    ):
+        run = run_allocation(fy=fy, kind=kind, user=officer, note=note)
+        summary.runs.append((run.pk, f"{fy}-{str(fy + 1)[-2:]}", run.kind, run.total_amount,
+                             run.line_count))  # fmt: skip
+    return summary
