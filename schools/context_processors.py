@@ -17,7 +17,11 @@ _NAV = [
     ("My school", "schools:mine", is_school_user),
     ("Annual reviews", "pupils:reviews", is_school_user),
     ("Returns", "returns:school_list", is_school_user),
-    ("SEN Panel", "admin:panel_panelmeeting_changelist", is_panel_member),
+    (
+        "SEN Panel",
+        "admin:panel_panelmeeting_changelist",
+        lambda u: is_panel_member(u) or is_la_officer(u),
+    ),
     ("Import", "schools:import", is_la_officer),
 ]
 

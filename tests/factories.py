@@ -182,7 +182,8 @@ def school_manager(*schools: School, **kwargs) -> User:
 
 
 def panel_member(**kwargs) -> User:
-    return UserFactory(role=roles.PANEL_MEMBER, **kwargs)
+    """Panel members work in the Django admin, so they are staff."""
+    return UserFactory(role=roles.PANEL_MEMBER, is_staff=True, **kwargs)
 
 
 def cluster_host(**kwargs) -> User:
