@@ -560,7 +560,8 @@ class Engine:
 def _item_working(label: str, annual: Decimal, item: FundingItemSpan) -> Working:
     return Working(
         "R9",
-        f"{label} agreed by the SEN Panel: {gbp(annual)} a year from {_d(item.starts_on)} "
+        f"{label.capitalize()} agreed by the SEN Panel: {gbp(annual)} a year from "
+        f"{_d(item.starts_on)} "
         f"to {_d(item.ends_on)}",
         {"annual_amount": annual, "starts_on": item.starts_on, "ends_on": item.ends_on},
     )

@@ -232,7 +232,7 @@ def special_band_top_up(band: int, rate: Decimal, school_name: str) -> Calculate
         amount,
         Working(
             "R12",
-            f"band {band} at {school_name}: {gbp(amount)} a year",
+            f"Band {band} at {school_name}: {gbp(amount)} a year",
             {"band": band, "band_rate": rate},
         ),
     )

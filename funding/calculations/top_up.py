@@ -97,7 +97,7 @@ def top_up_from_support(
                     amount,
                     Working(
                         "R6",
-                        f"resource level set by the LA: {gbp(amount)} a year, delegated in full",
+                        f"Resource level set by the LA: {gbp(amount)} a year, delegated in full",
                         {"resource_amount": support.resource_amount},
                     ),
                 ),

@@ -347,7 +347,7 @@ def test_r12_band_rate_of_the_school():
         Support(band=3), rates(), phase="primary", band_rate=D("14250"), school_name="Oak Special"
     )
     assert part.amount == D("14250.00")
-    assert part.calculated.formula == "band 3 at Oak Special: £14,250.00 a year"
+    assert part.calculated.formula == "Band 3 at Oak Special: £14,250.00 a year"
     assert special_band_top_up(3, D("14250"), "Oak").rule == "R12"
 
 

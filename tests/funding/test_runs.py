@@ -446,3 +446,21 @@ def test_reads_for_a_run_take_a_constant_number_of_queries(
     with django_assert_max_num_queries(16):
         inputs = allocation_inputs(2025)
     assert len(inputs.pupils) == 20
+
+
+def test_celery_task_takes_the_run_id_and_is_idempotent(home_la, primary):
+    from funding.tasks import run_allocation_task
+
+    queued = services.allocation_run_create(financial_year=2025, kind="initial")
+    assert run_allocation_task.delay(queued.pk).get() == "done"
+    assert run_allocation_task.delay(queued.pk).get() == "done"  # already done: left alone
+
+
+def test_bench_command_explains_a_missing_benchmark(monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from funding.management.commands import bench
+
+    monkeypatch.setitem(bench.BENCHMARKS, "missing", "funding.bench.not_written_yet")
+    with pytest.raises(CommandError, match="The 'missing' benchmark is not installed yet"):
+        call_command("bench", "missing")

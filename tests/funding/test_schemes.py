@@ -236,3 +236,42 @@ def test_admin_copy_action_copies_to_the_next_year(client, home_la):
     )
     assert response.status_code == 200
     assert FundingScheme.objects.filter(la=home_la, financial_year=2026).exists()
+
+
+def _admin_post_data(response) -> dict:
+    """The change form's current values as POST data (main form and every inline)."""
+    data = {}
+
+    def add(form):
+        for field in form:
+            value = field.value()
+            if value is None or value is False:
+                continue
+            data[field.html_name] = "on" if value is True else value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for form in formset.forms:
+            add(form)
+    return data
+
+
+def test_admin_refuses_an_hourly_scheme_without_every_rate(client, home_la):
+    admin = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    scheme = b.make_scheme(home_la)
+    url = reverse("admin:funding_fundingscheme_change", args=[scheme.pk])
+    data = _admin_post_data(client.get(url))
+    first_lsa = next(
+        key[: -len("-role")]
+        for key, value in data.items()
+        if key.startswith("hourly_rates-") and key.endswith("-role") and value == "lsa"
+    )
+    data[f"{first_lsa}-DELETE"] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 200  # the form comes back with the error
+    assert "is missing." in response.content.decode()
+    assert scheme.hourly_rates.count() == 6

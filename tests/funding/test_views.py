@@ -272,3 +272,14 @@ def test_run_detail_and_lines_queries_do_not_grow(
         assert client.get(reverse("funding:run_detail", args=[run.pk])).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("funding:run_lines", args=[run.pk])).status_code == 200
+
+
+def test_home_page_items_for_officers_and_school_managers(world):
+    from funding.selectors import start_page_items
+
+    [officer_item] = start_page_items(world["officer"])
+    assert officer_item["title"] == "Allocation runs in progress"
+    assert officer_item["count"] == 0
+    [manager_item] = start_page_items(world["manager"])
+    assert manager_item["url"] == reverse("funding:school_statements", args=[111111])
+    assert start_page_items(world["panel"]) == []
