@@ -17,6 +17,12 @@ from tests.e2e.data import pupil_with_plan
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 TODAY = timezone.localdate()
 
 
