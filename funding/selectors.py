@@ -14,15 +14,25 @@ Public API (stable; other parts of the product call these):
   data (no run needed).
 - ``monthly_top_up(pupil_id, school_id, month_start) -> Decimal | None``: the money paid to the
   school for the pupil for the school days of that month (the year's amounts pro rata: R7),
-  computed live; None when the pupil has no funded period there that month.
+  computed live; None when the pupil has no funded period there that month. About 14 queries
+  a call: for a whole school's return use ``monthly_top_ups``.
 - ``monthly_top_ups(school_id, month_start, pupil_ids=None) -> dict[int, Decimal | None]``:
   the same for many pupils of one school with a constant number of queries.
+- ``monthly_top_ups_detail(school_id, month_start, pupil_ids=None) -> dict[int, MonthlyTopUp]``:
+  the same with the school days and the working of each part.
 - ``current_annual_top_up(pupil, on=None) -> Decimal | None``: the annual element 3 top-up the
   pupil's support level in force on `on` attracts at their school (for the panel summary).
-- ``compare_runs(initial, final) -> list[ComparisonRow]``: R21, per school and element.
+- ``current_annual_top_up_detail(pupil, on=None) -> AnnualTopUp | None``: the same with the
+  retained-centrally part and the working.
+- ``compare_runs(initial, final, school=None) -> list[ComparisonRow]``: R21, per school and
+  element (initial, final, difference); ``default_comparison(fy) -> (initial, final)``.
+- ``school_totals(run)``: per-school totals of a run (dicts, one query).
+- ``statement_school(user, urn) -> School | None``: the school whose statement the user may
+  read (LA officers: any; a school's business managers: their own; else None -> 404).
 - ``start_page_items(user) -> list[dict]``: items for the home page.
 
-Bulk reads for a run live in ``allocation_inputs`` (a constant number of queries).
+Bulk reads for a run live in ``allocation_inputs`` (a constant number of queries). To add lines
+of your own to every run (e.g. PSF), register a line source: see ``funding.extensions``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 
@@ -27,6 +27,7 @@ from funding.calculations.elements import CensusCounts
 from funding.calculations.money import Calculated, Working, gbp, round_money
 from funding.calculations.periods import (
     FundingItemSpan,
+    Period,
     PlacementSpan,
     PlanSpan,
     SupportSpan,
@@ -482,6 +483,28 @@ class Engine:
             self._top_up_cache[key] = found
         return found
 
+    def _split_at_new_academic_year(self, periods: list[Period]) -> list[Period]:
+        """At a school without a fixed phase (all-through, special) the hourly rates follow the
+        pupil's age, which moves up a year group on 1 September: split hours periods there."""
+        september = dt.date(self.fy.start_year, 9, 1)
+        out = []
+        for period in periods:
+            school = self.inputs.schools[period.placement.school_id]
+            support = period.support.support
+            if (
+                self.rates.top_up_method == "hourly"
+                and not support.band
+                and support.resource_amount is None
+                and school.phase not in PRIMARY_PHASES
+                and school.phase not in SECONDARY_PHASES
+                and period.starts_on < september <= period.ends_on
+            ):
+                out.append(replace(period, ends_on=september - dt.timedelta(days=1)))
+                out.append(replace(period, starts_on=september))
+            else:
+                out.append(period)
+        return out
+
     def pupil_lines(self, pupil: PupilInfo) -> list[LineData]:
         inputs = self.inputs
         fy = self.fy
@@ -500,7 +523,7 @@ class Engine:
         periods = support_periods(
             placements, inputs.plans.get(pupil.id, []), inputs.supports, fy.starts_on, fy.ends_on
         )
-        for period in periods:
+        for period in self._split_at_new_academic_year(periods):
             days = self.days(period.starts_on, period.ends_on)
             if days == 0:
                 continue

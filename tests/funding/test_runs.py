@@ -464,3 +464,22 @@ def test_bench_command_explains_a_missing_benchmark(monkeypatch):
     monkeypatch.setitem(bench.BENCHMARKS, "missing", "funding.bench.not_written_yet")
     with pytest.raises(CommandError, match="The 'missing' benchmark is not installed yet"):
         call_command("bench", "missing")
+
+
+def test_r5_all_through_school_rates_follow_the_pupil_into_secondary(home_la, fy2025_terms):
+    scheme = b.make_scheme(home_la)
+    scheme.hourly_rates.filter(role="lsa", phase="secondary").update(hourly_rate=D("20.00"))
+    through = b.school(home_la, "Hill All-through", phase="all_through", kind="academy")
+    # Born 14 Mar 2014: Year 6 in 2024/25, Year 7 from 1 September 2025
+    p = b.pupil(home_la, dob=dt.date(2014, 3, 14))
+    b.place(p, through)
+    b.plan(p, lsa=20)
+    primary_part, secondary_part = b.lines_of(run(), pupil=p)
+    # Primary rate to 31 Aug: £6,090 × 60/188 = 1,943.617 -> £1,943.62
+    # Secondary from 1 Sep: 20 × £20 × 39 = 15,600 − 6,000 = £9,600 × 128/188 = 6,536.170 ->
+    # £6,536.17
+    assert (primary_part.period_to, primary_part.amount) == (dt.date(2025, 8, 31), D("1943.62"))
+    assert (secondary_part.period_from, secondary_part.amount) == (
+        dt.date(2025, 9, 1),
+        D("6536.17"),
+    )
