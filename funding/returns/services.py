@@ -11,6 +11,7 @@ officer gives, so the next allocation run picks it up.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import statistics
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
@@ -117,19 +118,22 @@ def monthly_return_generate(
 ) -> GenerationOutcome:
     """Create (or, while unopened, rebuild) one school's return for `month`.
 
-    A constant number of queries whatever the school's size: a status check, five bulk reads,
-    then under a row lock on the return an upsert of its lines. A return the school has opened,
-    started or submitted is left alone.
+    A constant number of queries whatever the school's size: one for this month's and the last
+    return, four bulk reads, the engine's amounts, then under a row lock on the return an
+    insert (or upsert) of its lines. A return the school has opened, started or submitted is
+    left alone.
     """
     start = month_start(month)
-    existing = (
-        MonthlyReturn.objects.filter(school_id=school_id, month=start)
-        .values_list("status", "opened_at")
-        .first()
+    recent = list(
+        MonthlyReturn.objects.filter(school_id=school_id, month__lte=start)
+        .order_by("-month")
+        .values_list("pk", "month", "status", "opened_at")[:2]
     )
-    if existing is not None and not _rebuildable(*existing):
-        return GenerationOutcome(school_id, LEFT_ALONE)
-    drafts = _draft_lines(school_id, start)
+    existing = recent[0] if recent and recent[0][1] == start else None
+    previous = next((row[:2] for row in recent if row[1] < start), None)
+    if existing is not None and not _rebuildable(existing[2], existing[3]):
+        return GenerationOutcome(school_id, LEFT_ALONE, monthly_return_id=existing[0])
+    drafts = _draft_lines(school_id, start, previous)
     amounts = _monthly_amounts(drafts, school_id, start)
     now = timezone.now()
     with transaction.atomic():
@@ -165,29 +169,24 @@ def _claim(school_id, start, generation_id, now, expect_new: bool):
     return MonthlyReturn.objects.select_for_update().get(school_id=school_id, month=start), False
 
 
-def _previous_snapshots(school_id: int, start: dt.date) -> dict[int, Snapshot] | None:
-    """The lines of the school's last return before `start`, or None if it has none."""
-    previous = (
-        MonthlyReturn.objects.filter(school_id=school_id, month__lt=start)
-        .order_by("-month")
-        .values_list("pk", "month")
-        .first()
-    )
-    if previous is None:
-        return None
-    previous_id, previous_month = previous
+def _previous_snapshots(previous_id: int, previous_month: dt.date) -> dict[int, Snapshot]:
+    """What the school's last return told it about each pupil."""
     previous_end = month_end(previous_month)
-    rows = ReturnLine.objects.filter(monthly_return_id=previous_id).values_list(
-        "pupil_id",
-        "plan_id",
-        "lsa_hours",
-        "lst_hours",
-        "ta_hours",
-        "band",
-        "resource_amount",
-        "on_roll_from",
-        "expected_on_roll",
-        "plan_ceased_on",
+    rows = (
+        ReturnLine.objects.filter(monthly_return_id=previous_id)
+        .order_by()
+        .values_list(
+            "pupil_id",
+            "plan_id",
+            "lsa_hours",
+            "lst_hours",
+            "ta_hours",
+            "band",
+            "resource_amount",
+            "on_roll_from",
+            "expected_on_roll",
+            "plan_ceased_on",
+        )
     )
     out = {}
     for pupil_id, plan_id, lsa, lst, ta, band, resource, from_, on_roll, ceased in rows:
@@ -198,52 +197,19 @@ def _previous_snapshots(school_id: int, start: dt.date) -> dict[int, Snapshot] |
     return out
 
 
-def _draft_lines(school_id: int, start: dt.date) -> list[LineDraft]:
+def _draft_lines(school_id: int, start: dt.date, previous_return=None) -> list[LineDraft]:
+    """Read the school's records in bulk (four queries) and decide the return's lines.
+
+    `previous_return` is (id, month) of the school's last return before `start`, if any.
+    """
     end = month_end(start)
     baseline_day = start - ONE_DAY
-    previous = _previous_snapshots(school_id, start)
-    in_period = Q(school_id=school_id, starts_on__lte=end) & (
-        Q(ends_on__isnull=True) | Q(ends_on__gte=baseline_day)
-    )
-    if previous:
-        in_period |= Q(school_id=school_id, pupil_id__in=list(previous))
-    placement_rows = Placement.objects.filter(in_period).values_list(
-        "pk", "pupil_id", "starts_on", "ends_on", "pupil__date_of_birth"
-    )
-    placements, dates_of_birth = [], {}
-    for pk, pupil_id, starts_on, ends_on, dob in placement_rows:
-        placements.append(PlacementRow(pk, pupil_id, starts_on, ends_on))
-        dates_of_birth[pupil_id] = dob
+    previous = _previous_snapshots(*previous_return) if previous_return else None
+    placements, dates_of_birth = _placements(school_id, baseline_day, end, previous or {})
     if not placements:
         return []
-    plans = [
-        PlanRow(*row)
-        for row in Plan.objects.filter(
-            pupil_id__in=list(dates_of_birth), issued_on__lte=end
-        ).values_list("pk", "pupil_id", "kind", "issued_on", "ceased_on", "annual_review_due")
-    ]
-    supports = (
-        [
-            SupportRow(*row)
-            for row in SupportLevel.objects.filter(
-                plan_id__in=[plan.id for plan in plans], effective_from__lte=end
-            )
-            .exclude(effective_to__lt=baseline_day)
-            .values_list(
-                "pk",
-                "plan_id",
-                "effective_from",
-                "effective_to",
-                "lsa_hours",
-                "lst_hours",
-                "ta_hours",
-                "band",
-                "resource_amount",
-            )
-        ]
-        if plans
-        else []
-    )
+    plans = _plans(list(dates_of_birth), end)
+    supports = _supports([plan.id for plan in plans], baseline_day, end) if plans else []
     first_return = previous is None
     if first_return:
         previous = baseline_snapshots(
@@ -260,6 +226,58 @@ def _draft_lines(school_id: int, start: dt.date) -> list[LineDraft]:
     )
 
 
+# The bulk reads clear the models' default ordering: ordering by a foreign key would join the
+# pupil (or plan) table only to sort rows the calculation does not need sorted.
+
+
+def _placements(school_id, baseline_day, end, previous: dict[int, Snapshot]):
+    """Placements at the school from the day before the month, plus those of the pupils on the
+    last return (who may have left since), with each pupil's date of birth."""
+    in_period = Q(school_id=school_id, starts_on__lte=end) & (
+        Q(ends_on__isnull=True) | Q(ends_on__gte=baseline_day)
+    )
+    if previous:
+        in_period |= Q(school_id=school_id, pupil_id__in=list(previous))
+    placements, dates_of_birth = [], {}
+    for pk, pupil_id, starts_on, ends_on, dob in (
+        Placement.objects.filter(in_period)
+        .order_by()
+        .values_list("pk", "pupil_id", "starts_on", "ends_on", "pupil__date_of_birth")
+    ):
+        placements.append(PlacementRow(pk, pupil_id, starts_on, ends_on))
+        dates_of_birth[pupil_id] = dob
+    return placements, dates_of_birth
+
+
+def _plans(pupil_ids: list[int], end: dt.date) -> list[PlanRow]:
+    return [
+        PlanRow(*row)
+        for row in Plan.objects.filter(pupil_id__in=pupil_ids, issued_on__lte=end)
+        .order_by()
+        .values_list("pk", "pupil_id", "kind", "issued_on", "ceased_on", "annual_review_due")
+    ]
+
+
+def _supports(plan_ids: list[int], baseline_day: dt.date, end: dt.date) -> list[SupportRow]:
+    return [
+        SupportRow(*row)
+        for row in SupportLevel.objects.filter(plan_id__in=plan_ids, effective_from__lte=end)
+        .exclude(effective_to__lt=baseline_day)
+        .order_by()
+        .values_list(
+            "pk",
+            "plan_id",
+            "effective_from",
+            "effective_to",
+            "lsa_hours",
+            "lst_hours",
+            "ta_hours",
+            "band",
+            "resource_amount",
+        )
+    ]
+
+
 def _monthly_amounts(drafts: list[LineDraft], school_id: int, start: dt.date) -> dict:
     """The engine's monthly top-up per pupil, where the engine is installed and gives one.
 
@@ -268,7 +286,7 @@ def _monthly_amounts(drafts: list[LineDraft], school_id: int, start: dt.date) ->
     engine that cannot price a pupil leaves that amount blank rather than failing the return.
     """
     pupil_ids = [draft.pupil_id for draft in drafts if draft.in_month]
-    if not pupil_ids:
+    if not pupil_ids or not getattr(settings, "RETURNS_MONTHLY_AMOUNTS", True):
         return {}
     try:
         from funding.selectors import monthly_top_ups
@@ -299,7 +317,77 @@ def _monthly_amounts(drafts: list[LineDraft], school_id: int, start: dt.date) ->
     return amounts
 
 
+# A new return's lines go in with PostgreSQL's COPY (no conflicts are possible); a rebuild
+# upserts on (return, pupil) so unchanged lines keep their ids. Answers and resolutions start
+# empty either way.
+COPY_FIELDS = [
+    "monthly_return_id",
+    "pupil_id",
+    "placement_id",
+    "plan_id",
+    "support_level_id",
+    "year_group",
+    "plan_kind",
+    "on_roll_from",
+    "on_roll_to",
+    "expected_on_roll",
+    "lsa_hours",
+    "lst_hours",
+    "ta_hours",
+    "band",
+    "resource_amount",
+    "monthly_amount",
+    "plan_ceased_on",
+    "annual_review_due",
+    "changes",
+    "correction",
+    "queried",
+    "resolution",
+    "resolution_reason",
+]
+
+
+def _copy_lines(monthly_return_id: int, drafts: list[LineDraft], amounts: dict) -> None:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(ReturnLine._meta.get_field(name).column) for name in COPY_FIELDS)
+    sql = f"COPY {quote(ReturnLine._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for draft in drafts:
+            support = draft.support
+            copy.write_row(
+                (
+                    monthly_return_id,
+                    draft.pupil_id,
+                    draft.placement_id,
+                    draft.plan_id,
+                    draft.support_level_id,
+                    draft.year_group,
+                    draft.plan_kind,
+                    draft.on_roll_from,
+                    draft.on_roll_to,
+                    draft.expected_on_roll,
+                    support.lsa_hours,
+                    support.lst_hours,
+                    support.ta_hours,
+                    support.band,
+                    support.resource_amount,
+                    amounts.get(draft.pupil_id),
+                    draft.plan_ceased_on,
+                    draft.annual_review_due,
+                    json.dumps(draft.changes),
+                    "",
+                    False,
+                    "",
+                    "",
+                )
+            )
+
+
 def _write_lines(monthly_return, drafts, amounts, created: bool) -> None:
+    if created and connection.vendor == "postgresql":
+        if drafts:
+            _copy_lines(monthly_return.pk, drafts, amounts)
+        return
     lines = [
         ReturnLine(
             monthly_return=monthly_return,
