@@ -73,14 +73,12 @@ class LineAnswerForm(forms.Form):
     )
 
     def __init__(self, *args, line, **kwargs):
-        kwargs.setdefault(
-            "initial",
-            {
-                "on_roll": _yes_no(line.on_roll),
-                "support_correct": _yes_no(line.support_correct),
-                "correction": line.correction,
-            },
-        )
+        kwargs["initial"] = {
+            "on_roll": _yes_no(line.on_roll),
+            "support_correct": _yes_no(line.support_correct),
+            "correction": line.correction,
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
         name = line.pupil.full_name
         self.fields["on_roll"].label = f"Is {name} still on the school's roll?"
@@ -93,8 +91,8 @@ class LineAnswerForm(forms.Form):
         self.fields["support_correct"].help_text = f"Our record: {line.support_summary}."
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Field.radios("on_roll", legend_size=Size.MEDIUM, legend_tag="h2", inline=True),
-            Field.radios("support_correct", legend_size=Size.MEDIUM, legend_tag="h2", inline=True),
+            Field.radios("on_roll", legend_size=Size.MEDIUM, legend_tag="h2"),
+            Field.radios("support_correct", legend_size=Size.MEDIUM, legend_tag="h2"),
             Field.textarea("correction", label_size=Size.MEDIUM, rows=3),
             Submit("save", "Save and continue"),
         )
@@ -164,16 +162,14 @@ class LineResolveForm(forms.Form):
     )
 
     def __init__(self, *args, line, **kwargs):
-        kwargs.setdefault(
-            "initial",
-            {
-                "lsa_hours": line.lsa_hours,
-                "lst_hours": line.lst_hours,
-                "ta_hours": line.ta_hours,
-                "band": line.band,
-                "resource_amount": line.resource_amount,
-            },
-        )
+        kwargs["initial"] = {
+            "lsa_hours": line.lsa_hours,
+            "lst_hours": line.lst_hours,
+            "ta_hours": line.ta_hours,
+            "band": line.band,
+            "resource_amount": line.resource_amount,
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
         self.support_disputed = line.support_correct is False
         accept_fields = ["effective_on"]

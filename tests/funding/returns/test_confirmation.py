@@ -291,3 +291,22 @@ def test_return_page_makes_a_constant_number_of_queries(
 
     with django_assert_max_num_queries(12):
         client.get(url)
+
+
+def test_changing_an_answer_shows_the_earlier_answer(client, lines, manager):
+    answer(lines[0], support_correct=False, correction="25 hours")
+    client.force_login(manager)
+
+    form = client.get(reverse("returns:line_answer", args=[lines[0].pk])).context["form"]
+
+    assert (form["on_roll"].value(), form["support_correct"].value()) == ("yes", "no")
+    assert form["correction"].value() == "25 hours"
+
+
+def test_start_page_counts_the_returns_a_manager_has_to_confirm(client, lines, manager):
+    client.force_login(manager)
+
+    response = client.get(reverse("home"))
+
+    item = next(t for t in response.context["tasks"] if t["title"] == "Monthly returns to confirm")
+    assert (item["count"], item["url"]) == (1, reverse("returns:school_list"))

@@ -276,3 +276,31 @@ def test_resolve_page_rejects_with_a_reason(client, school, la_officer):
         "rejected",
         "Attendance shows her in school",
     )
+
+
+def test_resolve_page_starts_from_the_recorded_support(client, school, la_officer):
+    add_pupil(school, lsa="20", lst="5")
+    (line,) = queried_return(school, (True, False, "25 hours"))
+    client.force_login(la_officer)
+
+    form = client.get(reverse("returns:line_resolve", args=[line.pk])).context["form"]
+
+    assert (form["lsa_hours"].value(), form["lst_hours"].value()) == (
+        Decimal("20.00"),
+        Decimal("5.00"),
+    )
+
+
+def test_start_page_counts_queried_lines_for_the_la(client, school, la_officer):
+    add_pupil(school)
+    queried_return(school, (False, True, "Left"))
+    client.force_login(la_officer)
+
+    response = client.get(reverse("home"))
+
+    item = next(
+        t
+        for t in response.context["tasks"]
+        if t["title"] == "Queried return lines waiting for a decision"
+    )
+    assert item["count"] == 1
