@@ -114,14 +114,14 @@ def _rebuildable(status: str, opened_at) -> bool:
 
 
 def monthly_return_generate(
-    *, school_id: int, month: dt.date, generation_id: int | None = None
+    *, school_id: int, month: dt.date, generation_id: int | None = None, _again: bool = False
 ) -> GenerationOutcome:
     """Create (or, while unopened, rebuild) one school's return for `month`.
 
     A constant number of queries whatever the school's size: one for this month's and the last
-    return, four bulk reads, the engine's amounts, then under a row lock on the return an
-    insert (or upsert) of its lines. A return the school has opened, started or submitted is
-    left alone.
+    return, four bulk reads, the engine's amounts, then in one transaction the return row
+    (inserted, or locked with SELECT ... FOR UPDATE and checked again) and its lines. A return
+    the school has opened, started or submitted is left alone.
     """
     start = month_start(month)
     recent = list(
@@ -136,37 +136,34 @@ def monthly_return_generate(
     drafts = _draft_lines(school_id, start, previous)
     amounts = _monthly_amounts(drafts, school_id, start)
     now = timezone.now()
-    with transaction.atomic():
-        monthly_return, created = _claim(school_id, start, generation_id, now, existing is None)
-        if not created and not _rebuildable(monthly_return.status, monthly_return.opened_at):
-            return GenerationOutcome(school_id, LEFT_ALONE, monthly_return_id=monthly_return.pk)
-        _write_lines(monthly_return, drafts, amounts, created)
-        if not created:
-            MonthlyReturn.objects.filter(pk=monthly_return.pk).update(
-                issued_at=now, generation_id=generation_id
-            )
+    created = existing is None
+    try:
+        with transaction.atomic():
+            if created:
+                monthly_return = MonthlyReturn.objects.create(
+                    school_id=school_id, month=start, issued_at=now, generation_id=generation_id
+                )
+            else:
+                monthly_return = MonthlyReturn.objects.select_for_update().get(pk=existing[0])
+                if not _rebuildable(monthly_return.status, monthly_return.opened_at):
+                    return GenerationOutcome(
+                        school_id, LEFT_ALONE, monthly_return_id=monthly_return.pk
+                    )
+            _write_lines(monthly_return, drafts, amounts, created)
+            if not created:
+                MonthlyReturn.objects.filter(pk=monthly_return.pk).update(
+                    issued_at=now, generation_id=generation_id
+                )
+    except IntegrityError:
+        if not created or _again:
+            raise
+        # Another run created this return meanwhile: start again, as a rebuild (or leave it).
+        return monthly_return_generate(
+            school_id=school_id, month=start, generation_id=generation_id, _again=True
+        )
     return GenerationOutcome(
         school_id, CREATED if created else REBUILT, len(drafts), monthly_return.pk
     )
-
-
-def _claim(school_id, start, generation_id, now, expect_new: bool):
-    """The return row, locked: created here, or the existing one under SELECT ... FOR UPDATE."""
-    if expect_new:
-        try:
-            with transaction.atomic():
-                return (
-                    MonthlyReturn.objects.create(
-                        school_id=school_id,
-                        month=start,
-                        issued_at=now,
-                        generation_id=generation_id,
-                    ),
-                    True,
-                )
-        except IntegrityError:  # another run created it meanwhile
-            pass
-    return MonthlyReturn.objects.select_for_update().get(school_id=school_id, month=start), False
 
 
 def _previous_snapshots(previous_id: int, previous_month: dt.date) -> dict[int, Snapshot]:

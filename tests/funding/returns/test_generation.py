@@ -385,6 +385,26 @@ def test_unopened_return_is_rebuilt_with_new_pupils_and_without_gone_ones(school
     ) == {staying.pk, joining.pk}
 
 
+def test_a_return_created_by_another_run_meanwhile_is_rebuilt_not_duplicated(school, monkeypatch):
+    pupil = add_pupil(school)
+    real_draft = services._draft_lines
+    raced = []
+
+    def another_run_gets_there_first(school_id, start, previous_return=None):
+        if not raced:
+            raced.append(True)
+            services.monthly_return_generate(school_id=school_id, month=start)
+        return real_draft(school_id, start, previous_return)
+
+    monkeypatch.setattr(services, "_draft_lines", another_run_gets_there_first)
+
+    outcome = services.monthly_return_generate(school_id=school.pk, month=MAY)
+
+    assert outcome.outcome == services.REBUILT
+    assert MonthlyReturn.objects.count() == 1
+    assert list(ReturnLine.objects.values_list("pupil", flat=True)) == [pupil.pk]
+
+
 def test_a_started_return_is_left_alone(school):
     pupil = add_pupil(school, family_name="Adams")
     generate(MAY)
