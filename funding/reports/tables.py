@@ -91,7 +91,7 @@ class FinalReportTable(tables.Table):
     initial = MoneyColumn(verbose_name="Initial")
     final = MoneyColumn(verbose_name="Final")
     difference = MoneyColumn(verbose_name="Difference", signed=True, order_by=("abs_difference",))
-    reasons = tables.Column(verbose_name="Why", orderable=False, default="")
+    reasons = tables.Column(verbose_name="Why", orderable=False, empty_values=())
 
     class Meta:
         attrs = {"class": "govuk-table app-table--small"}
@@ -118,8 +118,8 @@ class FinalReportTable(tables.Table):
 class CrossBorderTable(tables.Table):
     """R8: per other LA, what we charge them and what we pay them."""
 
-    la_name = tables.Column(accessor="la.name", verbose_name="Local authority")
-    la_code = tables.Column(accessor="la.code", verbose_name="Code")
+    la_name = tables.Column(accessor="la__name", verbose_name="Local authority")
+    la_code = tables.Column(accessor="la__code", verbose_name="Code")
     charge_pupils = CountColumn(verbose_name="Their pupils in our schools")
     charge = MoneyColumn(verbose_name="We charge them")
     pay_pupils = CountColumn(verbose_name="Our pupils in their schools")

@@ -156,10 +156,14 @@ class FinalReportView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_table_data(self):
-        initial, final = self.runs()
-        if initial is None or final is None:
-            return []
-        return selectors.final_rows(initial, final)
+        if not hasattr(self, "_rows"):
+            initial, final = self.runs()
+            rows = [] if initial is None or final is None else selectors.final_rows(initial, final)
+            self._all_rows = rows
+            if self.request.GET.get("changed"):
+                rows = [r for r in rows if r.difference]
+            self._rows = rows
+        return self._rows
 
     def get_table_kwargs(self):
         initial, final = self.runs()
@@ -175,13 +179,16 @@ class FinalReportView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
             shown = [row.record for row in table.paginated_rows]
             selectors.attach_reasons(shown, initial, final)
             totals = {}
-            for row in table.data:
+            self.get_table_data()
+            for row in self._all_rows:
                 entry = totals.setdefault(row.element, [row.label, 0, 0])
                 entry[1] += row.initial
                 entry[2] += row.final
             context["element_totals"] = [
                 {"label": label, "initial": a, "final": b, "difference": b - a}
-                for label, a, b in totals.values()
+                for element, (label, a, b) in sorted(
+                    totals.items(), key=lambda kv: selectors.ELEMENT_ORDER.get(kv[0], 99)
+                )
             ]
         context.update(fy=fy, initial=initial, final=final, runs=list(selectors.done_runs(fy)))
         return context
