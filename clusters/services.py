@@ -226,7 +226,7 @@ def meeting_framework_create(
     access = selectors.cluster_access(user, cluster)
     if not access.can_manage_meetings:
         raise PermissionDenied(NOT_MEETINGS)
-    cluster = Cluster.objects.select_for_update().select_related("host_school").get(pk=cluster.pk)
+    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
     year = AcademicYear(int(academic_year))
     if ClusterMeeting.objects.filter(cluster=cluster, academic_year=year.start_year).exists():
         raise ValidationError(

@@ -17,6 +17,7 @@ _NAV = [
     ("My school", "schools:mine", is_school_user),
     ("Annual reviews", "pupils:reviews", is_school_user),
     ("Returns", "returns:school_list", is_school_user),
+    ("Cluster", "clusters:list", is_school_user),  # the school's SENCO (issue 8)
     (
         "SEN Panel",
         "admin:panel_panelmeeting_changelist",

@@ -25,6 +25,11 @@ from tests import factories
 CUTOVER = dt.date(2024, 9, 1)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def psf_scheme(home_la, fy2025_terms) -> FundingScheme:
     scheme = FundingScheme.objects.create(
@@ -96,3 +101,91 @@ def make_pupil(
     placement_start(pupil=pupil, school=school, starts_on=placed_on, admission_kind=admission)
     plan_issue(pupil=pupil, issued_on=issued_on, support=SupportHours(lsa_hours=Decimal(lsa_hours)))
     return pupil
+
+
+# ---- a small world of two clusters, for the pages, the cycle and access tests ---------------
+
+
+class World:
+    pass
+
+
+@pytest.fixture
+def world(db, home_la):
+    """North Cluster (schools A and B, host `host_n`), South Cluster (school C, host `host_s`),
+    a pot for the current financial year and one SENCO (school business manager) per school.
+
+    Pot £100,000.00, fixed £1,000.00 a school: 3 schools, £97,000.00 by 1,000 pupils (A 300,
+    B 200, C 500) = £97.00 a pupil. North £2,000 + 500 × £97 = £50,500.00; South £1,000 +
+    500 × £97 = £49,500.00.
+    """
+    from django.utils import timezone
+
+    from clusters.models import ClusterMeeting, ClusterPot, MeetingStatus
+    from schools.dates import AcademicYear, FinancialYear
+
+    w = World()
+    w.today = timezone.localdate()
+    w.fy = FinancialYear.of(w.today)
+    w.scheme = FundingScheme.objects.create(
+        la=home_la, financial_year=w.fy.start_year, name=f"Scheme FY {w.fy}"
+    )
+    w.a = factories.SchoolFactory(la=home_la, name="Ash Primary School")
+    w.b = factories.SchoolFactory(la=home_la, name="Birch Primary School")
+    w.c = factories.SchoolFactory(la=home_la, name="Cedar Primary School")
+    census_date = w.fy.starts_on - dt.timedelta(days=60)
+    for school, pupils in ((w.a, 300), (w.b, 200), (w.c, 500)):
+        factories.SchoolCensusFactory(
+            school=school, census_date=census_date, year_1=pupils, ehc_plans=5, sen_support=40
+        )
+    w.host_n = factories.cluster_host(username="host_n")
+    w.host_s = factories.cluster_host(username="host_s")
+    w.north = factories.ClusterFactory(name="North Cluster", host_school=w.a, host_contact=w.host_n)
+    w.south = factories.ClusterFactory(name="South Cluster", host_school=w.c, host_contact=w.host_s)
+    for cluster, school in ((w.north, w.a), (w.north, w.b), (w.south, w.c)):
+        factories.ClusterMembershipFactory(cluster=cluster, school=school)
+    w.senco_a = factories.school_manager(w.a, username="senco_a")
+    w.senco_b = factories.school_manager(w.b, username="senco_b")
+    w.senco_c = factories.school_manager(w.c, username="senco_c")
+    w.officer = factories.la_officer(username="officer")
+    w.panel = factories.panel_member(username="panel")
+    w.pot = ClusterPot.objects.create(
+        scheme=w.scheme,
+        base_amount=Decimal("100000.00"),
+        fixed_sum_per_school=Decimal("1000.00"),
+    )
+    year = AcademicYear.of(w.today).start_year
+    w.meeting_n = ClusterMeeting.objects.create(
+        cluster=w.north,
+        academic_year=year,
+        number=1,
+        date=w.today - dt.timedelta(days=1),
+        status=MeetingStatus.HELD,
+    )
+    w.meeting_s = ClusterMeeting.objects.create(
+        cluster=w.south, academic_year=year, number=1, date=w.today - dt.timedelta(days=1)
+    )
+    w.future_meeting_n = ClusterMeeting.objects.create(
+        cluster=w.north, academic_year=year, number=2, date=w.today + dt.timedelta(days=30)
+    )
+    return w
+
+
+def submit(w, school, user, amount="2000.00", **overrides):
+    from clusters.services import request_submit
+
+    data = {
+        "cluster": w.north if school in (w.a, w.b) else w.south,
+        "school": school,
+        "category": "support_for_learning",
+        "for_whom": "Group of four Year 3 pupils",
+        "need": "Reading well below expected.",
+        "provision": "Daily small-group reading with a TA.",
+        "intended_outcomes": "A year's progress in reading age.",
+        "amount_requested": Decimal(amount),
+        "starts_on": w.fy.starts_on,  # the pot of the current financial year
+        "ends_on": min(w.today + dt.timedelta(days=10), w.fy.ends_on),
+        "user": user,
+    }
+    data.update(overrides)
+    return request_submit(**data)
