@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 
 from pupils.models import Plan, PlanKind, PrimaryNeed
 from pupils.selectors import (
+    on_roll_at,
     pupils_with_plan_in_force,
     pupils_with_support_in_force,
     today,
@@ -22,18 +22,30 @@ BAND_CHOICES = [(str(n), f"Band {n}") for n in range(1, 6)]
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-def _schools(request):
-    """Schools to filter by: only the user's own for a school business manager."""
+def school_choices(request) -> list[tuple[int, str]]:
+    """Schools to filter by (one query, no model instances): only their own for a school
+    business manager."""
     schools = visible_schools(request.user) if request is not None else School.objects.none()
-    return schools.only("pk", "name", "urn").order_by("name")
+    return [
+        (pk, f"{name} ({urn})")
+        for pk, name, urn in schools.order_by("name").values_list("pk", "name", "urn")
+    ]
 
 
-class PupilFilter(django_filters.FilterSet):
+class SchoolChoicesMixin:
+    """Fills the `school` filter's choices for the user of the request."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["school"].extra["choices"] = school_choices(self.request)
+
+
+class PupilFilter(SchoolChoicesMixin, django_filters.FilterSet):
     """Search by name or UPN; filter by the school, plan and support in force today."""
 
     q = django_filters.CharFilter(method="search", label="Name or UPN")
-    school = django_filters.ModelChoiceFilter(
-        queryset=_schools, method="at_school", label="School", empty_label="Any school"
+    school = django_filters.ChoiceFilter(
+        choices=[], method="at_school", label="School", empty_label="Any school"
     )
     plan_kind = django_filters.ChoiceFilter(
         choices=PlanKind.choices, method="with_plan_kind", label="Plan", empty_label="Any plan"
@@ -81,7 +93,7 @@ class PupilFilter(django_filters.FilterSet):
         return queryset.filter(Q(upn=value.strip().upper()) | every_word)
 
     def at_school(self, queryset, name, value):
-        return queryset.filter(current_school_id=value.pk)
+        return queryset.filter(on_roll_at(School.objects.filter(pk=value), today()))
 
     def with_plan_kind(self, queryset, name, value):
         return pupils_with_plan_in_force(queryset, today(), kind=value)
@@ -114,33 +126,27 @@ class PupilFilter(django_filters.FilterSet):
 REVIEW_STATUS = [("overdue", "Overdue"), ("due_soon", "Due in the next 6 weeks")]
 
 
-def _caseworkers(request):
-    return (
+def caseworker_choices() -> list[tuple[int, str]]:
+    """LA officers and anyone with a caseload (one query, no model instances)."""
+    rows = (
         get_user_model()
         .objects.filter(Q(groups__name=LA_OFFICER) | Q(caseload__isnull=False))
         .distinct()
         .order_by("last_name", "first_name", "username")
+        .values_list("pk", "first_name", "last_name", "username")
     )
+    return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in rows]
 
 
-class CaseworkerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
-
-
-class CaseworkerFilter(django_filters.ModelChoiceFilter):
-    field_class = CaseworkerChoiceField
-
-
-class ReviewFilter(django_filters.FilterSet):
+class ReviewFilter(SchoolChoicesMixin, django_filters.FilterSet):
     """Annual reviews (R10) by school, caseworker and status."""
 
-    school = django_filters.ModelChoiceFilter(
-        queryset=_schools, method="at_school", label="School", empty_label="Any school"
+    school = django_filters.ChoiceFilter(
+        choices=[], method="at_school", label="School", empty_label="Any school"
     )
-    caseworker = CaseworkerFilter(
-        queryset=_caseworkers,
-        field_name="caseworker",
+    caseworker = django_filters.ChoiceFilter(
+        choices=caseworker_choices,
+        field_name="caseworker_id",
         label="Caseworker",
         empty_label="Any caseworker",
     )
@@ -153,7 +159,8 @@ class ReviewFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def at_school(self, queryset, name, value):
-        return queryset.filter(school_id=value.pk)
+        school = School.objects.filter(pk=value)
+        return queryset.filter(on_roll_at(school, today(), pupil_ref="pupil"))
 
     def with_status(self, queryset, name, value):
         on = today()

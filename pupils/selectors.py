@@ -17,11 +17,11 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.utils import timezone
 
@@ -49,32 +49,45 @@ def can_see_pupil_pages(user) -> bool:
     return can_see_all_pupils(user) or is_school_user(user)
 
 
-def _placement_to_date(on: dt.date) -> QuerySet[Placement]:
-    """The pupil's latest placement that started on or before `on` (in force, or their last)."""
-    return Placement.objects.filter(pupil=OuterRef("pk"), starts_on__lte=on).order_by("-starts_on")
+def placement_in_force(on: dt.date, prefix: str = "placements__") -> FilteredRelation:
+    """The pupil's placement in force on `on` as a join (placements never overlap, so at most
+    one row: PostgreSQL's exclusion constraint guarantees it)."""
+    condition = Q(**{f"{prefix}starts_on__lte": on}) & (
+        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": on})
+    )
+    return FilteredRelation(prefix.removesuffix("__"), condition=condition)
 
 
 def with_current_school(qs: QuerySet[Pupil], on: dt.date) -> QuerySet[Pupil]:
-    latest = _placement_to_date(on)
-    return qs.annotate(
-        current_school_id=Subquery(latest.values("school_id")[:1]),
-        current_school_name=Subquery(latest.values("school__name")[:1]),
+    """Annotate the school the pupil is on roll at on `on` (None when not on roll)."""
+    return qs.annotate(placement_now=placement_in_force(on)).annotate(
+        current_school_id=F("placement_now__school_id"),
+        current_school_name=F("placement_now__school__name"),
     )
 
 
-def visible_pupils(user, on: dt.date | None = None) -> QuerySet[Pupil]:
-    """Pupils the user may see, annotated with their current school.
+def on_roll_at(schools, on: dt.date, pupil_ref: str = "pk") -> Exists:
+    """True for a pupil on roll on `on` at one of `schools` (a queryset, or one school)."""
+    placements = Placement.objects.filter(placements_in_force(on), pupil=OuterRef(pupil_ref))
+    if isinstance(schools, QuerySet):
+        placements = placements.filter(school__in=schools)
+    else:
+        placements = placements.filter(school=schools)
+    return Exists(placements)
 
-    LA officers and panel members: everyone. A school business manager: pupils whose latest
-    placement (started on or before `on`) is at one of their schools. Anyone else: nobody.
+
+def visible_pupils(user, on: dt.date | None = None) -> QuerySet[Pupil]:
+    """Pupils the user may see.
+
+    LA officers and panel members: everyone. A school business manager: pupils on roll at one
+    of their schools on `on`. Anyone else: nobody.
     """
     on = on or today()
-    qs = with_current_school(Pupil.objects.all(), on)
     if can_see_all_pupils(user):
-        return qs
+        return Pupil.objects.all()
     if is_school_user(user):
-        return qs.filter(current_school_id__in=visible_schools(user).values("pk"))
-    return qs.none()
+        return Pupil.objects.filter(on_roll_at(visible_schools(user), on))
+    return Pupil.objects.none()
 
 
 def school_ids_for_timeline(user) -> set[int] | None:
@@ -147,7 +160,11 @@ def with_display_rows(qs: QuerySet[Pupil], on: dt.date) -> QuerySet[Pupil]:
 
 
 def pupil_list(user, on: dt.date | None = None) -> QuerySet[Pupil]:
-    """The pupils list: visible pupils with what each row shows, in name order."""
+    """The pupils list: visible pupils with what each row shows, in name order.
+
+    No join for the school: a page's rows get theirs from the prefetch; sorting by school
+    joins it (`with_current_school`).
+    """
     on = on or today()
     return with_display_rows(visible_pupils(user, on), on).order_by(
         "family_name", "given_name", "pk"
@@ -157,11 +174,8 @@ def pupil_list(user, on: dt.date | None = None) -> QuerySet[Pupil]:
 def school_pupils_with_plans(school, on: dt.date | None = None) -> QuerySet[Pupil]:
     """Pupils on roll at `school` on `on` who have a plan in force that day."""
     on = on or today()
-    on_roll = Placement.objects.filter(placements_in_force(on), pupil=OuterRef("pk"), school=school)
-    qs = pupils_with_plan_in_force(Pupil.objects.filter(Exists(on_roll)), on)
-    return with_display_rows(with_current_school(qs, on), on).order_by(
-        "family_name", "given_name", "pk"
-    )
+    qs = pupils_with_plan_in_force(Pupil.objects.filter(on_roll_at(school, on)), on)
+    return with_display_rows(qs, on).order_by("family_name", "given_name", "pk")
 
 
 # --- the pupil timeline -------------------------------------------------------------------------
@@ -422,36 +436,42 @@ def _money_lines(pupil: Pupil, school_ids: set[int] | None) -> list[TimelineEntr
 
 
 def reviews_due(user, on: dt.date | None = None, horizon: dt.timedelta = REVIEW_HORIZON):
-    """Plans in force whose annual review is overdue or due within `horizon` (six weeks).
+    """Plans in force whose annual review is overdue or due within `horizon` (six weeks),
+    soonest (most overdue) first. A school business manager sees only their own schools'.
 
-    Annotated with the pupil's current school; ordered by school, caseworker and due date.
-    A school business manager sees only their own schools' pupils.
+    Each plan's pupil carries `placements_now` (the placement in force, with its school) from
+    a prefetch; `with_review_school` joins the school when sorting by it.
     """
     on = on or today()
-    latest = Placement.objects.filter(pupil=OuterRef("pupil"), starts_on__lte=on).order_by(
-        "-starts_on"
-    )
     qs = (
         Plan.objects.filter(plans_in_force(on))
         .filter(annual_review_due__isnull=False, annual_review_due__lte=on + horizon)
-        .annotate(
-            school_id=Subquery(latest.values("school_id")[:1]),
-            school_name=Subquery(latest.values("school__name")[:1]),
-            school_urn=Subquery(latest.values("school__urn")[:1]),
-        )
         .select_related("pupil", "caseworker")
-        .order_by(
-            F("school_name").asc(nulls_last=True),
-            F("caseworker__last_name").asc(nulls_last=True),
-            "annual_review_due",
-            "pk",
+        .prefetch_related(
+            Prefetch(
+                "pupil__placements",
+                queryset=Placement.objects.filter(placements_in_force(on)).select_related("school"),
+                to_attr="placements_now",
+            )
         )
+        .order_by("annual_review_due", "pk")
     )
     if can_see_all_pupils(user):
         return qs
     if is_school_user(user):
-        return qs.filter(school_id__in=visible_schools(user).values("pk"))
+        return qs.filter(on_roll_at(visible_schools(user), on, pupil_ref="pupil"))
     return qs.none()
+
+
+def with_review_school(plans: QuerySet[Plan], on: dt.date | None = None) -> QuerySet[Plan]:
+    """Annotate the school each plan's pupil is on roll at (a join, for sorting and grouping)."""
+    on = on or today()
+    return plans.annotate(
+        placement_now=placement_in_force(on, prefix="pupil__placements__")
+    ).annotate(
+        school_name=F("placement_now__school__name"),
+        school_urn=F("placement_now__school__urn"),
+    )
 
 
 def review_counts(plans: QuerySet[Plan], on: dt.date | None = None) -> dict[str, int]:
@@ -463,19 +483,62 @@ def review_counts(plans: QuerySet[Plan], on: dt.date | None = None) -> dict[str,
     )
 
 
-def review_counts_by(plans: QuerySet[Plan], group: str, on: dt.date | None = None) -> list[dict]:
-    """Overdue and due-soon counts grouped by "school" or "caseworker" (one query)."""
+@dataclass
+class ReviewCount:
+    label: str
+    overdue: int = 0
+    due_soon: int = 0
+
+
+@dataclass
+class ReviewSummary:
+    overdue: int
+    due_soon: int
+    by_school: list[ReviewCount]
+    by_caseworker: list[ReviewCount]
+    schools: int
+
+
+def review_summary(
+    plans: QuerySet[Plan], on: dt.date | None = None, top_schools: int = 10
+) -> ReviewSummary:
+    """Totals, the schools with the most overdue reviews, and every caseworker (one query)."""
     on = on or today()
-    if group == "school":
-        keys = ("school_name", "school_urn")
-    else:
-        keys = ("caseworker__first_name", "caseworker__last_name", "caseworker__username")
-    return list(
-        plans.order_by()
-        .values(*keys)
+    rows = (
+        with_review_school(plans.order_by().prefetch_related(None), on)
+        .values(
+            "school_name",
+            "caseworker__first_name",
+            "caseworker__last_name",
+            "caseworker__username",
+        )
         .annotate(
             overdue=Count("pk", filter=Q(annual_review_due__lt=on)),
             due_soon=Count("pk", filter=Q(annual_review_due__gte=on)),
         )
-        .order_by(*keys)
+        .order_by()
+    )
+    schools: dict[str, ReviewCount] = {}
+    caseworkers: dict[str, ReviewCount] = {}
+    overdue = due_soon = 0
+    for row in rows:
+        overdue += row["overdue"]
+        due_soon += row["due_soon"]
+        school = row["school_name"] or "Not on roll anywhere"
+        name = f"{row['caseworker__first_name'] or ''} {row['caseworker__last_name'] or ''}"
+        caseworker = name.strip() or row["caseworker__username"] or "Not assigned"
+        for table, key, label in (
+            (schools, school, school),
+            (caseworkers, row["caseworker__username"] or "", caseworker),
+        ):
+            count = table.setdefault(key, ReviewCount(label))
+            count.overdue += row["overdue"]
+            count.due_soon += row["due_soon"]
+    by_school = sorted(schools.values(), key=lambda c: (-c.overdue, -c.due_soon, c.label))
+    return ReviewSummary(
+        overdue=overdue,
+        due_soon=due_soon,
+        by_school=by_school[:top_schools],
+        by_caseworker=sorted(caseworkers.values(), key=lambda c: c.label),
+        schools=len(by_school),
     )

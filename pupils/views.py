@@ -133,10 +133,7 @@ class ReviewListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterVie
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        plans = self.object_list
-        context["counts"] = selectors.review_counts(plans)
-        context["by_school"] = selectors.review_counts_by(plans, "school")
-        context["by_caseworker"] = selectors.review_counts_by(plans, "caseworker")
+        context["summary"] = selectors.review_summary(self.object_list)
         context["horizon_weeks"] = selectors.REVIEW_HORIZON.days // 7
         return context
 

@@ -316,24 +316,45 @@ def test_r10_reviews_lists_overdue_and_due_within_six_weeks(client, la_officer, 
     response = client.get(reverse("pupils:reviews"))
     listed = [row.record.pupil.upn for row in response.context["table"].page.object_list]
     assert sorted(listed) == sorted([overdue.upn, due.upn])
-    assert response.context["counts"] == {"overdue": 1, "due_soon": 1}
+    summary = response.context["summary"]
+    assert (summary.overdue, summary.due_soon) == (1, 1)
 
 
-def test_r10_reviews_are_grouped_by_school_then_caseworker(client, la_officer, oak, beech):
-    amy = factories.la_officer(first_name="Amy", last_name="Adams")
-    zed = factories.la_officer(first_name="Zed", last_name="Zane")
-    due = TODAY + dt.timedelta(days=7)
-    p1 = pupil_with_plan(oak, review_due=due, caseworker=zed)
-    p2 = pupil_with_plan(oak, review_due=due, caseworker=amy)
-    p3 = pupil_with_plan(beech, review_due=due, caseworker=zed)
+def test_r10_reviews_list_the_most_overdue_first(client, la_officer, oak):
+    later = pupil_with_plan(oak, review_due=TODAY + dt.timedelta(days=7))
+    most_overdue = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=30))
+    overdue = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=1))
     client.force_login(la_officer)
     response = client.get(reverse("pupils:reviews"))
     listed = [row.record.pupil for row in response.context["table"].page.object_list]
-    assert listed == [p3, p2, p1]  # Beech before Oak; at Oak, Adams before Zane
-    by_caseworker = {
-        row["caseworker__last_name"]: row["due_soon"] for row in response.context["by_caseworker"]
-    }
-    assert by_caseworker == {"Adams": 1, "Zane": 2}
+    assert listed == [most_overdue, overdue, later]
+
+
+def test_r10_reviews_sort_by_school(client, la_officer, oak, beech):
+    at_oak = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=9))
+    at_beech = pupil_with_plan(beech, review_due=TODAY + dt.timedelta(days=9))
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:reviews"), {"sort": "school"})
+    listed = [row.record.pupil for row in response.context["table"].page.object_list]
+    assert listed == [at_beech, at_oak]  # Beech House before Oak Tree
+
+
+def test_r10_reviews_are_counted_by_school_and_caseworker(client, la_officer, oak, beech):
+    amy = factories.la_officer(first_name="Amy", last_name="Adams")
+    zed = factories.la_officer(first_name="Zed", last_name="Zane")
+    pupil_with_plan(oak, review_due=TODAY + dt.timedelta(days=7), caseworker=zed)
+    pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=7), caseworker=amy)
+    pupil_with_plan(beech, review_due=TODAY + dt.timedelta(days=7), caseworker=zed)
+    client.force_login(la_officer)
+    summary = client.get(reverse("pupils:reviews")).context["summary"]
+    assert [(c.label, c.overdue, c.due_soon) for c in summary.by_school] == [
+        ("Oak Tree Primary", 1, 1),  # most overdue first
+        ("Beech House Special", 0, 1),
+    ]
+    assert [(c.label, c.overdue, c.due_soon) for c in summary.by_caseworker] == [
+        ("Amy Adams", 1, 0),
+        ("Zed Zane", 0, 2),
+    ]
 
 
 def test_r10_reviews_filter_by_caseworker_and_status(client, la_officer, oak):
@@ -362,8 +383,9 @@ def test_r10_school_manager_sees_only_their_schools_reviews(client, oak, beech):
     client.force_login(factories.school_manager(oak))
     response = client.get(reverse("pupils:reviews"))
     assert [row.record.pupil for row in response.context["table"].page.object_list] == [own]
-    assert [s.name for s in response.context["filter"].form.fields["school"].queryset] == [
-        "Oak Tree Primary"
+    assert response.context["filter"].form.fields["school"].choices == [
+        ("", "Any school"),
+        (oak.pk, "Oak Tree Primary (111111)"),
     ]
 
 
@@ -413,6 +435,6 @@ def test_reviews_make_a_constant_number_of_queries(
     client.force_login(la_officer)
     with django_assert_max_num_queries(11):
         response = client.get(reverse("pupils:reviews"))
-    assert response.context["counts"]["due_soon"] == rows
+    assert response.context["summary"].due_soon == rows
     with django_assert_max_num_queries(11):
         client.get(reverse("pupils:reviews"), {"_export": "xlsx"})
