@@ -980,6 +980,7 @@ class BudgetPosition:
     pending: list[PendingDecision]
     phase_end_pupils: int
     has_budget: bool
+    whole_year_reforecast: bool = False
 
     @property
     def total(self) -> BudgetRow:
@@ -1260,10 +1261,12 @@ def budget_position(fy, as_of: dt.date | None = None) -> BudgetPosition:
     known = dict(allocated)
     pending_rows: list[PendingDecision] = []
     cuts = _phase_ends(fy, la.pk, as_of)
+    whole_year = False
     if scheme is not None and year_days > 0:
         decisions = _pending_decisions(fy, run)
         changed = _changed_pupils(run, fy, year_days) if run is not None else None
         if changed is None:  # everything again
+            whole_year = run is not None
             inputs = _with_phase_ends(engine.allocation_inputs(fy, scheme=scheme, la=la), cuts)
             redo = list(inputs.pupils)
             with_schools = True
@@ -1351,6 +1354,7 @@ def budget_position(fy, as_of: dt.date | None = None) -> BudgetPosition:
         pending=pending_rows,
         phase_end_pupils=len(cuts),
         has_budget=bool(budgets),
+        whole_year_reforecast=whole_year,
     )
 
 

@@ -160,8 +160,9 @@ def test_r22_rate_change_after_the_run_reforecasts_everyone(alder, home_la):
     for rate in HourlyRate.objects.filter(role="lsa"):
         rate.hourly_rate = D("16.50")
         rate.save()
-    row = _row(selectors.budget_position(2025, as_of=AS_OF), "mainstream_top_ups")
-    assert row.forecast == D("780.00")
+    position = selectors.budget_position(2025, as_of=AS_OF)
+    assert _row(position, "mainstream_top_ups").forecast == D("780.00")
+    assert position.whole_year_reforecast
 
 
 def test_r8_other_las_pupils_are_billed_not_committed_and_ours_elsewhere_are(
