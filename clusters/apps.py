@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ClustersConfig(AppConfig):
     name = "clusters"
     verbose_name = "Clusters"
+
+    def ready(self):
+        # R15-R17: every allocation run also writes the year's Pupil Specific Funding lines.
+        from clusters.selectors import psf_run_lines
+        from funding.extensions import register_line_source
+
+        register_line_source("PSF", psf_run_lines)

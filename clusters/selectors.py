@@ -330,12 +330,23 @@ def psf_inputs(
     )
 
 
-def psf_lines_for_run(scheme: FundingScheme, base: AllocationInputs) -> PsfResult:
-    """R15-R17: the PSF lines an allocation run of the scheme's year adds (none when the scheme
-    does not use PSF). Called by `funding.services.allocation_run_execute`."""
-    if not scheme.psf_enabled:
-        return PsfResult()
-    return psf_lines(psf_inputs(scheme, base=base))
+def psf_run_lines(inputs: AllocationInputs) -> tuple[list, list[str]]:
+    """R15-R17: the PSF lines every allocation run adds (none when its scheme does not use PSF).
+
+    The run's line source (`funding.extensions`), registered in `ClustersConfig.ready()`: the
+    engine calls it with the run's inputs after its own lines, and writes these with them.
+    """
+    if not inputs.rates.psf_enabled:
+        return [], []
+    scheme = (
+        FundingScheme.objects.select_related("la")
+        .filter(la_id=inputs.administering_la_id, financial_year=inputs.fy.start_year)
+        .first()
+    )
+    if scheme is None:
+        return [], []
+    result = psf_lines(psf_inputs(scheme, base=inputs))
+    return result.lines, result.warnings
 
 
 def psf_for_pupil(pupil: Pupil | int, fy: int | FinancialYear | None = None) -> PsfResult:
