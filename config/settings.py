@@ -243,6 +243,11 @@ CELERY_BEAT_SCHEDULE = {
             minute=0, hour=RETURNS_GENERATION_HOUR, day_of_month=RETURNS_GENERATION_DAY
         ),
     },
+    # R22: keep the high-needs budget position; daily, so each month's snapshot is its latest.
+    "budget-snapshot": {
+        "task": "funding.reports.tasks.take_budget_snapshot",
+        "schedule": crontab(minute=30, hour=5),
+    },
 }
 
 LOGGING = {

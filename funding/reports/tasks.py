@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 )
 def take_budget_snapshot(financial_year: int | None = None, on: str | None = None) -> dict:
     """Snapshot the budget position of `financial_year` as of `on` (ISO date; default today)."""
+    from schools.models import LocalAuthority
+
+    if not LocalAuthority.objects.filter(is_administering=True).exists():
+        return {"skipped": "No administering LA yet."}
     day = dt.date.fromisoformat(on) if on else None
     snapshot = services.budget_snapshot_take(financial_year=financial_year, on=day)
     logger.info("Budget snapshot %s for %s", snapshot.pk, snapshot.month)

@@ -82,6 +82,12 @@ def test_take_budget_snapshot_command_and_task(home_la, scheme):
     ]
 
 
+def test_snapshot_task_is_on_the_beat_schedule_and_skips_an_empty_install(db, settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["budget-snapshot"]
+    assert entry["task"] == tasks.take_budget_snapshot.name
+    assert tasks.take_budget_snapshot.delay().get() == {"skipped": "No administering LA yet."}
+
+
 def test_seed_reports_demo_sets_the_budget_and_a_snapshot_per_month(home_la, scheme):
     primary = primary_school(home_la)
     add_census(primary)
@@ -105,8 +111,23 @@ def test_statement_include_shows_the_comparison_and_reasons(home_la, scheme):
     html = Template("{% load reports_tags %}{% initial_vs_final school run %}").render(
         Context({"school": school, "run": final})
     )
-    assert "Compared with the initial allocation" in html
+    assert "Why the money changed since the initial allocation" in html
     assert "−£1,781.65" in html
+
+
+def test_engine_statement_page_shows_why_the_final_run_differs(home_la, scheme, client):
+    school = primary_school(home_la)
+    add_census(school)
+    pupil = pupil_with_plan(school, home_la)
+    run("initial")
+    pupil_services.pupil_leave(pupil=pupil, last_day=dt.date(2025, 12, 19))
+    run("final")
+    from tests import factories
+
+    client.force_login(factories.school_manager(school))
+    body = client.get(f"/funding/schools/{school.urn}/statement/2025/").content.decode()
+    assert "Why the money changed since the initial allocation" in body
+    assert "Left: last day on roll" in body
 
 
 def test_statement_include_is_empty_for_the_initial_run(home_la, scheme):
