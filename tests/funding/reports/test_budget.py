@@ -265,3 +265,11 @@ def test_school_manager_cannot_take_a_snapshot(alder, client):
     client.force_login(factories.school_manager(alder))
     assert client.post("/reports/2025/budget/snapshot/").status_code == 403
     assert not BudgetSnapshot.objects.exists()
+
+
+def test_budget_page_explains_a_bad_as_of_date(alder, client, la_officer):
+    client.force_login(la_officer)
+    body = client.get("/reports/2025/budget/?as_of=2027-01-01").content.decode()
+    assert "Choose a date in FY 2025-26 (1 April to 31 March)." in body
+    body = client.get("/reports/2025/budget/?as_of=soon").content.decode()
+    assert "Enter the date as YYYY-MM-DD" in body

@@ -166,3 +166,38 @@ def test_r21_la_list_sorted_by_largest_difference(school, home_la):
     assert [r.school_name for r in rows[:2]] == ["Birch Primary", "Alder Primary"]
     selectors.attach_reasons(rows, initial, final)
     assert rows[0].reasons.startswith("Left the school: −£")
+
+
+def test_r21_a_leaving_date_withdrawn_after_the_initial_run_is_found_in_the_history(
+    school, home_la
+):
+    # The initial run expected the pupil to leave on 19 Dec 2025 (£4,308.35, 133/188 of
+    # £6,090). The leaving date was then withdrawn: the final run funds the whole year,
+    # £6,090.00. The +£1,781.65 from 20 Dec is put against the record's change (history).
+    pupil = pupil_with_plan(school, home_la, ends_on=dt.date(2025, 12, 19))
+    initial = run("initial")
+    placement = pupil.placements.get()
+    placement.ends_on = None
+    placement.save()
+    final = run("final")
+    _, why = _changes(initial, final, school)
+    (change,) = why.pupils[0].changes
+    assert change.difference == D("1781.65")
+    assert change.starts_on == dt.date(2025, 12, 20)
+    (event,) = change.events
+    assert event.kind == "record_changed"
+    assert event.text.startswith("Placement leaving date changed from 19 Dec 2025 to none")
+
+
+def test_final_report_pages_show_the_reasons(school, home_la, client, la_officer):
+    pupil = pupil_with_plan(school, home_la)
+    run("initial")
+    pupil_services.pupil_leave(pupil=pupil, last_day=dt.date(2025, 12, 19))
+    run("final")
+    client.force_login(la_officer)
+    listing = client.get("/reports/2025/final/?changed=1").content.decode()
+    assert "Left the school: −£1,781.65" in listing
+    detail = client.get(f"/reports/2025/final/{school.urn}/").content.decode()
+    assert "19 Dec 2025" in detail and "−£1,781.65" in detail
+    export = client.get("/reports/2025/final/?_export=csv").content.decode()
+    assert pupil.upn in export and "-1781.65" in export
