@@ -5,6 +5,7 @@ one service in `clusters.services`, and `apply_service_errors` shows the service
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.fields import DateInputField
@@ -46,7 +47,8 @@ class GovukDateField(DateInputField):
             raise ValidationError(f"{self.label} must be a real date") from exc
 
 
-def money_field(label: str, *, required: bool = True, help_text: str = "", minimum=0):
+def money_field(label: str, *, required: bool = True, help_text: str = "", minimum="0"):
+    minimum = Decimal(minimum)
     return forms.DecimalField(
         label=label,
         required=required,
@@ -60,7 +62,7 @@ def money_field(label: str, *, required: bool = True, help_text: str = "", minim
         error_messages={
             "required": f"Enter {label[0].lower() + label[1:]}",
             "invalid": f"{label} must be an amount in pounds, like 1500.00",
-            "min_value": f"{label} must be £{minimum} or more",
+            "min_value": f"{label} must be £{minimum:,.2f} or more",
             "max_decimal_places": f"{label} must be in pounds and pence",
             "max_digits": f"{label} is too large",
         },
