@@ -8,10 +8,8 @@ and with filtered prefetches for display.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import (
     Count,
@@ -23,6 +21,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
@@ -206,6 +205,7 @@ class TimelineEntry:
     amount: Decimal | None = None
     history: list[HistoryNote] = field(default_factory=list)
     order: int = 0
+    url: str = ""
 
     @property
     def tag_class(self) -> str:
@@ -214,6 +214,7 @@ class TimelineEntry:
             "Plan": "govuk-tag--purple",
             "Support": "govuk-tag--turquoise",
             "Panel decision": "govuk-tag--orange",
+            "Panel funding": "govuk-tag--yellow",
             "Funding": "govuk-tag--green",
         }.get(self.kind, "govuk-tag--grey")
 
@@ -258,25 +259,6 @@ def _stamp_entry(entry: TimelineEntry, row, records: list) -> None:
                 reason=record.history_change_reason or getattr(record, "reason", "") or "",
             )
         )
-
-
-def _optional(module_name: str, attr: str):
-    """A function another part of the product may provide; None until it exists."""
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, attr, None)
-
-
-def _first_attr(obj: Any, *names: str, default=None):
-    for name in names:
-        if isinstance(obj, dict) and name in obj:
-            return obj[name]
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
 
 
 def pupil_timeline(pupil: Pupil, *, school_ids: set[int] | None = None) -> list[TimelineEntry]:
@@ -346,7 +328,7 @@ def pupil_timeline(pupil: Pupil, *, school_ids: set[int] | None = None) -> list[
         entries.append(entry)
     for item in items:
         entry = TimelineEntry(
-            kind="Panel decision",
+            kind="Panel funding",
             starts_on=item.starts_on,
             ends_on=item.ends_on,
             title=item.get_kind_display(),
@@ -366,69 +348,97 @@ def pupil_timeline(pupil: Pupil, *, school_ids: set[int] | None = None) -> list[
 
 
 def _panel_decisions(pupil: Pupil, school_ids: set[int] | None) -> list[TimelineEntry]:
-    """Decisions from the SEN Panel app, when it provides `decisions_for_pupil(pupil)`."""
-    provider = _optional("funding.panel.selectors", "decisions_for_pupil")
-    if provider is None:
+    """The SEN Panel's decisions on the pupil's cases, once the panel app exists (one query).
+
+    A school business manager sees only decisions on their own schools' cases.
+    """
+    try:
+        from funding.panel.models import PanelDecision
+    except ImportError:  # the SEN Panel is not installed
         return []
+    decisions = PanelDecision.objects.filter(case__pupil=pupil).select_related(
+        "case__school", "meeting", "decided_by"
+    )
+    if school_ids is not None:
+        decisions = decisions.filter(case__school_id__in=school_ids)
     entries = []
-    for decision in provider(pupil):
-        school_id = _first_attr(decision, "school_id")
-        if school_ids is not None and school_id is not None and school_id not in school_ids:
-            continue
-        starts_on = _first_attr(decision, "starts_on", "effective_from", "decided_on")
-        if starts_on is None:
-            continue
-        kind = _first_attr(decision, "get_kind_display", "kind", default="Decision")
-        entry = TimelineEntry(
-            kind="Panel decision",
-            starts_on=starts_on,
-            ends_on=_first_attr(decision, "ends_on", "effective_to"),
-            title=str(kind() if callable(kind) else kind),
-            detail=str(_first_attr(decision, "summary", "notes", default="") or ""),
-            amount=_first_attr(decision, "amount", "annual_amount"),
-            order=5,
+    for decision in decisions:
+        case = decision.case
+        granted = []
+        for label, hours in (
+            ("LSA", decision.granted_lsa_hours),
+            ("LST", decision.granted_lst_hours),
+            ("TA", decision.granted_ta_hours),
+        ):
+            if hours:
+                granted.append(f"{hours.normalize():f} h {label}")
+        if decision.granted_band:
+            granted.append(f"band {decision.granted_band}")
+        detail = f"Panel of {decision.meeting.date:%-d %B %Y} for {case.school.name}"
+        if granted:
+            detail += f": {', '.join(granted)}"
+        starts_on = decision.effective_from or decision.meeting.date
+        entries.append(
+            TimelineEntry(
+                kind="Panel decision",
+                starts_on=starts_on,
+                ends_on=decision.end_date,
+                title=f"{case.get_kind_display()}: {decision.get_outcome_display().lower()}",
+                detail=detail,
+                school_name=case.school.name,
+                recorded_by=_user_label(decision.decided_by),
+                recorded_at=decision.decided_at,
+                reason=decision.reasons,
+                backdated=starts_on < timezone.localdate(decision.decided_at),
+                amount=decision.granted_amount,
+                order=5,
+                url=_optional_url("panel:decision_letter", pk=decision.pk),
+            )
         )
-        by = _first_attr(decision, "recorded_by", "decided_by")
-        entry.recorded_by = _user_label(by) if by is not None else ""
-        entry.recorded_at = _first_attr(decision, "recorded_at", "created_at")
-        entry.reason = str(_first_attr(decision, "reason", default="") or "")
-        entry.backdated = bool(_first_attr(decision, "is_backdated", default=False))
-        entries.append(entry)
     return entries
 
 
+def _optional_url(name: str, **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
+
+
 def _money_lines(pupil: Pupil, school_ids: set[int] | None) -> list[TimelineEntry]:
-    """The money each period attracted, when the engine provides `lines_for_pupil(pupil)`."""
-    provider = _optional("funding.selectors", "lines_for_pupil")
-    if provider is None:
+    """The money each period attracted: the funding engine's `lines_for_pupil` (lines of the
+    newest completed run of each year), once the engine exists. A school business manager
+    sees only the lines paid to their own schools."""
+    try:
+        from funding.selectors import lines_for_pupil
+    except ImportError:  # the funding engine is not installed
         return []
     entries = []
-    for line in provider(pupil):
-        school_id = _first_attr(line, "school_id")
-        if school_ids is not None and school_id is not None and school_id not in school_ids:
+    for line in lines_for_pupil(pupil):
+        if school_ids is not None and line.school_id not in school_ids:
             continue
-        starts_on = _first_attr(line, "period_start", "starts_on", "effective_from")
-        if starts_on is None:
-            continue
-        title = _first_attr(line, "label", "description", "rule", "element", default="Funding")
-        working = _first_attr(line, "working", "explanation", default="")
-        entry = TimelineEntry(
-            kind="Funding",
-            starts_on=starts_on,
-            ends_on=_first_attr(line, "period_end", "ends_on", "effective_to"),
-            title=str(title() if callable(title) else title),
-            detail=str(working or ""),
-            amount=_first_attr(line, "amount"),
-            backdated=bool(_first_attr(line, "is_backdated", default=False)),
-            order=6,
+        run = line.run
+        detail = f"{line.school_name}: {line.explanation}" if line.explanation else line.school_name
+        if not line.delegated:
+            detail += " (retained centrally)"
+        if line.payer_la_code:
+            detail += f"; paid by LA {line.payer_la_code}"
+        entries.append(
+            TimelineEntry(
+                kind="Funding",
+                starts_on=line.starts_on,
+                ends_on=line.ends_on,
+                title=line.label,
+                detail=detail,
+                school_name=line.school_name,
+                amount=line.amount,
+                recorded_by=_user_label(run.created_by) if run and run.created_by else "",
+                recorded_at=(run.finished_at or run.created_at) if run else None,
+                reason=f"Allocation run {run.pk} ({run.get_kind_display().lower()})" if run else "",
+                order=6,
+                url=_optional_url("funding:run_detail", pk=run.pk) if run else "",
+            )
         )
-        run = _first_attr(line, "run")
-        by = _first_attr(line, "recorded_by") or _first_attr(run, "started_by", "created_by")
-        entry.recorded_by = _user_label(by) if by is not None else ""
-        entry.recorded_at = _first_attr(line, "recorded_at", "created_at") or _first_attr(
-            run, "finished_at", "created_at"
-        )
-        entries.append(entry)
     return entries
 
 

@@ -110,6 +110,7 @@ class PupilDetailView(PupilMixin, TemplateView):
                 pupil, school_ids=selectors.school_ids_for_timeline(user)
             ),
             can_change=is_la_officer(user),
+            can_follow_links=is_la_officer(user),
             today=on,
         )
         return context

@@ -75,6 +75,28 @@ def _optional_items(module_name: str, user) -> list[dict]:
         return []
 
 
+def _panel_cases_waiting(user) -> list[dict]:
+    """SEN Panel cases awaiting a decision, for LA officers and panel members, once the panel
+    exists (and unless it puts its own items on the start page)."""
+    if not (is_la_officer(user) or is_panel_member(user)):
+        return []
+    try:
+        from funding.panel import selectors as panel_selectors
+        from funding.panel.models import CaseStatus, PanelCase
+    except ImportError:
+        return []
+    if hasattr(panel_selectors, "start_page_items"):
+        return []
+    return [
+        {
+            "title": "SEN Panel cases waiting for a decision",
+            "count": PanelCase.objects.filter(status__in=CaseStatus.open()).count(),
+            "url": optional_url(("admin:panel_panelcase_changelist", {})),
+            "description": "Cases submitted or deferred to a panel meeting (R9).",
+        }
+    ]
+
+
 START_PAGE_PROVIDERS = (
     "funding.selectors",
     "funding.returns.selectors",
@@ -118,6 +140,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
                     "description": "Arrange these reviews now.",
                 }
             )
+        tasks.extend(_panel_cases_waiting(user))
         for module_name in START_PAGE_PROVIDERS:
             tasks.extend(_optional_items(module_name, user))
         context["tasks"] = tasks

@@ -249,7 +249,7 @@ def test_pupil_page_shows_panel_funding_items(client, la_officer, oak):
     client.force_login(la_officer)
     timeline = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).context["timeline"]
     entry = next(e for e in timeline if e.starts_on == item.starts_on)
-    assert (entry.kind, entry.amount) == ("Panel decision", Decimal("3000.00"))
+    assert (entry.kind, entry.amount) == ("Panel funding", Decimal("3000.00"))
 
 
 def test_pupil_page_unknown_upn_is_404(client, la_officer):
@@ -438,3 +438,102 @@ def test_reviews_make_a_constant_number_of_queries(
     assert response.context["summary"].due_soon == rows
     with django_assert_max_num_queries(11):
         client.get(reverse("pupils:reviews"), {"_export": "xlsx"})
+
+
+# --- the timeline with the SEN Panel's decisions and the engine's money -------------------------
+
+
+def test_r9_timeline_shows_the_panels_decision_with_who_decided(client, la_officer, home_la):
+    panel_services = pytest.importorskip("funding.panel.services")
+    from funding.panel.models import CaseKind, MeetingStatus, PanelMeeting
+
+    special = factories.SchoolFactory(name="Brookside Special", la=home_la)
+    pupil = pupil_with_plan(special, lsa_hours=Decimal("0"), band=2)
+    panellist = factories.panel_member(first_name="Pat", last_name="Panel")
+    meeting = PanelMeeting.objects.create(date=dt.date(2026, 3, 10), status=MeetingStatus.HELD)
+    meeting.members_present.add(panellist)
+    case = panel_services.case_submit(
+        user=la_officer,
+        pupil=pupil,
+        school=special,
+        kind=CaseKind.BAND_CHANGE,
+        requested_band=3,
+        requested_from=dt.date(2026, 4, 20),
+        evidence_summary="Needs have increased.",
+        meeting=meeting,
+    )
+    panel_services.case_approve_as_requested(case=case, user=panellist, reasons="Agreed.")
+    client.force_login(la_officer)
+
+    timeline = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).context["timeline"]
+
+    decision = next(e for e in timeline if e.kind == "Panel decision")
+    assert (decision.title, decision.starts_on, decision.recorded_by, decision.reason) == (
+        "Band change: approved",
+        dt.date(2026, 4, 20),
+        "Pat Panel",
+        "Agreed.",
+    )
+    assert decision.url == reverse("panel:decision_letter", kwargs={"pk": case.decisions.get().pk})
+    support = [e.title for e in timeline if e.kind == "Support"]
+    assert support[0] == "band 3"
+
+
+def test_timeline_shows_the_money_each_period_attracted(client, la_officer, oak, home_la):
+    funding = pytest.importorskip("funding.models")
+    pupil = pupil_with_plan(oak)
+    scheme = funding.FundingScheme.objects.create(la=home_la, financial_year=2025, name="Test")
+    run = funding.AllocationRun.objects.create(
+        financial_year=2025,
+        kind=funding.RunKind.INITIAL,
+        scheme=scheme,
+        status=funding.RunStatus.DONE,
+        created_by=la_officer,
+        finished_at=timezone.now(),
+    )
+    # £6,000.00 a year x 94 of 188 school days = £3,000.00 for the first half of the year.
+    funding.AllocationLine.objects.create(
+        run=run,
+        school=oak,
+        pupil=pupil,
+        element=funding.Element.TOP_UP,
+        rule="R5",
+        period_from=dt.date(2025, 4, 1),
+        period_to=dt.date(2025, 10, 31),
+        school_days=94,
+        year_days=188,
+        annual_amount=Decimal("6000.00"),
+        amount=Decimal("3000.00"),
+        payer_la=home_la,
+        delegated=True,
+        explanation="£6,000.00 × 94/188 school days",
+    )
+    client.force_login(la_officer)
+    timeline = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).context["timeline"]
+    money = next(e for e in timeline if e.kind == "Funding")
+    assert (money.starts_on, money.ends_on, money.amount) == (
+        dt.date(2025, 4, 1),
+        dt.date(2025, 10, 31),
+        Decimal("3000.00"),
+    )
+    assert "£6,000.00 × 94/188 school days" in money.detail
+
+
+def test_school_manager_sees_no_money_paid_to_another_school(client, oak, beech, home_la):
+    funding = pytest.importorskip("funding.models")
+    pupil = pupil_with_plan(oak)
+    scheme = funding.FundingScheme.objects.create(la=home_la, financial_year=2025, name="Test")
+    run = funding.AllocationRun.objects.create(
+        financial_year=2025, kind="initial", scheme=scheme, status="done",
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    for school, amount in ((beech, "1000.00"), (oak, "2000.00")):
+        funding.AllocationLine.objects.create(
+            run=run, school=school, pupil=pupil, element="top_up", rule="R5",
+            period_from=dt.date(2025, 4, 1), period_to=dt.date(2025, 6, 30), school_days=50,
+            year_days=188, annual_amount=Decimal("6000.00"), amount=Decimal(amount),
+            delegated=True, explanation="x",
+        )  # fmt: skip
+    client.force_login(factories.school_manager(oak))
+    timeline = client.get(reverse("pupils:detail", kwargs={"upn": pupil.upn})).context["timeline"]
+    assert [e.amount for e in timeline if e.kind == "Funding"] == [Decimal("2000.00")]

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -313,3 +314,22 @@ def test_school_page_makes_a_constant_number_of_queries(
     assert response.context["table"].paginator.count == rows
     with django_assert_max_num_queries(14):
         client.get(reverse("schools:detail", kwargs={"urn": school.urn}), {"_export": "csv"})
+
+
+def test_start_page_shows_panel_cases_waiting(client, la_officer, schools):
+    panel_services = pytest.importorskip("funding.panel.services")
+    from funding.panel.models import CaseKind
+
+    pupil = pupil_with_plan(schools["oak"])
+    panel_services.case_submit(
+        user=la_officer,
+        pupil=pupil,
+        school=schools["oak"],
+        kind=CaseKind.PERSONAL_SUPPLEMENT,
+        requested_amount=Decimal("4500.00"),
+        requested_from=dt.date(2026, 3, 9),
+        evidence_summary="Exceptional medical needs.",
+    )
+    client.force_login(la_officer)
+    tasks = {t["title"]: t.get("count") for t in client.get(reverse("home")).context["tasks"]}
+    assert tasks["SEN Panel cases waiting for a decision"] == 1
