@@ -231,6 +231,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Workers reuse their database connection for this many tasks (Celery's Django fixup otherwise
+# closes it around every task, and each task pays for a new PostgreSQL connection).
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 200)
 # Monthly returns for the coming month: day of month and time are configurable (default 1st, 06:00).
 RETURNS_GENERATION_DAY = env_int("RETURNS_GENERATION_DAY", 1)
 RETURNS_GENERATION_HOUR = env_int("RETURNS_GENERATION_HOUR", 6)

@@ -13,7 +13,7 @@ import logging
 import time
 
 from celery import chord, shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils import timezone
 
 from funding.returns import services
@@ -40,6 +40,7 @@ def generate_school_return(self, school_id: int, month: str, generation_id: int 
             school_id=school_id, month=parse_month(month), generation_id=generation_id
         )
     except DB_ERRORS as exc:
+        close_old_connections()  # a broken connection is not reused by the retry
         if self.request.retries < self.max_retries:
             raise  # autoretry_for retries it with backoff
         return _failed(school_id, exc, started)
