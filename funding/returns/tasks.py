@@ -13,7 +13,7 @@ import logging
 import time
 
 from celery import chord, shared_task
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from funding.returns import services
@@ -40,7 +40,7 @@ def generate_school_return(self, school_id: int, month: str, generation_id: int 
             school_id=school_id, month=parse_month(month), generation_id=generation_id
         )
     except DB_ERRORS as exc:
-        close_old_connections()  # a broken connection is not reused by the retry
+        _drop_broken_connections()
         if self.request.retries < self.max_retries:
             raise  # autoretry_for retries it with backoff
         return _failed(school_id, exc, started)
@@ -54,6 +54,13 @@ def generate_school_return(self, school_id: int, month: str, generation_id: int 
         "seconds": time.perf_counter() - started,
         "finished": time.time(),
     }
+
+
+def _drop_broken_connections() -> None:
+    """So the retry does not reuse a broken connection (workers keep theirs between tasks)."""
+    for conn in connections.all(initialized_only=True):
+        if not conn.in_atomic_block:
+            conn.close_if_unusable_or_obsolete()
 
 
 def _failed(school_id: int, exc: Exception, started: float) -> dict:
