@@ -1094,10 +1094,10 @@ def _pending_decisions(fy: FinancialYear, run: AllocationRun | None) -> list[dic
 
 
 def _changed_pupils(run: AllocationRun, fy: FinancialYear, year_days: int) -> set[int] | None:
-    """Pupils whose records changed after the run read them (history, or rows recorded since),
-    or None when something every pupil depends on changed (the scheme or its rate tables, a
-    band rate, a school, the calendar's school days): then the whole year is worked out again.
-    About a dozen queries."""
+    """Pupils whose money may differ from the run's: their records changed after the run read
+    them (history, or rows recorded since), or their school or its band rates did. None when
+    something every pupil depends on changed (the scheme or its rate tables, the calendar's
+    school days): then the whole year is worked out again. About a dozen queries."""
     since = run.started_at or run.created_at
     if (
         AllocationLine.objects.filter(run=run).exclude(year_days=year_days).exists()
@@ -1106,12 +1106,12 @@ def _changed_pupils(run: AllocationRun, fy: FinancialYear, year_days: int) -> se
             model.history.filter(scheme_id=run.scheme_id, history_date__gt=since).exists()
             for model in (NotionalSenFactor, HourlyRate, TaHoursBand)
         )
-        or SpecialSchoolBand.history.filter(
-            financial_year=fy.start_year, history_date__gt=since
-        ).exists()
-        or School.history.filter(history_date__gt=since).exists()
     ):
         return None
+    changed_schools = School.history.filter(history_date__gt=since).values("id")
+    changed_bands = SpecialSchoolBand.history.filter(
+        financial_year=fy.start_year, history_date__gt=since
+    ).values("school_id")
     changed: set[int] = set()
     for qs in (
         Placement.history.filter(history_date__gt=since).values_list("pupil_id", flat=True),
@@ -1125,17 +1125,22 @@ def _changed_pupils(run: AllocationRun, fy: FinancialYear, year_days: int) -> se
         Plan.objects.filter(recorded_at__gt=since).values_list("pupil_id", flat=True),
         SupportLevel.objects.filter(recorded_at__gt=since).values_list("plan__pupil_id", flat=True),
         FundingItem.objects.filter(recorded_at__gt=since).values_list("pupil_id", flat=True),
+        Placement.objects.filter(
+            Q(school_id__in=changed_schools) | Q(school_id__in=changed_bands)
+        ).values_list("pupil_id", flat=True),
     ):
         changed.update(pk for pk in qs.distinct().order_by() if pk is not None)
     return changed
 
 
 def _school_figures_changed(run: AllocationRun) -> bool:
-    """Census figures or planned places recorded after the run: redo the school-level lines."""
+    """Census figures, planned places or a school recorded after the run: redo the
+    school-level lines (elements 1 and 2, Additional SEN Support, place funding)."""
     since = run.started_at or run.created_at
     return (
         SchoolCensus.history.filter(history_date__gt=since).exists()
         or PlannedPlaces.history.filter(history_date__gt=since).exists()
+        or School.history.filter(history_date__gt=since).exists()
     )
 
 
@@ -1226,7 +1231,7 @@ def budget_position(fy, as_of: dt.date | None = None) -> BudgetPosition:
     on their recorded date, and each pupil leaves a mainstream school at the end of its last
     year group by date of birth (a phase end on or after `as_of`). Only pupils whose records
     changed since the run (history), who reach a phase end, or who have a panel decision
-    pending are worked out again (everyone, if a rate, band, school or the calendar changed).
+    pending are worked out again (everyone, if a scheme rate or the calendar changed).
     The panel figure is those pupils' year with the decisions less their year without them.
     So commitment = the year as now known + commitments outside the runs.
 

@@ -273,3 +273,24 @@ def test_budget_page_explains_a_bad_as_of_date(alder, client, la_officer):
     assert "Choose a date in FY 2025-26 (1 April to 31 March)." in body
     body = client.get("/reports/2025/budget/?as_of=soon").content.decode()
     assert "Enter the date as YYYY-MM-DD" in body
+
+
+def test_r12_band_rate_change_reforecasts_that_schools_pupils_only(alder, home_la, scheme):
+    # Cedar's band 3 goes from £12,000 to £13,880 a year after the run: its pupil's forecast
+    # is +£1,880.00; Alder's pupil is not worked out again (no whole-year re-forecast).
+    from schools.models import EstablishmentType, Phase
+
+    cedar = factories.SchoolFactory(
+        la=home_la, phase=Phase.NOT_APPLICABLE, establishment_type=EstablishmentType.SPECIAL
+    )
+    band = factories.SpecialSchoolBandFactory(school=cedar, band=3, annual_rate=D("12000.00"))
+    pupil = factories.PupilFactory(home_la=home_la, date_of_birth=dt.date(2012, 1, 5))
+    factories.PlacementFactory(pupil=pupil, school=cedar, kind="special_school")
+    factories.SupportLevelFactory(plan=factories.PlanFactory(pupil=pupil), lsa_hours=D("0"), band=3)
+    pupil_with_plan(alder, home_la)
+    run("initial")
+    band.annual_rate = D("13880.00")
+    band.save()
+    position = selectors.budget_position(2025, as_of=AS_OF)
+    assert _row(position, "special_top_ups").forecast == D("1880.00")
+    assert not position.whole_year_reforecast
