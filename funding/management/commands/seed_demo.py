@@ -38,6 +38,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"In-year changes recorded between the FY 2025-26 runs: {funding.changes}"
         )
+        from funding.reports.demo import seed_reports_demo
+
+        seed_reports_demo()
+        self.stdout.write("High-needs budget lines and monthly snapshots loaded.")
         self._print_logins()
 
     def _print_logins(self):
