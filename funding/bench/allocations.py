@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from funding.bench.synthetic import build_synthetic_la, use_bench_database
+from funding.calculations.money import gbp
 
 FLOOR_SQL = """
 INSERT INTO funding_allocationline (
@@ -198,7 +199,7 @@ def run(schools: int = 600, pupils: int = 25000, seed: int = 1, repeat: int = 3,
     )
     out(
         f"Top-up check: engine {top_up_count:,} lines £{top_up_total:,.2f}; floor "
-        f"{floor_count:,} lines £{floor_total:,.2f} (difference £{top_up_total - floor_total:,.2f}"
+        f"{floor_count:,} lines £{floor_total:,.2f} (difference {gbp(top_up_total - floor_total)}"
         ": the engine's periods add up to the year, the floor rounds each period alone)"
     )
     out(
