@@ -196,6 +196,8 @@ class CompareView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, Templat
 
     def get_export_filename(self, export_format):
         fy, _, initial, final = self.runs()
+        if initial is None or final is None:
+            return f"compare-{fy.label}.{export_format}"
         return f"compare-{initial.pk}-{final.pk}.{export_format}"
 
     def get_table_data(self):

@@ -283,3 +283,19 @@ def test_home_page_items_for_officers_and_school_managers(world):
     [manager_item] = start_page_items(world["manager"])
     assert manager_item["url"] == reverse("funding:school_statements", args=[111111])
     assert start_page_items(world["panel"]) == []
+
+
+def test_run_detail_exports_the_totals_per_school(client, world):
+    client.force_login(world["officer"])
+    url = reverse("funding:run_detail", args=[world["run"].pk])
+    rows = client.get(url + "?_export=csv").content.decode().strip().splitlines()
+    # header + Brook Primary + Meadow Primary, each 630,000 + 31,500 + 6,090 = £667,590.00
+    assert len(rows) == 3
+    assert rows[1].startswith("Brook Primary,222222,999,3,1,667590.00")
+
+
+def test_compare_without_runs_to_compare(client, home_la, scheme):
+    client.force_login(factories.la_officer(username="lonely"))
+    url = reverse("funding:compare", args=[2025])
+    assert "needs an initial run" in client.get(url).content.decode()
+    assert client.get(url + "?_export=csv").status_code == 200
