@@ -38,8 +38,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"In-year changes recorded between the FY 2025-26 runs: {funding.changes}"
         )
+        from funding.panel.demo import seed_panel_demo
         from funding.reports.demo import seed_reports_demo
+        from funding.returns.tasks import generate_returns_for_month
 
+        meetings = seed_panel_demo()
+        self.stdout.write(f"SEN Panel: {len(meetings)} meetings with cases and decisions.")
+        generate_returns_for_month("2026-11-01")
+        self.stdout.write("Monthly returns issued for November 2026.")
         seed_reports_demo()
         self.stdout.write("High-needs budget lines and monthly snapshots loaded.")
         self._print_logins()
