@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from crispy_forms_gds.helper import FormHelper
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
@@ -33,16 +32,14 @@ class FastSelect(forms.Select):
 
 
 class GovukFilterForm(forms.Form):
-    """A django-filter form rendered by crispy-forms-gds inside the page's <form method="get">.
+    """A django-filter form with GOV.UK classes (`Meta.form` of the list filters: schools,
+    pupils, annual reviews), rendered by templates/schools/_filters.html: a label and an
+    input per filter, lighter than a crispy layout on pages that are loaded all day."""
 
-    Used as `Meta.form` by the list filters (schools, pupils, annual reviews).
-    """
+    use_required_attribute = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
         for field in self.fields.values():
             widget = field.widget
             if type(widget) is forms.Select:
