@@ -73,10 +73,11 @@ SUPPORT_NEEDED = "Enter the support the pupil receives from the effective date."
 NO_PLAN = "This line has no plan to change; change the pupil's plan in the pupils admin."
 NOT_AT_SCHOOL = "On {date:%d %B %Y} the pupil is not recorded at {school}."
 
-LA_RECORD_FIELDS = [
-    "placement",
-    "plan",
-    "support_level",
+# The LA's record on a line, as attribute names; a rebuild compares and rewrites only these.
+RECORD_FIELDS = [
+    "placement_id",
+    "plan_id",
+    "support_level_id",
     "year_group",
     "plan_kind",
     "on_roll_from",
@@ -140,8 +141,17 @@ def monthly_return_generate(
     try:
         with transaction.atomic():
             if created:
-                monthly_return = MonthlyReturn.objects.create(
-                    school_id=school_id, month=start, issued_at=now, generation_id=generation_id
+                # bulk_create: no history row for the generator's own insert (the run is
+                # recorded in ReturnGeneration; history keeps what people change).
+                (monthly_return,) = MonthlyReturn.objects.bulk_create(
+                    [
+                        MonthlyReturn(
+                            school_id=school_id,
+                            month=start,
+                            issued_at=now,
+                            generation_id=generation_id,
+                        )
+                    ]
                 )
             else:
                 monthly_return = MonthlyReturn.objects.select_for_update().get(pk=existing[0])
@@ -314,116 +324,94 @@ def _monthly_amounts(drafts: list[LineDraft], school_id: int, start: dt.date) ->
     return amounts
 
 
-# A new return's lines go in with PostgreSQL's COPY (no conflicts are possible); a rebuild
-# upserts on (return, pupil) so unchanged lines keep their ids. Answers and resolutions start
-# empty either way.
-COPY_FIELDS = [
-    "monthly_return_id",
-    "pupil_id",
-    "placement_id",
-    "plan_id",
-    "support_level_id",
-    "year_group",
-    "plan_kind",
-    "on_roll_from",
-    "on_roll_to",
-    "expected_on_roll",
-    "lsa_hours",
-    "lst_hours",
-    "ta_hours",
-    "band",
-    "resource_amount",
-    "monthly_amount",
-    "plan_ceased_on",
-    "annual_review_due",
-    "changes",
-    "correction",
-    "queried",
-    "resolution",
-    "resolution_reason",
-]
-
-
-def _copy_lines(monthly_return_id: int, drafts: list[LineDraft], amounts: dict) -> None:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(ReturnLine._meta.get_field(name).column) for name in COPY_FIELDS)
-    sql = f"COPY {quote(ReturnLine._meta.db_table)} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for draft in drafts:
-            support = draft.support
-            copy.write_row(
-                (
-                    monthly_return_id,
-                    draft.pupil_id,
-                    draft.placement_id,
-                    draft.plan_id,
-                    draft.support_level_id,
-                    draft.year_group,
-                    draft.plan_kind,
-                    draft.on_roll_from,
-                    draft.on_roll_to,
-                    draft.expected_on_roll,
-                    support.lsa_hours,
-                    support.lst_hours,
-                    support.ta_hours,
-                    support.band,
-                    support.resource_amount,
-                    amounts.get(draft.pupil_id),
-                    draft.plan_ceased_on,
-                    draft.annual_review_due,
-                    json.dumps(draft.changes),
-                    "",
-                    False,
-                    "",
-                    "",
-                )
-            )
+def _record(draft: LineDraft, amounts: dict) -> tuple:
+    """The LA's record for one line, in RECORD_FIELDS order."""
+    support = draft.support
+    return (
+        draft.placement_id,
+        draft.plan_id,
+        draft.support_level_id,
+        draft.year_group,
+        draft.plan_kind,
+        draft.on_roll_from,
+        draft.on_roll_to,
+        draft.expected_on_roll,
+        support.lsa_hours,
+        support.lst_hours,
+        support.ta_hours,
+        support.band,
+        support.resource_amount,
+        amounts.get(draft.pupil_id),
+        draft.plan_ceased_on,
+        draft.annual_review_due,
+        draft.changes,
+    )
 
 
 def _write_lines(monthly_return, drafts, amounts, created: bool) -> None:
-    if created and connection.vendor == "postgresql":
-        if drafts:
-            _copy_lines(monthly_return.pk, drafts, amounts)
-        return
-    lines = [
-        ReturnLine(
-            monthly_return=monthly_return,
-            pupil_id=draft.pupil_id,
-            placement_id=draft.placement_id,
-            plan_id=draft.plan_id,
-            support_level_id=draft.support_level_id,
-            year_group=draft.year_group,
-            plan_kind=draft.plan_kind,
-            on_roll_from=draft.on_roll_from,
-            on_roll_to=draft.on_roll_to,
-            expected_on_roll=draft.expected_on_roll,
-            lsa_hours=draft.support.lsa_hours,
-            lst_hours=draft.support.lst_hours,
-            ta_hours=draft.support.ta_hours,
-            band=draft.support.band,
-            resource_amount=draft.support.resource_amount,
-            monthly_amount=amounts.get(draft.pupil_id),
-            plan_ceased_on=draft.plan_ceased_on,
-            annual_review_due=draft.annual_review_due,
-            changes=draft.changes,
-        )
-        for draft in drafts
-    ]
+    """A new return's lines are inserted (COPY on PostgreSQL). A rebuild compares with the
+    lines already there and upserts only the lines whose record changed, deleting those of
+    pupils no longer on it, so unchanged lines keep their rows (and ids)."""
+    records = {draft.pupil_id: _record(draft, amounts) for draft in drafts}
     if created:
-        ReturnLine.objects.bulk_create(lines, batch_size=1000)
+        _insert_lines(monthly_return.pk, records)
         return
-    ReturnLine.objects.bulk_create(
-        lines,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["monthly_return", "pupil"],
-        update_fields=LA_RECORD_FIELDS,
+    current = {
+        row[0]: (row[1], row[2:])
+        for row in ReturnLine.objects.filter(monthly_return=monthly_return)
+        .order_by()
+        .values_list("pupil_id", "pk", *RECORD_FIELDS)
+    }
+    changed = {
+        pupil_id: record
+        for pupil_id, record in records.items()
+        if pupil_id not in current or current[pupil_id][1] != record
+    }
+    stale = [pk for pupil_id, (pk, _) in current.items() if pupil_id not in records]
+    if changed:
+        ReturnLine.objects.bulk_create(
+            [_line(monthly_return.pk, pupil_id, record) for pupil_id, record in changed.items()],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["monthly_return", "pupil"],
+            update_fields=[name.removesuffix("_id") for name in RECORD_FIELDS],
+        )
+    if stale:
+        ReturnLine.objects.filter(pk__in=stale).delete()
+
+
+def _line(monthly_return_id: int, pupil_id: int, record: tuple) -> ReturnLine:
+    return ReturnLine(
+        monthly_return_id=monthly_return_id,
+        pupil_id=pupil_id,
+        **dict(zip(RECORD_FIELDS, record, strict=True)),
     )
-    stale = ReturnLine.objects.filter(monthly_return=monthly_return).exclude(
-        pupil_id__in=[draft.pupil_id for draft in drafts]
-    )
-    if stale.exists():
-        stale.delete()
+
+
+def _insert_lines(monthly_return_id: int, records: dict[int, tuple]) -> None:
+    if not records:
+        return
+    if connection.vendor != "postgresql":
+        ReturnLine.objects.bulk_create(
+            [_line(monthly_return_id, pupil_id, record) for pupil_id, record in records.items()],
+            batch_size=1000,
+        )
+        return
+    # PostgreSQL's COPY: no conflicts are possible on a new return. Answers and resolutions
+    # start empty; the text columns without a database default are written as "".
+    quote = connection.ops.quote_name
+    names = ["monthly_return_id", "pupil_id", *RECORD_FIELDS, *COPY_EMPTY]
+    columns = ", ".join(quote(ReturnLine._meta.get_field(name).column) for name in names)
+    sql = f"COPY {quote(ReturnLine._meta.db_table)} ({columns}) FROM STDIN"
+    empty = tuple(COPY_EMPTY.values())
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for pupil_id, record in records.items():
+            copy.write_row(
+                (monthly_return_id, pupil_id, *record[:-1], json.dumps(record[-1]), *empty)
+            )
+
+
+COPY_EMPTY = {"correction": "", "queried": False, "resolution": "", "resolution_reason": ""}
 
 
 def return_generation_start(

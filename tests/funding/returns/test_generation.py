@@ -385,6 +385,22 @@ def test_unopened_return_is_rebuilt_with_new_pupils_and_without_gone_ones(school
     ) == {staying.pk, joining.pk}
 
 
+def test_rebuilding_updates_a_changed_line_in_place(school):
+    pupil = add_pupil(school, lsa="20")
+    generate(MAY)
+    before = line_for(school, MAY, pupil)
+    pupil_services.support_change(
+        plan=Plan.objects.get(pupil=pupil),
+        effective_from=dt.date(2025, 5, 12),
+        support=SupportHours(lsa_hours=Decimal("30")),
+    )
+
+    generate(MAY)
+
+    after = line_for(school, MAY, pupil)
+    assert (after.pk, after.lsa_hours) == (before.pk, Decimal("30.00"))
+
+
 def test_a_return_created_by_another_run_meanwhile_is_rebuilt_not_duplicated(school, monkeypatch):
     pupil = add_pupil(school)
     real_draft = services._draft_lines
