@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     Exists,
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
 from schools.access import visible_schools
+from schools.models import School
 from schools.roles import is_la_officer, is_panel_member, is_school_user
 
 REVIEW_HORIZON = dt.timedelta(weeks=6)
@@ -512,34 +514,39 @@ class ReviewSummary:
 def review_summary(
     plans: QuerySet[Plan], on: dt.date | None = None, top_schools: int = 10
 ) -> ReviewSummary:
-    """Totals, the schools with the most overdue reviews, and every caseworker (one query)."""
+    """Totals, the schools with the most overdue reviews, and every caseworker.
+
+    One aggregate grouped by ids, then the names of the schools and caseworkers it found.
+    """
     on = on or today()
-    rows = (
-        with_review_school(plans.order_by().prefetch_related(None), on)
-        .values(
-            "school_name",
-            "caseworker__first_name",
-            "caseworker__last_name",
-            "caseworker__username",
-        )
+    rows = list(
+        plans.order_by()
+        .prefetch_related(None)
+        .annotate(placement_now=placement_in_force(on, prefix="pupil__placements__"))
+        .values("placement_now__school_id", "caseworker_id")
         .annotate(
             overdue=Count("pk", filter=Q(annual_review_due__lt=on)),
             due_soon=Count("pk", filter=Q(annual_review_due__gte=on)),
         )
         .order_by()
     )
-    schools: dict[str, ReviewCount] = {}
-    caseworkers: dict[str, ReviewCount] = {}
+    school_ids = {row["placement_now__school_id"] for row in rows} - {None}
+    caseworker_ids = {row["caseworker_id"] for row in rows} - {None}
+    school_names = dict(School.objects.filter(pk__in=school_ids).values_list("pk", "name"))
+    caseworker_names = {
+        user.pk: user.get_full_name() or user.get_username()
+        for user in get_user_model().objects.filter(pk__in=caseworker_ids)
+    }
+    schools: dict[int | None, ReviewCount] = {}
+    caseworkers: dict[int | None, ReviewCount] = {}
     overdue = due_soon = 0
     for row in rows:
         overdue += row["overdue"]
         due_soon += row["due_soon"]
-        school = row["school_name"] or "Not on roll anywhere"
-        name = f"{row['caseworker__first_name'] or ''} {row['caseworker__last_name'] or ''}"
-        caseworker = name.strip() or row["caseworker__username"] or "Not assigned"
+        school_id, caseworker_id = row["placement_now__school_id"], row["caseworker_id"]
         for table, key, label in (
-            (schools, school, school),
-            (caseworkers, row["caseworker__username"] or "", caseworker),
+            (schools, school_id, school_names.get(school_id, "Not on roll anywhere")),
+            (caseworkers, caseworker_id, caseworker_names.get(caseworker_id, "Not assigned")),
         ):
             count = table.setdefault(key, ReviewCount(label))
             count.overdue += row["overdue"]
