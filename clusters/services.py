@@ -122,6 +122,8 @@ def cluster_pot_save(
     )
     if psf_released is None:
         psf_released, note = selectors.psf_released_estimate(fy)
+    elif pot.pk and psf_released == pot.psf_released:
+        note = pot.psf_released_note  # unchanged: keep how it was worked out
     else:
         note = "Entered by an LA officer."
     pot.base_amount = base_amount
