@@ -64,7 +64,9 @@ def run(
         )
         results = {}
         for label in ("first run (create)", "second run (rebuild)"):
+            before = _cpu_snapshot(worker.pid)
             figures = _generate(month)
+            figures["cpu"] = _cpu_used(before, _cpu_snapshot(worker.pid))
             results[label] = figures
             _print(out, label, figures)
         figures = results["first run (create)"]
@@ -156,6 +158,46 @@ def _generate(month: str) -> dict:
     }
 
 
+def _cpu_snapshot(worker_pid: int) -> dict[int, float]:
+    """CPU seconds so far of the worker, its pool processes and this database's other
+    PostgreSQL backends (Linux /proc), so the run's CPU cost can be read apart from the wall
+    clock on a shared machine."""
+    from django.db import connection
+
+    tick = os.sysconf("SC_CLK_TCK")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = {row[0] for row in cursor.fetchall()}
+    pids.add(worker_pid)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _stat(int(entry)) and _stat(int(entry))[1] == worker_pid:
+            pids.add(int(entry))
+    out = {}
+    for pid in pids:
+        stat = _stat(pid)
+        if stat:
+            out[pid] = (stat[11] + stat[12]) / tick
+    return out
+
+
+def _stat(pid: int) -> list[int] | None:
+    """/proc/<pid>/stat fields after the command name: [state, ppid, ..., utime, stime, ...]."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return [0, int(fields[1]), *[int(f) if f.lstrip("-").isdigit() else 0 for f in fields[2:]]]
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def _print(out, label: str, figures: dict) -> None:
     service = figures["timings"].get("service", {})
     latency = figures["timings"].get("latency", {})
@@ -163,6 +205,12 @@ def _print(out, label: str, figures: dict) -> None:
         f"{label}: {figures['schools']} schools in {figures['seconds']:.2f} s "
         f"(created {figures['created']}, rebuilt {figures['rebuilt']}, "
         f"left alone {figures['left_alone']}, failed {figures['failed']})"
+    )
+    cpus = os.cpu_count() or 1
+    out(
+        f"  CPU used by the worker and its database backends: {figures['cpu']:.1f} s "
+        f"({figures['cpu'] / max(figures['schools'], 1) * 1000:.1f} ms a school; "
+        f"{figures['cpu'] / cpus:.1f} s of wall clock on {cpus} idle cores)"
     )
     if service:
         out(
