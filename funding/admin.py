@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from simple_history.admin import SimpleHistoryAdmin
 
+from clusters.admin import ClusterPotInline, PsfRulesInline
 from funding import services
 from funding.calculations.scheme import (
     HOURLY,
@@ -105,7 +106,13 @@ class FundingSchemeAdmin(SimpleHistoryAdmin):
     list_filter = ["financial_year", "la", "top_up_method", "preset"]
     search_fields = ["name", "la__name", "la__code"]
     list_select_related = ["la"]
-    inlines = [NotionalSenFactorInline, HourlyRateInline, TaHoursBandInline]
+    inlines = [
+        NotionalSenFactorInline,
+        HourlyRateInline,
+        TaHoursBandInline,
+        PsfRulesInline,
+        ClusterPotInline,
+    ]
     actions = ["copy_to_next_year"]
     fieldsets = [
         (None, {"fields": ["la", "financial_year", "name", "preset", "notes"]}),

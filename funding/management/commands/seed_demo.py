@@ -48,6 +48,13 @@ class Command(BaseCommand):
         self.stdout.write("Monthly returns issued for November 2026.")
         seed_reports_demo()
         self.stdout.write("High-needs budget lines and monthly snapshots loaded.")
+        from clusters.demo import seed_cluster_demo
+
+        seed_cluster_demo()
+        self.stdout.write(
+            "Clusters: pots, meetings, requests and the auxiliary aids fund; FY 2026-27 revised "
+            "run with Pupil Specific Funding (Norfolk model)."
+        )
         self._print_logins()
 
     def _print_logins(self):
@@ -61,7 +68,8 @@ class Command(BaseCommand):
             ("school", "School business manager (one primary school)"),
             ("school2", "School business manager (one secondary school)"),
             ("panel", "SEN Panel member (Django admin at /admin/)"),
-            ("cluster", "Cluster host"),
+            ("cluster", "Cluster host (North Downs Cluster)"),
+            ("cluster2", "Cluster host (Riverside Cluster)"),
             ("admin", "System admin (superuser)"),
         ]:
             self.stdout.write(f"  {username:<8} {role}")
