@@ -51,7 +51,7 @@ def run(
         cursor.execute(
             "TRUNCATE returns_returnline, returns_monthlyreturn, returns_returngeneration"
         )
-    concurrency = concurrency or (os.cpu_count() or 2) + 1
+    concurrency = concurrency or os.cpu_count() or 2
     queue = f"returns-bench-{uuid.uuid4().hex[:8]}"
     app = _point_app_at_redis(queue)
     db = settings.DATABASES["default"]
