@@ -81,6 +81,10 @@ def test_simultaneous_confirmations_by_two_people_lose_nothing(school):
     _run_together(confirm(alice, plan[alice], True), confirm(bob, plan[bob], False))
 
     lines = {line.pk: line for line in ReturnLine.objects.all()}
+    # The two really ran at the same time: their answering periods overlap.
+    alice_times = [lines[pk].answered_at for pk in plan[alice]]
+    bob_times = [lines[pk].answered_at for pk in plan[bob]]
+    assert max(min(alice_times), min(bob_times)) < min(max(alice_times), max(bob_times))
     assert all(lines[pk].answered_by == alice and not lines[pk].queried for pk in plan[alice])
     assert all(
         lines[pk].answered_by == bob
