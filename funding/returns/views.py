@@ -225,21 +225,21 @@ class DashboardView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, Filte
     table_pagination = {"per_page": 100}
     export_formats = EXPORT_FORMATS
 
-    def get_month(self):
-        raw = self.request.GET.get("month")
-        if raw:
-            try:
-                return parse_month(raw)
-            except ValueError:
-                pass
-        return selectors.latest_month()
+    @cached_property
+    def month(self):
+        """The month asked for if it has returns, else the latest month that has."""
+        months = selectors.months_with_returns()
+        try:
+            asked = parse_month(self.request.GET.get("month", ""))
+        except ValueError:
+            asked = None
+        return asked if asked in months else (months[0] if months else None)
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         data = self.request.GET.copy()
-        month = self.get_month()
-        if month is not None and not data.get("month"):
-            data["month"] = f"{month:%Y-%m}"
+        if self.month is not None:
+            data["month"] = f"{self.month:%Y-%m}"
         kwargs["data"] = data
         return kwargs
 
@@ -251,12 +251,11 @@ class DashboardView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, Filte
 
     @property
     def export_name(self):
-        month = self.get_month()
-        return f"returns-{month:%Y-%m}" if month else "returns"
+        return f"returns-{self.month:%Y-%m}" if self.month else "returns"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        month = self.get_month()
+        month = self.month
         context["month"] = month
         context["generation"] = selectors.latest_generation(month) if month else None
         context["generate_form"] = GenerateForm(

@@ -295,3 +295,14 @@ def test_reminder_button_sends_reminders(client, la_officer, overdue_and_not):
     assert [str(m) for m in response.context["messages"]] == [
         "Sent 3 reminder email(s) for overdue returns."
     ]
+
+
+def test_dashboard_shows_the_latest_month_for_a_month_without_returns(
+    client, la_officer, month_of_returns
+):
+    client.force_login(la_officer)
+
+    response = client.get(reverse("returns:dashboard"), {"month": "2030-01"})
+
+    assert response.context["month"] == MAY
+    assert len(response.context["table"].rows) == 3
