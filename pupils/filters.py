@@ -37,7 +37,9 @@ class SchoolChoicesMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["school"].extra["choices"] = school_choices(self.request)
+        request = self.request
+        # A callable: cheap when django-filter copies the form field; run when rendered.
+        self.filters["school"].extra["choices"] = lambda: school_choices(request)
 
 
 class PupilFilter(SchoolChoicesMixin, django_filters.FilterSet):

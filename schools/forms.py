@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 
 class FastSelect(forms.Select):
@@ -18,17 +19,13 @@ class FastSelect(forms.Select):
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
         selected = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, " selected" if key in selected else "", label)
-                for key, label in (
-                    ("" if option is None else str(option), label) for option, label in self.choices
-                )
-            ),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
+        options = []
+        for option, label in self.choices:
+            key = "" if option is None else str(option)
+            flag = " selected" if key in selected else ""
+            options.append(f'<option value="{escape(key)}"{flag}>{escape(label)}</option>')
+        inner = mark_safe("".join(options))  # noqa: S308 - every value and label escaped above
+        return format_html("<select{}>{}</select>", flatatt(final_attrs), inner)
 
 
 class GovukFilterForm(forms.Form):
