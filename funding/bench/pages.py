@@ -390,7 +390,7 @@ def run(
 
     `manage.py bench pages` passes schools, pupils and seed; the rest can come from the
     environment: BENCH_PAGES_USERS (20), BENCH_PAGES_SECONDS (60), BENCH_PAGES_THINK (1.0),
-    BENCH_PAGES_WARMUP (10), BENCH_PAGES_WORKERS (2 x CPUs + 1), BENCH_PAGES_THREADS (4),
+    BENCH_PAGES_WARMUP (10), BENCH_PAGES_WORKERS (CPUs + 1), BENCH_PAGES_THREADS (4),
     BENCH_PAGES_BUILD (1; 0 reuses the synthetic LA already in the bench database).
     """
     from funding.bench.synthetic import build_synthetic_la, use_bench_database
@@ -419,7 +419,8 @@ def run(
         cursor.execute("ANALYZE")
     usernames, targets = _users_and_targets(users, seed)
     connection.close()
-    workers = workers or (os.cpu_count() or 1) * 2 + 1
+    # CPU-bound Django on a small box: one process per core plus one, four threads each.
+    workers = workers or (os.cpu_count() or 1) + 1
 
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         tmp_path = Path(tmp)
