@@ -146,7 +146,7 @@ USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -223,9 +223,11 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sen-funding@localhost")
 
 # Celery: Redis broker from CELERY_BROKER_URL; unset -> tasks run eagerly in-process.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+_BROKER = os.environ.get("CELERY_BROKER_URL", "")
+# Eager mode still needs a broker name: the in-memory transport, so nothing looks for a host.
+CELERY_BROKER_URL = _BROKER or "memory://"
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", _BROKER or None)
+CELERY_TASK_ALWAYS_EAGER = not _BROKER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
@@ -245,6 +247,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(
             minute=0, hour=RETURNS_GENERATION_HOUR, day_of_month=RETURNS_GENERATION_DAY
         ),
+    },
+    # R20: remind schools whose return is overdue (RETURNS_OVERDUE_SCHOOL_DAYS), each weekday.
+    "overdue-return-reminders": {
+        "task": "funding.returns.tasks.send_overdue_return_reminders",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon-fri"),
     },
     # R22: keep the high-needs budget position; daily, so each month's snapshot is its latest.
     "budget-snapshot": {

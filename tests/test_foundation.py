@@ -112,3 +112,14 @@ def test_booleans_are_parsed_strictly():
     result = _manage("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_collectstatic_works_with_the_production_manifest_storage(tmp_path):
+    result = _manage(
+        "collectstatic", "--noinput", "-v", "0",
+        DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="x",
+        STATIC_ROOT=str(tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "govuk/govuk-frontend.min.css" in manifest
