@@ -9,9 +9,8 @@ from decimal import Decimal
 
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.fields import DateInputField
-from crispy_forms_gds.helper import FormHelper
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 
 from clusters.models import (
     MEETINGS_PER_YEAR,
@@ -24,6 +23,7 @@ from clusters.models import (
 )
 from pupils.models import Pupil
 from schools.dates import AcademicYear
+from schools.forms import ServiceForm
 from schools.models import School
 
 
@@ -77,46 +77,6 @@ def text_field(label: str, *, help_text: str = "", rows: int = 4, required: bool
         widget=forms.Textarea(attrs={"class": "govuk-textarea", "rows": rows}),
         error_messages={"required": f"Enter {label[0].lower() + label[1:]}"},
     )
-
-
-def _anchor(bound) -> str:
-    if isinstance(bound.field, forms.MultiValueField):
-        return f"{bound.auto_id}_0"
-    if isinstance(bound.field.widget, forms.RadioSelect):
-        return f"id_{bound.html_name}_1"
-    return bound.auto_id
-
-
-class ServiceForm(forms.Form):
-    """A GOV.UK form whose data goes to one service."""
-
-    error_field = ""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-
-    def error_links(self) -> list[tuple[str, str]]:
-        fields = list(self.visible_fields())
-        links = []
-        for message in self.non_field_errors():
-            links.append((_anchor(fields[0]) if fields else "", message))
-        for bound in fields:
-            for message in bound.errors:
-                links.append((_anchor(bound), message))
-        return links
-
-    def apply_service_errors(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            items = error.error_dict.items()
-        else:
-            items = [(NON_FIELD_ERRORS, error.error_list)]
-        for name, errors in items:
-            target = name if name in self.fields else self.error_field
-            for message in ValidationError(errors).messages:
-                self.add_error(target or None, message)
 
 
 class SchoolChoiceField(forms.ModelChoiceField):

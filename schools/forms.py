@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from crispy_forms_gds.helper import FormHelper
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -44,3 +46,47 @@ class GovukFilterForm(forms.Form):
                 field.widget.choices = widget.choices
             elif isinstance(widget, forms.TextInput | forms.NumberInput):
                 widget.attrs.setdefault("class", "govuk-input")
+
+
+def _anchor(bound) -> str:
+    if isinstance(bound.field, forms.MultiValueField):
+        return f"{bound.auto_id}_0"
+    if isinstance(bound.field.widget, forms.RadioSelect):
+        return f"id_{bound.html_name}_1"
+    return bound.auto_id
+
+
+class ServiceForm(forms.Form):
+    """A GOV.UK form whose data goes to one service."""
+
+    #: the field a service error without a field (or with an unknown one) is shown against
+    error_field = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor, message) for the GOV.UK error summary: each links to the first input of
+        the field it names (the day of a date, the first radio button)."""
+        fields = list(self.visible_fields())
+        links = []
+        for message in self.non_field_errors():
+            links.append((_anchor(fields[0]) if fields else "", message))
+        for bound in fields:
+            for message in bound.errors:
+                links.append((_anchor(bound), message))
+        return links
+
+    def apply_service_errors(self, error: ValidationError) -> None:
+        """Show a service's ValidationError against the form's fields."""
+        if hasattr(error, "error_dict"):
+            items = error.error_dict.items()
+        else:
+            items = [(NON_FIELD_ERRORS, error.error_list)]
+        for name, errors in items:
+            target = name if name in self.fields else self.error_field
+            for message in ValidationError(errors).messages:
+                self.add_error(target or None, message)

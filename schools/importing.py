@@ -186,3 +186,18 @@ class Cells:
             return choices[key]
         self.error(column, f"'{value}' is not one of: {', '.join(sorted(set(choices)))}")
         return default or ""
+
+
+def import_file_for_command(command, importer, file) -> None:
+    """What `import_schools` and `import_pupils` do: run the import, print each problem."""
+    from django.core.management.base import CommandError
+
+    if not file.exists():
+        raise CommandError(f"{file} does not exist")
+    try:
+        result = importer(content=file.read_bytes(), filename=file.name)
+    except ImportRejected as rejected:
+        for error in rejected.errors:
+            command.stderr.write(str(error))
+        raise CommandError(f"{rejected}: {file}") from rejected
+    command.stdout.write(command.style.SUCCESS(result.summary()))

@@ -105,3 +105,23 @@ def test_the_real_surrey_gias_download_imports_whole():
     assert School.objects.filter(establishment_type=EstablishmentType.AP_PRU).count() == 8
     again = schools_import(content=SHARED_GIAS.read_bytes(), filename=SHARED_GIAS.name)
     assert again.unchanged == {"schools": 590}
+
+
+@pytest.mark.django_db
+def test_import_schools_command_prints_the_summary_or_every_problem(tmp_path):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "gias.csv"
+    good.write_bytes(GOOD)
+    out = io.StringIO()
+    call_command("import_schools", str(good), stdout=out)
+    assert "Created: 1 local authorities, 3 schools" in out.getvalue()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(gias("12x,Broken,999,Demo Borough,Community school,Primary,4,11,Open,10,,"))
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_schools", str(bad), stderr=err)
+    assert "row 2, URN: '12x' is not a whole number" in err.getvalue()

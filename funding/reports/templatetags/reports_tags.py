@@ -8,44 +8,17 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
 
 from funding.models import RunKind
+from funding.templatetags.funding_money import _decimal, gbp, gbp_signed
 
 register = template.Library()
 
 
-def _decimal(value) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        return None
-
-
-@register.filter
-def money(value) -> str:
-    amount = _decimal(value)
-    if amount is None:
-        return "–"
-    if amount < 0:
-        return f"−£{-amount:,.2f}"
-    return f"£{amount:,.2f}"
-
-
-@register.filter
-def money_signed(value) -> str:
-    amount = _decimal(value)
-    if amount is None:
-        return "–"
-    if amount > 0:
-        return f"+£{amount:,.2f}"
-    if amount < 0:
-        return f"−£{-amount:,.2f}"
-    return "£0.00"
+# The same formatting as the engine's statement pages, under the names these templates use.
+register.filter("money", gbp)
+register.filter("money_signed", gbp_signed)
 
 
 @register.inclusion_tag("reports/_initial_vs_final.html")
@@ -65,4 +38,4 @@ def initial_vs_final(school, run):
 @register.filter
 def money_abs(value) -> str:
     amount = _decimal(value)
-    return "–" if amount is None else money(abs(amount))
+    return "–" if amount is None else gbp(abs(amount))

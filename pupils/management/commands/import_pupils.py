@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from pupils.imports import pupils_import
-from schools.importing import ImportRejected
+from schools.importing import import_file_for_command
 
 
 class Command(BaseCommand):
@@ -13,12 +13,4 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
 
     def handle(self, *args, file: Path, **options):
-        if not file.exists():
-            raise CommandError(f"{file} does not exist")
-        try:
-            result = pupils_import(content=file.read_bytes(), filename=file.name)
-        except ImportRejected as rejected:
-            for error in rejected.errors:
-                self.stderr.write(str(error))
-            raise CommandError(f"{rejected}: {file}") from rejected
-        self.stdout.write(self.style.SUCCESS(result.summary()))
+        import_file_for_command(self, pupils_import, file)
