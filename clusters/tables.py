@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
 from clusters.models import ApplicationStatus, AuxiliaryAidsApplication, ClusterRequest
+from funding.tables import MoneyColumn
 
 NUMERIC = {"td": {"class": "app-numeric"}}
 TOTAL_ROW = "govuk-!-font-weight-bold"
@@ -19,26 +18,6 @@ STATUS_COLOURS = {
     "impact_recorded": "govuk-tag--grey",
     "withdrawn": "govuk-tag--grey",
 }
-
-
-def gbp(value) -> str:
-    if value is None or value == "":
-        return "—"
-    return f"£{Decimal(value):,.2f}"
-
-
-class MoneyColumn(tables.Column):
-    """Shows £1,234.56; exports the plain number so spreadsheets can add it up."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("attrs", NUMERIC)
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return gbp(value)
-
-    def value(self, value):
-        return value
 
 
 class NumberColumn(tables.Column):

@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
+from funding.templatetags.funding_money import gbp, gbp_signed
+
 NUMERIC = {"td": {"class": "app-numeric"}, "th": {"class": "app-numeric"}}
 
 
-def money(value) -> str:
-    if value is None or value == "":
-        return "–"
-    return f"£{Decimal(value):,.2f}"
-
-
 class MoneyColumn(tables.Column):
-    def __init__(self, *args, **kwargs):
+    """£1,234.56 (−£12.00 below zero; +£5.00 with `signed`); exports the plain number so a
+    spreadsheet can add it up. The one money column every table uses."""
+
+    def __init__(self, *args, signed: bool = False, **kwargs):
         kwargs.setdefault("attrs", NUMERIC)
+        self.signed = signed
         super().__init__(*args, **kwargs)
 
     def render(self, value):
-        return money(value)
+        return gbp_signed(value) if self.signed else gbp(value)
 
     def value(self, value):
         return value

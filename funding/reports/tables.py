@@ -3,42 +3,14 @@ exports to CSV and Excel with raw Decimal pounds."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from funding.tables import MoneyColumn
+from funding.templatetags.funding_money import gbp
+
 NUMERIC = {"td": {"class": "app-numeric"}, "th": {"class": "app-numeric"}}
-
-
-def gbp(value) -> str:
-    if value is None or value == "":
-        return "–"
-    value = Decimal(value)
-    if value < 0:
-        return f"−£{-value:,.2f}"
-    return f"£{value:,.2f}"
-
-
-def gbp_signed(value) -> str:
-    value = Decimal(value or 0)
-    if value > 0:
-        return f"+£{value:,.2f}"
-    return gbp(value) if value else "£0.00"
-
-
-class MoneyColumn(tables.Column):
-    def __init__(self, *args, signed: bool = False, **kwargs):
-        kwargs.setdefault("attrs", NUMERIC)
-        self.signed = signed
-        super().__init__(*args, **kwargs)
-
-    def render(self, value):
-        return gbp_signed(value) if self.signed else gbp(value)
-
-    def value(self, value):
-        return value
 
 
 class CountColumn(tables.Column):
