@@ -353,6 +353,7 @@ class _Writer:
                                 f"{stored.starts_on:%d/%m/%Y}",
                             )
                         )
+            self._check_stored_supports(pupil, g, errors)
             ceased = self._ceased(g)
             for (pid, issued), stored in self.plans.items():
                 if pid != pupil.pk or issued in g.plans:
@@ -366,6 +367,27 @@ class _Writer:
                                 f"overlaps the stored plan issued {stored.issued_on:%d/%m/%Y}",
                             )
                         )
+
+    def _check_stored_supports(self, pupil: Pupil, g: _PupilGroup, errors: list[RowError]):
+        """A stored support period of one of the file's plans, with a start the file does not
+        give, must not overlap the file's periods (it would be left in place beside them)."""
+        for issued in g.plans:
+            plan = self.plans.get((pupil.pk, issued))
+            if plan is None:
+                continue
+            for (plan_id, start), stored in self.supports.items():
+                if plan_id != plan.pk or (issued, start) in g.supports:
+                    continue
+                for (p_issued, _), r in g.supports.items():
+                    if p_issued == issued and _overlaps(
+                        stored.effective_from, stored.effective_to, r.support_from, r.support_to
+                    ):
+                        end = f"{stored.effective_to:%d/%m/%Y}" if stored.effective_to else "open"
+                        errors.append(RowError(
+                            r.number, "support_from",
+                            f"overlaps the stored support period {stored.effective_from:%d/%m/%Y}"
+                            f" to {end}; give that period's support_from to update it",
+                        ))  # fmt: skip
 
     def write(self) -> None:
         self._write_pupils()

@@ -197,3 +197,20 @@ def test_a_statement_followed_by_an_ehcp_ceases_the_statement_the_day_before(sch
     statement, ehcp = Plan.objects.order_by("issued_on")
     assert statement.ceased_on == dt.date(2016, 2, 29)
     assert ehcp.ceased_on is None
+
+
+@pytest.mark.django_db
+def test_a_support_period_overlapping_a_stored_one_is_named_by_row(schools):
+    pupils_import(content=csv_file(row(support_from="2023-01-10")), filename="pupils.csv")
+    # The same plan again, but its support now said to start on another day: the stored period
+    # from 10/01/2023 (open-ended) would be left beside it, overlapping.
+    moved = csv_file(row(support_from="2023-02-01"))
+
+    with pytest.raises(ImportRejected) as caught:
+        pupils_import(content=moved, filename="pupils.csv")
+
+    assert [str(e) for e in caught.value.errors] == [
+        "row 2, support_from: overlaps the stored support period 10/01/2023 to open; "
+        "give that period's support_from to update it"
+    ]
+    assert SupportLevel.objects.get().effective_from == dt.date(2023, 1, 10)
