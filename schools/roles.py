@@ -11,6 +11,8 @@ CLUSTER_HOST = "Cluster host"
 ADMIN = "Admin"
 
 ALL_ROLES = (LA_OFFICER, SCHOOL_BUSINESS_MANAGER, PANEL_MEMBER, CLUSTER_HOST, ADMIN)
+#: Roles whose work is partly in the Django admin: joining one makes the user staff.
+ADMIN_ROLES = (LA_OFFICER, PANEL_MEMBER, ADMIN)
 
 
 def role_names(user: User | AnonymousUser) -> frozenset[str]:

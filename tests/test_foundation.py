@@ -123,3 +123,32 @@ def test_collectstatic_works_with_the_production_manifest_storage(tmp_path):
     assert result.returncode == 0, result.stderr
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert "govuk/govuk-frontend.min.css" in manifest
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "staff"),
+    [
+        (roles.PANEL_MEMBER, True),
+        (roles.LA_OFFICER, True),
+        (roles.SCHOOL_BUSINESS_MANAGER, False),
+        (roles.CLUSTER_HOST, False),
+    ],
+)
+def test_joining_a_role_that_works_in_the_admin_makes_the_user_staff(role, staff):
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user(username="newcomer", password="correct-horse-battery")
+    user.groups.add(Group.objects.get(name=role))
+    user.refresh_from_db()
+    assert user.is_staff is staff
+
+
+@pytest.mark.django_db
+def test_adding_users_to_the_panel_group_from_the_group_side_makes_them_staff():
+    from django.contrib.auth.models import User
+
+    user = User.objects.create_user(username="newcomer", password="correct-horse-battery")
+    Group.objects.get(name=roles.PANEL_MEMBER).user_set.add(user)
+    user.refresh_from_db()
+    assert user.is_staff is True
