@@ -231,6 +231,20 @@ class Plan(Recorded):
         )
 
 
+def describe_support(lsa_hours, lst_hours, ta_hours, band, resource_amount) -> str:
+    """A support level in words: "20 h LSA, 2 h LST, band 3, £4,500.00 resource"."""
+    parts = [
+        f"{hours.normalize():f} h {label}"
+        for label, hours in (("LSA", lsa_hours), ("LST", lst_hours), ("TA", ta_hours))
+        if hours
+    ]
+    if band:
+        parts.append(f"band {band}")
+    if resource_amount is not None:
+        parts.append(f"£{resource_amount:,.2f} resource")
+    return ", ".join(parts) or "no additional support"
+
+
 class SupportLevel(Recorded):
     """What a plan provides from a date: weekly LSA/LST/TA hours, a band, or a resource amount."""
 
@@ -293,19 +307,9 @@ class SupportLevel(Recorded):
 
     @property
     def summary(self) -> str:
-        parts = []
-        for label, hours in (
-            ("LSA", self.lsa_hours),
-            ("LST", self.lst_hours),
-            ("TA", self.ta_hours),
-        ):
-            if hours:
-                parts.append(f"{hours.normalize():f} h {label}")
-        if self.band:
-            parts.append(f"band {self.band}")
-        if self.resource_amount is not None:
-            parts.append(f"£{self.resource_amount:,.2f} resource")
-        return ", ".join(parts) or "no additional support"
+        return describe_support(
+            self.lsa_hours, self.lst_hours, self.ta_hours, self.band, self.resource_amount
+        )
 
     @property
     def is_backdated(self) -> bool:

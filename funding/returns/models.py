@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from pupils.models import PlanKind, Pupil
+from pupils.models import PlanKind, Pupil, describe_support
 from schools.dates import year_group_label
 from schools.models import School
 
@@ -263,19 +263,9 @@ class ReturnLine(models.Model):
 
     @property
     def support_summary(self) -> str:
-        parts = []
-        for label, hours in (
-            ("LSA", self.lsa_hours),
-            ("LST", self.lst_hours),
-            ("TA", self.ta_hours),
-        ):
-            if hours:
-                parts.append(f"{hours.normalize():f} h {label}")
-        if self.band:
-            parts.append(f"band {self.band}")
-        if self.resource_amount is not None:
-            parts.append(f"£{self.resource_amount:,.2f} resource")
-        return ", ".join(parts) or "no additional support"
+        return describe_support(
+            self.lsa_hours, self.lst_hours, self.ta_hours, self.band, self.resource_amount
+        )
 
     @property
     def change_labels(self) -> list[str]:
