@@ -19,8 +19,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from funding.models import money
 from pupils.models import DateRange
-from schools.constraints import PostgresExclusionConstraint
+from schools.constraints import PostgresExclusionConstraint, in_choices
 from schools.dates import AcademicYear, FinancialYear
 from schools.models import School
 
@@ -78,29 +79,6 @@ class ClusterMembership(models.Model):
 # ---- Pupil Specific Funding rules (R15-R17) -----------------------------------------------
 
 
-def _money(verbose_name: str, *, default=None, null: bool = False, help_text: str = ""):
-    """Pounds and pence, never negative (the database checks it too)."""
-    kwargs: dict = {"null": null, "blank": null} if null else {}
-    if default is not None:
-        kwargs["default"] = Decimal(default)
-    return models.DecimalField(
-        verbose_name,
-        max_digits=12,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"), "Enter an amount of £0 or more.")],
-        help_text=help_text,
-        **kwargs,
-    )
-
-
-def _in_choices(field: str, choices, name: str):
-    return models.CheckConstraint(
-        condition=Q(**{f"{field}__in": choices.values}),
-        name=name,
-        violation_error_message=f"Choose a valid {field.replace('_', ' ')}.",
-    )
-
-
 class PsfRateBasis(models.TextChoices):
     SCHEME_RATES = "scheme_rates", "Hours a week at the scheme's hourly rates (as for top-up)"
     PSF_RATE = "psf_rate", "Hours a week at one PSF hourly rate"
@@ -119,7 +97,7 @@ class PsfRules(models.Model):
     rate_basis = models.CharField(
         max_length=20, choices=PsfRateBasis.choices, default=PsfRateBasis.SCHEME_RATES
     )
-    psf_hourly_rate = _money(
+    psf_hourly_rate = money(
         "PSF hourly rate", null=True, help_text="Only for the 'one PSF hourly rate' basis."
     )
     weeks_per_year = models.DecimalField(
@@ -160,7 +138,7 @@ class PsfRules(models.Model):
         verbose_name = "PSF rules"
         verbose_name_plural = "PSF rules"
         constraints = [
-            _in_choices("rate_basis", PsfRateBasis, "psf_rules_basis_valid"),
+            in_choices("rate_basis", PsfRateBasis, "psf_rules_basis_valid"),
             models.CheckConstraint(
                 condition=Q(psf_hourly_rate__isnull=True) | Q(psf_hourly_rate__gte=0),
                 name="psf_rules_rate_not_negative",
@@ -196,12 +174,12 @@ class ClusterPot(models.Model):
     scheme = models.OneToOneField(
         "funding.FundingScheme", on_delete=models.CASCADE, related_name="cluster_pot"
     )
-    base_amount = _money(
+    base_amount = money(
         "money moved to clusters",
         default="0",
         help_text="e.g. the part of the high needs block delegated to clusters this year.",
     )
-    psf_released = _money(
+    psf_released = money(
         "PSF released (R15-R17)",
         default="0",
         help_text="Pupil Specific Funding no longer paid because protection ended.",
@@ -209,7 +187,7 @@ class ClusterPot(models.Model):
     psf_released_note = models.CharField(
         "how the PSF released was worked out", max_length=300, blank=True
     )
-    fixed_sum_per_school = _money("fixed sum per member school", default="0")
+    fixed_sum_per_school = money("fixed sum per member school", default="0")
     roll_includes_nursery = models.BooleanField("count nursery pupils", default=False)
     roll_includes_sixth_form = models.BooleanField("count sixth form pupils", default=False)
     census_on = models.DateField(
@@ -305,8 +283,8 @@ class ClusterMeeting(models.Model):
                 name="cluster_meeting_number_1_to_6",
                 violation_error_message="A cluster has six meetings a year: 1 to 6.",
             ),
-            _in_choices("status", MeetingStatus, "cluster_meeting_status_valid"),
-            _in_choices("session", Session, "cluster_meeting_session_valid"),
+            in_choices("status", MeetingStatus, "cluster_meeting_status_valid"),
+            in_choices("session", Session, "cluster_meeting_session_valid"),
         ]
 
     def __str__(self) -> str:
@@ -441,8 +419,8 @@ class ClusterRequest(models.Model):
             models.Index(fields=["school", "status"]),
         ]
         constraints = [
-            _in_choices("status", RequestStatus, "cluster_request_status_valid"),
-            _in_choices("category", RequestCategory, "cluster_request_category_valid"),
+            in_choices("status", RequestStatus, "cluster_request_status_valid"),
+            in_choices("category", RequestCategory, "cluster_request_category_valid"),
             models.CheckConstraint(
                 condition=Q(amount_requested__gt=0),
                 name="cluster_request_amount_positive",
@@ -542,7 +520,7 @@ class AuxiliaryAidsFund(models.Model):
         help_text="2026 means FY 2026-27.",
         error_messages={"unique": "There is already an auxiliary aids fund for this year."},
     )
-    budget = _money("budget")
+    budget = money("budget")
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
 
@@ -612,7 +590,7 @@ class AuxiliaryAidsApplication(models.Model):
     class Meta:
         ordering = ["-submitted_at", "-pk"]
         constraints = [
-            _in_choices("status", ApplicationStatus, "aux_application_status_valid"),
+            in_choices("status", ApplicationStatus, "aux_application_status_valid"),
             models.CheckConstraint(
                 condition=Q(amount_requested__gt=0),
                 name="aux_application_amount_positive",

@@ -5,6 +5,17 @@ skips it (services still check overlaps with a friendly message before writing).
 """
 
 from django.contrib.postgres.constraints import ExclusionConstraint
+from django.db import models
+from django.db.models import Q
+
+
+def in_choices(field: str, choices, name: str) -> models.CheckConstraint:
+    """The database refuses a value outside a TextChoices (the form's check, again in SQL)."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}),
+        name=name,
+        violation_error_message=f"Choose a valid {field.replace('_', ' ')}.",
+    )
 
 
 class PostgresExclusionConstraint(ExclusionConstraint):

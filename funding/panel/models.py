@@ -26,6 +26,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from pupils.models import FundingItem, Plan, Pupil, SupportLevel
+from schools.constraints import in_choices
 from schools.dates import AcademicYear
 from schools.models import School
 
@@ -133,14 +134,6 @@ def _ends_after_start(start: str, end: str, name: str, message: str):
     )
 
 
-def _in_choices(field: str, choices, name: str):
-    return models.CheckConstraint(
-        condition=Q(**{f"{field}__in": choices.values}),
-        name=name,
-        violation_error_message=f"Choose a valid {field.replace('_', ' ')}.",
-    )
-
-
 class PanelMeeting(models.Model):
     date = models.DateField(
         unique=True, error_messages={"unique": "There is already a panel meeting on this date."}
@@ -159,7 +152,7 @@ class PanelMeeting(models.Model):
 
     class Meta:
         ordering = ["-date"]
-        constraints = [_in_choices("status", MeetingStatus, "panel_meeting_status_valid")]
+        constraints = [in_choices("status", MeetingStatus, "panel_meeting_status_valid")]
 
     def __str__(self) -> str:
         return f"SEN Panel {self.date:%d %B %Y}"
@@ -211,8 +204,8 @@ class PanelCase(models.Model):
     class Meta:
         ordering = ["-submitted_at"]
         constraints = [
-            _in_choices("kind", CaseKind, "panel_case_kind_valid"),
-            _in_choices("status", CaseStatus, "panel_case_status_valid"),
+            in_choices("kind", CaseKind, "panel_case_kind_valid"),
+            in_choices("status", CaseStatus, "panel_case_status_valid"),
             _hours_in_range("requested", "panel_case_hours_0_to_60"),
             _band_in_range("requested_band", "panel_case_band_1_to_5"),
             _amount_not_negative("requested_amount", "panel_case_amount_not_negative"),
@@ -374,7 +367,7 @@ class PanelDecision(models.Model):
     class Meta:
         ordering = ["-decided_at"]
         constraints = [
-            _in_choices("outcome", Outcome, "panel_decision_outcome_valid"),
+            in_choices("outcome", Outcome, "panel_decision_outcome_valid"),
             _hours_in_range("granted", "panel_decision_hours_0_to_60"),
             _band_in_range("granted_band", "panel_decision_band_1_to_5"),
             _amount_not_negative("granted_amount", "panel_decision_amount_not_negative"),
