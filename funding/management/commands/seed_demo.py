@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from funding.demo import DEMO_PASSWORD, seed_demo, seed_demo_funding
+from funding.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo, seed_demo_funding
 
 
 class Command(BaseCommand):
@@ -58,19 +58,8 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _print_logins(self):
-        from funding.demo import DemoSummary  # noqa: F401
-
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role in [
-            ("officer", "LA SEN officer"),
-            ("finance", "LA finance officer"),
-            ("school", "School business manager (one primary school)"),
-            ("school2", "School business manager (one secondary school)"),
-            ("panel", "SEN Panel member (Django admin at /admin/)"),
-            ("cluster", "Cluster host (North Downs Cluster)"),
-            ("cluster2", "Cluster host (Riverside Cluster)"),
-            ("admin", "System admin (superuser)"),
-        ]:
+        for username, role in DEMO_LOGINS:
             self.stdout.write(f"  {username:<8} {role}")
         self.stdout.write("Open http://127.0.0.1:8000/ and sign in.")
