@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from funding.calculations.scheme import FORMULA_ESTABLISHMENT_TYPES
 from schools.dates import FinancialYear
 from schools.models import LocalAuthority, School
 
@@ -44,6 +45,42 @@ def money(verbose_name: str, *, default=None, null: bool = False, help_text: str
 class TopUpMethod(models.TextChoices):
     HOURLY = "hourly", "Hours a week × hourly rate × weeks a year, less the threshold"
     TA_BANDS = "ta_bands", "Bands by teaching-assistant hours a week (Surrey)"
+
+
+class ThresholdBasis(models.TextChoices):
+    """R3+: what the threshold counts (DOMAIN.md conventions)."""
+
+    ADDITIONAL = "additional", "Additional provision above the threshold (national: £6,000)"
+    TOTAL_WITH_ELEMENT_1 = (
+        "total_with_element_1",
+        "Total cost including the pupil's element 1 (AWPU) above the threshold (Torbay)",
+    )
+
+
+class IarCountSource(models.TextChoices):
+    """R4+: where the count of pupils in receipt of an IAR comes from."""
+
+    RECORDS = "records", "Our records: on roll, Reception to Year 11, with a plan and a top-up"
+    CENSUS = "census", "The census count of EHC plans (fallback)"
+
+
+class PlaceFundingSplit(models.TextChoices):
+    """R11+: how an FY's place funding is split between the two academic years it spans."""
+
+    MONTHS = "months", "By months: 5/12 of the earlier academic year's places + 7/12 of the later"
+    SCHOOL_DAYS = "school_days", "By school days in each part of the financial year"
+
+
+class EnfLimit(models.TextChoices):
+    """R9+: how long exceptional needs funding on one ground may last."""
+
+    ACADEMIC_YEAR = "academic_year", "Ends within the academic year it starts"
+    TWELVE_MONTHS = "twelve_months", "At most twelve months"
+    NONE = "none", "No limit (until the panel ends it)"
+
+
+def default_formula_establishment_types() -> list[str]:
+    return list(FORMULA_ESTABLISHMENT_TYPES)
 
 
 class FundingScheme(models.Model):
@@ -73,6 +110,27 @@ class FundingScheme(models.Model):
         default="6000",
         help_text="R3. What a school funds from elements 1-2 before top-up (£6,000 or £10,000).",
     )
+    threshold_basis = models.CharField(
+        "what the threshold counts",
+        max_length=30,
+        choices=ThresholdBasis.choices,
+        default=ThresholdBasis.ADDITIONAL,
+        help_text="R3+. Torbay's £10,000 includes the pupil's element 1 ('core and notional').",
+    )
+    # R1+/R2: which census and which establishments the schools-block formula uses.
+    formula_census_month = models.PositiveSmallIntegerField(
+        "census for elements 1 and 2",
+        default=10,
+        choices=[(10, "October census before the year"), (1, "January census before the year")],
+        help_text="R1+. The schools-block formula uses the October census before the FY.",
+    )
+    formula_establishment_types = models.JSONField(
+        "establishment types funded by the schools-block formula",
+        default=default_formula_establishment_types,
+        blank=True,
+        help_text="R1+. Mainstream maintained schools and academies; never nursery, special, "
+        "AP, FE, independent or other settings.",
+    )
     # R4 Additional SEN Support (West Sussex).
     additional_sen_support = models.BooleanField(
         "pay Additional SEN Support", default=False, help_text="R4."
@@ -91,6 +149,19 @@ class FundingScheme(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text="R4. The census month the count is taken from (11 = November).",
     )
+    ass_counting_day = models.PositiveSmallIntegerField(
+        "counting day",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text="R4+. The day of the counting month on which IAR pupils are counted.",
+    )
+    iar_count_source = models.CharField(
+        "count of IAR pupils from",
+        max_length=10,
+        choices=IarCountSource.choices,
+        default=IarCountSource.RECORDS,
+        help_text="R4+. Our own records unless the LA chooses the census count.",
+    )
     # R5/R6 top-up from a support level.
     top_up_method = models.CharField(
         max_length=20, choices=TopUpMethod.choices, default=TopUpMethod.HOURLY
@@ -99,6 +170,13 @@ class FundingScheme(models.Model):
     special_place_amount = money("special school: per planned place", default="10000")
     ssc_occupied_place_amount = money("SSC: per occupied planned place", default="6000")
     ssc_unoccupied_place_amount = money("SSC: per unoccupied planned place", default="10000")
+    place_funding_split = models.CharField(
+        "place funding across academic years",
+        max_length=12,
+        choices=PlaceFundingSplit.choices,
+        default=PlaceFundingSplit.MONTHS,
+        help_text="R11+. Maintained-school convention: 5/12 + 7/12 by months.",
+    )
     # R14 alternative provision and further education.
     ap_place_amount = money("alternative provision: per planned place", default="10000")
     fe_element_1 = money("FE element 1 per place (ESFA)", default="4000")
@@ -110,6 +188,27 @@ class FundingScheme(models.Model):
         null=True,
         blank=True,
         help_text="R17. Plans issued on or after this date attract no PSF.",
+    )
+    top_up_for_plans_after_psf_cutover = models.BooleanField(
+        "plans issued on or after the PSF cut-over get element 3 top-up",
+        default=True,
+        help_text="R17. Norfolk: no (seed 001 Q3/Q7): new plans are funded through clusters.",
+    )
+    # R9+ exceptional needs funding: how long each ground may last.
+    enf_short_term_limit = models.CharField(
+        "ENF for a short-term intervention",
+        max_length=15,
+        choices=EnfLimit.choices,
+        default=EnfLimit.ACADEMIC_YEAR,
+    )
+    enf_crisis_limit = models.CharField(
+        "ENF for crisis funding", max_length=15, choices=EnfLimit.choices, default=EnfLimit.NONE
+    )
+    enf_outside_cohort_limit = models.CharField(
+        "ENF for need outside the usual cohort",
+        max_length=15,
+        choices=EnfLimit.choices,
+        default=EnfLimit.NONE,
     )
     # R8: DfE import/export adjustment rate per pupil.
     import_export_rate = money("import/export adjustment per pupil", default="6000")
@@ -151,6 +250,26 @@ class FundingScheme(models.Model):
             models.CheckConstraint(
                 condition=Q(ass_counting_month__gte=1, ass_counting_month__lte=12),
                 name="scheme_counting_month_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(ass_counting_day__gte=1, ass_counting_day__lte=28),
+                name="scheme_counting_day_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(formula_census_month__in=[1, 10]),
+                name="scheme_formula_census_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold_basis__in=ThresholdBasis.values),
+                name="scheme_threshold_basis_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(iar_count_source__in=IarCountSource.values),
+                name="scheme_iar_count_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(place_funding_split__in=PlaceFundingSplit.values),
+                name="scheme_place_split_valid",
             ),
         ]
 
@@ -322,10 +441,15 @@ SCHEME_FIELD_NAMES = [
     "awpu_ks3",
     "awpu_ks4",
     "threshold",
+    "threshold_basis",
+    "formula_census_month",
+    "formula_establishment_types",
     "additional_sen_support",
     "ass_percentage",
     "ass_amount",
     "ass_counting_month",
+    "ass_counting_day",
+    "iar_count_source",
     "top_up_method",
     "special_place_amount",
     "ssc_occupied_place_amount",
@@ -333,8 +457,13 @@ SCHEME_FIELD_NAMES = [
     "ap_place_amount",
     "fe_element_1",
     "fe_element_2",
+    "place_funding_split",
     "psf_enabled",
     "psf_cutover_date",
+    "top_up_for_plans_after_psf_cutover",
+    "enf_short_term_limit",
+    "enf_crisis_limit",
+    "enf_outside_cohort_limit",
     "import_export_rate",
 ]
 
@@ -381,6 +510,19 @@ class AllocationRun(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     note = models.CharField(max_length=300, blank=True)
+    as_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The moment the run's data was read: re-running as at it gives the same lines.",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approved_allocation_runs",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["progress", "progress_message"])
 
     class Meta:
@@ -393,6 +535,10 @@ class AllocationRun(models.Model):
                 violation_error_message="A run for this financial year is already in progress.",
             ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="run_progress_at_most_100"),
+            models.CheckConstraint(
+                condition=Q(approved_at__isnull=True) | Q(status="done", approved_by__isnull=False),
+                name="run_approved_only_when_done",
+            ),
         ]
         indexes = [models.Index(fields=["financial_year", "kind", "status"])]
 
@@ -423,6 +569,15 @@ class Element(models.TextChoices):
     PERSONAL_SUPPLEMENT = "personal_supplement", "Personal supplement"
     ENF = "enf", "Exceptional needs funding"
     PSF = "psf", "Pupil Specific Funding"
+
+
+class Route(models.TextChoices):
+    """R25: who pays a line, and how."""
+
+    LA = "la", "Paid by the LA"
+    ESFA = "esfa", "Paid by the ESFA (recouped from the LA's DSG)"
+    RETAINED = "retained", "Retained centrally"
+    OTHER_LA = "other_la", "Billed to the pupil's home LA"
 
 
 #: Elements paid per pupil by the pupil's home LA (R8): these are what recoupment counts.
@@ -469,6 +624,9 @@ class AllocationLine(models.Model):
     )
     delegated = models.BooleanField(
         default=True, help_text="Paid to the school; false = retained centrally (R6)."
+    )
+    route = models.CharField(
+        max_length=10, choices=Route.choices, default=Route.LA, help_text="R25: who pays."
     )
     working = models.JSONField(default=dict)
     explanation = models.TextField()

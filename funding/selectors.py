@@ -117,6 +117,7 @@ def scheme_rates(scheme: FundingScheme) -> SchemeRates:
     from funding.models import SCHEME_FIELD_NAMES
 
     values = {name: getattr(scheme, name) for name in SCHEME_FIELD_NAMES}
+    values["formula_establishment_types"] = tuple(values["formula_establishment_types"] or ())
     factor_labels = dict(scheme.sen_factors.model._meta.get_field("factor").choices)
     return SchemeRates(
         financial_year=scheme.financial_year,

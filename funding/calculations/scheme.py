@@ -19,6 +19,24 @@ AWPU_SECONDARY_FLOOR = Decimal("3000")
 
 HOURLY = "hourly"
 TA_BANDS = "ta_bands"
+# R3+ what the threshold counts (funding.models.ThresholdBasis).
+THRESHOLD_ADDITIONAL = "additional"
+THRESHOLD_TOTAL_WITH_ELEMENT_1 = "total_with_element_1"
+# R4+ where the IAR count comes from (funding.models.IarCountSource).
+IAR_FROM_RECORDS = "records"
+IAR_FROM_CENSUS = "census"
+# R11+ place funding split (funding.models.PlaceFundingSplit).
+SPLIT_BY_MONTHS = "months"
+SPLIT_BY_SCHOOL_DAYS = "school_days"
+#: R1+ the establishment types the schools-block formula funds by default.
+FORMULA_ESTABLISHMENT_TYPES = (
+    "community",
+    "foundation",
+    "voluntary_aided",
+    "voluntary_controlled",
+    "academy",
+    "free_school",
+)
 ROLES = ("lsa", "lst", "ta")
 ROLE_LABELS = {"lsa": "LSA", "lst": "LST", "ta": "TA"}
 PHASES = ("primary", "secondary")
@@ -80,10 +98,15 @@ class SchemeRates:
     awpu_ks3: Decimal | None = None
     awpu_ks4: Decimal | None = None
     threshold: Decimal = Decimal("6000")
+    threshold_basis: str = THRESHOLD_ADDITIONAL
+    formula_census_month: int = 10
+    formula_establishment_types: tuple[str, ...] | list[str] = FORMULA_ESTABLISHMENT_TYPES
     additional_sen_support: bool = False
     ass_percentage: Decimal = Decimal("3")
     ass_amount: Decimal = Decimal("6000")
     ass_counting_month: int = 11
+    ass_counting_day: int = 1
+    iar_count_source: str = IAR_FROM_RECORDS
     top_up_method: str = HOURLY
     special_place_amount: Decimal = Decimal("10000")
     ssc_occupied_place_amount: Decimal = Decimal("6000")
@@ -91,8 +114,13 @@ class SchemeRates:
     ap_place_amount: Decimal = Decimal("10000")
     fe_element_1: Decimal = Decimal("4000")
     fe_element_2: Decimal = Decimal("6000")
+    place_funding_split: str = SPLIT_BY_MONTHS
     psf_enabled: bool = False
     psf_cutover_date: dt.date | None = None
+    top_up_for_plans_after_psf_cutover: bool = True
+    enf_short_term_limit: str = "academic_year"
+    enf_crisis_limit: str = "none"
+    enf_outside_cohort_limit: str = "none"
     import_export_rate: Decimal = Decimal("6000")
     sen_factors: tuple[SenFactorData, ...] = ()
     hourly_rates: tuple[HourlyRateData, ...] = ()
