@@ -9,6 +9,7 @@ from clusters.models import (
     ClusterMembership,
     ClusterPot,
     ClusterRequest,
+    PsfProtectedAmount,
     PsfRules,
 )
 
@@ -61,8 +62,7 @@ class ClusterPotInline(admin.StackedInline):
 class PsfRulesAdmin(SimpleHistoryAdmin):
     list_display = [
         "scheme",
-        "rate_basis",
-        "net_of_top_up",
+        "basis",
         "ends_at_end_of_nursery",
         "ends_at_end_of_primary",
         "ends_at_end_of_secondary",
@@ -141,3 +141,18 @@ class AuxiliaryAidsApplicationAdmin(_ReadOnlyAdmin):
     list_filter = ["status", "fund"]
     list_select_related = ["fund", "school"]
     search_fields = ["school__name", "school__urn", "child", "adaptation"]
+
+
+@admin.register(PsfProtectedAmount)
+class PsfProtectedAmountAdmin(SimpleHistoryAdmin):
+    """R15+: each PSF-protected pupil's protected historical amount, with its source."""
+
+    list_display = ["pupil", "annual_amount", "source", "recorded_by", "updated_at"]
+    search_fields = ["pupil__upn", "pupil__family_name", "source"]
+    list_select_related = ["pupil", "recorded_by"]
+    autocomplete_fields = ["pupil"]
+    readonly_fields = ["recorded_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)

@@ -11,3 +11,9 @@ class ClustersConfig(AppConfig):
         from funding.extensions import register_line_source
 
         register_line_source("PSF", psf_run_lines)
+
+        # Loading a preset over a scheme resets the scheme's PSF rules and cluster pot too.
+        from clusters.scheme_reset import MODEL_LABELS, reset_for_preset
+        from funding.extensions import register_scheme_reset
+
+        register_scheme_reset("clusters", reset_for_preset, models=MODEL_LABELS)

@@ -4,8 +4,11 @@ Call it after `funding.demo.seed_demo()` and `seed_demo_funding()` (it needs the
 clusters, users and funding schemes). It:
 
 - switches the FY 2026-27 scheme to the Norfolk model (PSF in use, cut-over 1 September 2025,
-  PSF net of top-up) and, with `run=True`, calculates a revised FY 2026-27 allocation run so the
-  PSF lines appear (R15-R17);
+  PSF = the protected historical amount less what the current scheme pays) and, with
+  `run=True`, calculates a revised FY 2026-27 allocation run so the PSF lines appear (R15-R17);
+- records each protected pupil's protected historical amount (R15+): the pupil's support on
+  the day before the cut-over at the historical PSF rates (`HISTORICAL_RATES`, 38 weeks), or the
+  LA's resource level as it was;
 - gives the Riverside Cluster a host (login `cluster2`);
 - sets the cluster pots for FY 2025-26 and FY 2026-27 (R18);
 - sets up the annual framework of six meetings for 2025/26 and 2026/27, the past ones held with
@@ -35,17 +38,23 @@ from clusters.models import (
     Decision,
     ImpactRating,
     MeetingStatus,
+    PsfBasis,
     PsfRules,
     RequestCategory,
 )
+from funding.calculations.money import round_money
 from funding.models import FundingScheme
-from pupils.models import Placement
+from pupils.models import Placement, Plan, SupportLevel
 from schools import roles
 from schools.dates import AcademicYear, FinancialYear
 from schools.models import SchoolAccess
 
 DEMO_PASSWORD = "demo-password-2026"
 CUTOVER = dt.date(2025, 9, 1)
+# What the historical policy paid an hour for a statement's support, 38 weeks a year (the demo's
+# stand-in for the LA's PSF schedule before the cut-over).
+HISTORICAL_RATES = {"lsa": Decimal("14.20"), "lst": Decimal("29.00"), "ta": Decimal("14.20")}
+HISTORICAL_WEEKS = Decimal("38")
 
 
 @dataclass
@@ -54,6 +63,7 @@ class ClusterDemoSummary:
     meetings: int = 0
     requests: dict[str, int] = field(default_factory=dict)
     applications: int = 0
+    protected_amounts: int = 0
     run: tuple[int, Decimal, int] | None = None
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -147,11 +157,69 @@ def _switch_to_norfolk_model(officer: User) -> FundingScheme | None:
     PsfRules.objects.update_or_create(
         scheme=scheme,
         defaults={
-            "net_of_top_up": True,
-            "notes": "Demo: PSF protects the historical level on top of element 3 top-up.",
+            "basis": PsfBasis.PROTECTED_LESS_CURRENT,
+            "notes": "Demo: PSF tops a protected pupil up to the historical level, net of what "
+            "the current scheme pays for them.",
         },
     )
     return scheme
+
+
+def historical_amount(level: SupportLevel) -> Decimal:
+    """The demo's protected historical amount for a support level: a resource level as it was,
+    else the hours at the historical rates: 20 h LSA × £14.20 × 38 wk = £10,792.00."""
+    if level.resource_amount is not None:
+        return round_money(level.resource_amount)
+    total = (
+        level.lsa_hours * HISTORICAL_RATES["lsa"]
+        + level.lst_hours * HISTORICAL_RATES["lst"]
+        + level.ta_hours * HISTORICAL_RATES["ta"]
+    ) * HISTORICAL_WEEKS
+    return round_money(total)
+
+
+def _protected_amounts(officer: User) -> int:
+    """R15+: a protected historical amount for every pupil whose plan was issued before the
+    cut-over, from the support in force on the day before it (else the plan's first level)."""
+    anchor = CUTOVER - dt.timedelta(days=1)
+    count = 0
+    plans = (
+        Plan.objects.filter(issued_on__lt=CUTOVER)
+        .exclude(pupil__psf_protected_amount__isnull=False)
+        .select_related("pupil")
+        .prefetch_related("support_levels")
+        .order_by("pupil_id", "issued_on", "pk")
+    )
+    done: set[int] = set()
+    for plan in plans:
+        if plan.pupil_id in done:
+            continue
+        levels = sorted(plan.support_levels.all(), key=lambda lv: lv.effective_from)
+        if not levels:
+            continue
+        level = next(
+            (
+                lv
+                for lv in levels
+                if lv.effective_from <= anchor
+                and (lv.effective_to is None or anchor <= lv.effective_to)
+            ),
+            levels[0],
+        )
+        if level.band:
+            continue  # special school bands: PSF is mainstream money (not paid there)
+        amount = historical_amount(level)
+        if amount <= 0:
+            continue
+        services.psf_protected_amount_record(
+            pupil=plan.pupil,
+            annual_amount=amount,
+            source="Demo: PSF schedule 2024-25 (support before the cut-over at historical rates)",
+            user=officer,
+        )
+        done.add(plan.pupil_id)
+        count += 1
+    return count
 
 
 def _held_meetings(cluster: Cluster, today: dt.date) -> list[ClusterMeeting]:
@@ -383,6 +451,8 @@ def _seed() -> tuple[ClusterDemoSummary, FundingScheme | None]:
             cluster._history_user = officer
             cluster.save()
     scheme = _switch_to_norfolk_model(officer)
+    if scheme is not None:
+        summary.protected_amounts = _protected_amounts(officer)
     # FY 2025-26 counts pupils on the October 2025 census (the demo has none before it).
     for fy, base, released, census_on in (
         (2025, Decimal("600000.00"), Decimal("0.00"), dt.date(2025, 10, 2)),

@@ -79,9 +79,15 @@ class ClusterMembership(models.Model):
 # ---- Pupil Specific Funding rules (R15-R17) -----------------------------------------------
 
 
-class PsfRateBasis(models.TextChoices):
-    SCHEME_RATES = "scheme_rates", "Hours a week at the scheme's hourly rates (as for top-up)"
-    PSF_RATE = "psf_rate", "Hours a week at one PSF hourly rate"
+class PsfBasis(models.TextChoices):
+    """What a protected pupil's PSF is (R15+, seed 001 FAQ 3: "the historical/current funding
+    policy will remain in place"): the amount the pupil was protected at, recorded per pupil."""
+
+    PROTECTED_LESS_CURRENT = (
+        "protected_less_current",
+        "Protected historical amount less what the current scheme pays for the pupil",
+    )
+    PROTECTED_AMOUNT = "protected_amount", "Protected historical amount in full"
 
 
 class PsfRules(models.Model):
@@ -94,27 +100,16 @@ class PsfRules(models.Model):
     scheme = models.OneToOneField(
         "funding.FundingScheme", on_delete=models.CASCADE, related_name="psf_rules"
     )
-    rate_basis = models.CharField(
-        max_length=20, choices=PsfRateBasis.choices, default=PsfRateBasis.SCHEME_RATES
-    )
-    psf_hourly_rate = money(
-        "PSF hourly rate", null=True, help_text="Only for the 'one PSF hourly rate' basis."
-    )
-    weeks_per_year = models.DecimalField(
-        "weeks a year",
-        max_digits=4,
-        decimal_places=1,
-        default=Decimal("39"),
-        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("52"))],
-        help_text="Only for the 'one PSF hourly rate' basis (the scheme's rates carry their own).",
-    )
-    net_of_top_up = models.BooleanField(
-        "pay PSF net of element 3 top-up",
-        default=True,
+    basis = models.CharField(
+        "PSF basis",
+        max_length=30,
+        choices=PsfBasis.choices,
+        default=PsfBasis.PROTECTED_LESS_CURRENT,
         help_text=(
-            "Ticked: PSF is what the plan's hours cost less the element 3 top-up the run already "
-            "pays for the same support, so a protected pupil is funded at the historical level "
-            "and not twice. Unticked: PSF is the full cost of the hours, on top of any top-up."
+            "PSF starts from each pupil's protected historical amount (recorded per pupil). Less "
+            "what the current scheme pays: PSF tops the pupil up to the historical level, minus "
+            "the element 3 top-up and any other pupil lines of the run, so nothing is paid twice."
+            " In full: PSF is the protected amount on top of whatever the scheme pays."
         ),
     )
     ends_at_end_of_nursery = models.BooleanField(
@@ -138,26 +133,53 @@ class PsfRules(models.Model):
         verbose_name = "PSF rules"
         verbose_name_plural = "PSF rules"
         constraints = [
-            in_choices("rate_basis", PsfRateBasis, "psf_rules_basis_valid"),
-            models.CheckConstraint(
-                condition=Q(psf_hourly_rate__isnull=True) | Q(psf_hourly_rate__gte=0),
-                name="psf_rules_rate_not_negative",
-                violation_error_message="The PSF hourly rate cannot be negative.",
-            ),
-            models.CheckConstraint(
-                condition=~Q(rate_basis="psf_rate") | Q(psf_hourly_rate__isnull=False),
-                name="psf_rules_rate_for_psf_basis",
-                violation_error_message="Enter the PSF hourly rate for this basis.",
-            ),
-            models.CheckConstraint(
-                condition=Q(weeks_per_year__gte=1, weeks_per_year__lte=52),
-                name="psf_rules_weeks_range",
-                violation_error_message="Weeks a year must be from 1 to 52.",
-            ),
+            in_choices("basis", PsfBasis, "psf_rules_psf_basis_valid"),
         ]
 
     def __str__(self) -> str:
         return f"PSF rules for {self.scheme}"
+
+
+class PsfProtectedAmount(models.Model):
+    """A PSF-protected pupil's protected historical amount (R15+, seed 001 FAQ 3): what the
+    historical policy paid for the pupil a year when protection began, from the LA's records.
+
+    PSF is worked from it (`PsfRules.basis`); a protected pupil without one gets no PSF line and
+    the run warns, naming the pupil. Who recorded it and when: `recorded_by`, `updated_at` and
+    the history.
+    """
+
+    pupil = models.OneToOneField(
+        "pupils.Pupil", on_delete=models.CASCADE, related_name="psf_protected_amount"
+    )
+    annual_amount = money("protected amount a year")
+    source = models.CharField(
+        max_length=200,
+        help_text="Where the figure comes from, e.g. 'PSF schedule 2011-12, statement of 2010'.",
+    )
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "PSF protected amount"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_amount__gte=0),
+                name="psf_protected_amount_not_negative",
+                violation_error_message="The protected amount cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PSF protected amount £{self.annual_amount:,.2f} for pupil {self.pupil_id}"
 
 
 # ---- The cluster pot and its division (R18) ----------------------------------------------

@@ -20,12 +20,21 @@ What the seed says, and how this module reads it:
   the old school; so does leaving the roll. Before the cut-over the historical policy applied:
   PSF followed the statement.
 
-The amount (the rate basis) is the hours a week on the plan's support level at the scheme's
-hourly rates (or one PSF rate) × weeks a year, as the engine prices hours for top-up; a band or
-an LA resource amount is taken as it is. With `net_of_top_up`, PSF is that cost less the
-element 3 top-up the engine already pays for the same support, so a protected pupil is funded at
-the historical level and not twice. Periods are paid pro rata by school days (R7) and a pupil's
-periods add up to the year (`funding.calculations.pro_rata.apportion`).
+- R15+ (FAQ 3-6): PSF continues while the child stays in the phase. An infant -> junior transfer
+  (Year 2 at an infant school, Year 3 at a junior school: both primary by date of birth) is a
+  phase transfer within the primary phase and keeps PSF; so does a managed move over the summer
+  (the child leaves one school in July and starts at the next in September). A gap between two
+  schools of at most `MAX_MOVE_GAP` (a summer holiday) does not break the chain.
+
+The amount (the scheme's `basis`, R15+): "the historical/current funding policy will remain in
+place" (FAQ 3), so PSF starts from the pupil's *protected historical amount*, recorded per pupil
+with its source. On the default basis PSF is that amount less what the current scheme already
+pays for the same pupil in the same days (element 3 top-up and any other pupil lines of the
+run), so the pupil is funded at the historical level and nothing (the £6,000 threshold
+included) is paid twice; the other basis pays the protected amount in full. A protected pupil
+with no recorded amount gets no PSF line, and the run warns, naming the pupil. Periods are paid
+pro rata by school days (R7) and a pupil's periods add up to the year
+(`funding.calculations.pro_rata.apportion`).
 """
 
 from __future__ import annotations
@@ -36,12 +45,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from funding.calculations.allocation import LineData, SchoolInfo, rate_phase
-from funding.calculations.money import ZERO, gbp, num, round_money
+from funding.calculations.allocation import LineData, SchoolInfo
+from funding.calculations.money import ZERO, gbp
 from funding.calculations.periods import PlacementSpan, PlanSpan, SupportSpan, clip
 from funding.calculations.pro_rata import apportion, pro_rata
-from funding.calculations.scheme import ROLE_LABELS, ROLES, SchemeRates
-from funding.calculations.top_up import MissingRate, Support, top_up_from_support
 from schools.calendar import SchoolCalendar, bank_holidays_england
 from schools.dates import (
     FinancialYear,
@@ -54,6 +61,22 @@ PSF = "psf"  # funding.models.Element.PSF
 ONE_DAY = dt.timedelta(days=1)
 MAINSTREAM_KINDS = frozenset({"mainstream", "ssc", "resourced"})
 MANAGED_MOVE = "managed_move"
+PHASE_TRANSFER = "phase_transfer"
+# The longest time out of school between two placements that still counts as one move: the
+# summer holiday (late July to early September is about seven weeks) with a margin.
+MAX_MOVE_GAP = dt.timedelta(days=62)
+PROTECTED_LESS_CURRENT = "protected_less_current"
+PROTECTED_AMOUNT = "protected_amount"
+BASIS_LABELS = {
+    PROTECTED_LESS_CURRENT: "protected historical amount less what the current scheme pays",
+    PROTECTED_AMOUNT: "protected historical amount in full",
+}
+ELEMENT_LABELS = {
+    "top_up": "element 3 top-up",
+    "personal_supplement": "personal supplement",
+    "enf": "exceptional needs funding",
+    "place": "place funding",
+}
 ADMISSION_LABELS = {
     "first_admission": "first admission",
     "phase_transfer": "phase transfer",
@@ -79,10 +102,7 @@ class PsfRulesData:
 
     enabled: bool = False
     cutover: dt.date | None = None
-    rate_basis: str = "scheme_rates"
-    psf_hourly_rate: Decimal | None = None
-    weeks_per_year: Decimal = Decimal("39")
-    net_of_top_up: bool = True
+    basis: str = PROTECTED_LESS_CURRENT
     ends_at_end_of_nursery: bool = True
     ends_at_end_of_primary: bool = True
     ends_at_end_of_secondary: bool = True
@@ -120,6 +140,7 @@ class Protection:
     end_reason: str
     protected_because: str
     followed: frozenset[int] = frozenset()  # placement ids reached by a managed move
+    transferred: frozenset[int] = frozenset()  # reached by a transfer within the phase (R15+)
 
     @property
     def ends_text(self) -> str:
@@ -215,24 +236,29 @@ def protection(
     if plans_end is not None:
         ends.append((plans_end, 2, "R17", f"the {_kind_name(chain)} ceased on {d(plans_end)}"))
     followed: set[int] = set()
+    transferred: set[int] = set()
     if plans_end is None or plans_end >= anchor:
         phase_end, phase_reason = _phase_end(pupil.date_of_birth, anchor, rules)
         ends.append((phase_end, 0, "R15", phase_reason))
-        school_end = _school_chain_end(sorted(placements, key=lambda p: p.starts_on), anchor)
-        if school_end is not None:
-            end, reason_kind, at, to = school_end
+        chain_end, followed, transferred = _school_chain(
+            sorted(placements, key=lambda p: (p.starts_on, p.id)), anchor, pupil.date_of_birth
+        )
+        if chain_end is not None:
+            end, reason_kind, at, to = chain_end
             if reason_kind == "not_on_roll":
                 reason = f"not on a school roll on {d(anchor)}, the day before the cut-over"
             elif reason_kind == "left":
                 reason = f"left {name(at.school_id)} on {d(end)}"
             else:
+                gap = ""
+                if _continues(at, to, pupil.date_of_birth, gap_checked=False):
+                    gap = f" on {d(to.starts_on)}, more than a summer holiday later"
                 reason = (
                     f"left {name(at.school_id)} on {d(end)}: "
                     f"{ADMISSION_LABELS.get(to.admission_kind, to.admission_kind)} to "
-                    f"{name(to.school_id)} (R16)"
+                    f"{name(to.school_id)}{gap} (R16)"
                 )
             ends.append((end, 1, "R16", reason))
-        followed = _followed(sorted(placements, key=lambda p: p.starts_on), anchor)
     end_date, _, end_rule, end_reason = min(ends) if ends else (None, 0, "R17", "")
     return Protection(
         pupil_id=pupil.id,
@@ -244,144 +270,152 @@ def protection(
         end_reason=end_reason,
         protected_because=because,
         followed=frozenset(followed),
+        transferred=frozenset(transferred),
     )
 
 
-def _school_chain_end(
-    placements: list[PlacementSpan], anchor: dt.date
-) -> tuple[dt.date, str, PlacementSpan | None, PlacementSpan | None] | None:
-    """R16: the last day of PSF set by school changes after the anchor, or None if none ends it.
+def _continues(
+    old: PlacementSpan, new: PlacementSpan, dob: dt.date, *, gap_checked: bool = True
+) -> bool:
+    """R16, R15+: whether PSF goes on from `old` to `new` at another school.
 
-    Returns (last day, why, the placement left, the placement joined).
+    A managed move keeps it (FAQ 6); so does a phase transfer that stays within the phase by
+    date of birth (infant school Year 2 -> junior school Year 3, both primary). A casual
+    admission (FAQ 3), a first admission or a transfer to the next phase does not. Time out of
+    school between the two of more than `MAX_MOVE_GAP` (longer than a summer holiday) ends it.
     """
+    if gap_checked and old.ends_on is not None and new.starts_on - old.ends_on > MAX_MOVE_GAP:
+        return False
+    if new.admission_kind == MANAGED_MOVE:
+        return True
+    if new.admission_kind == PHASE_TRANSFER:
+        last_day = old.ends_on if old.ends_on is not None else new.starts_on - ONE_DAY
+        before = phase_of(year_group(dob, on=last_day))
+        after = phase_of(year_group(dob, on=new.starts_on))
+        return before == after
+    return False
+
+
+def _school_chain(
+    placements: list[PlacementSpan], anchor: dt.date, dob: dt.date
+) -> tuple[
+    tuple[dt.date, str, PlacementSpan | None, PlacementSpan | None] | None, set[int], set[int]
+]:
+    """R16, R15+: the school changes after the anchor.
+
+    Returns (the end: (last day of PSF, why, the placement left, the placement joined) or None
+    when no school change ends it, placements reached by a managed move, placements reached by a
+    transfer within the phase).
+    """
+    followed: set[int] = set()
+    transferred: set[int] = set()
     current = next((p for p in placements if clip(p.starts_on, p.ends_on, anchor, anchor)), None)
     if current is None:
         later = [p for p in placements if p.starts_on > anchor]
         earlier = [p for p in placements if p.starts_on <= anchor]
-        # The first placement we know of, after the anchor, by first admission or a managed
-        # move: the child's school at the cut-over as far as the records go.
-        if later and not earlier and later[0].admission_kind in ("first_admission", MANAGED_MOVE):
+        if earlier and later and _continues(earlier[-1], later[0], dob):
+            # Between schools on the anchor, e.g. over the summer: the school left is the one
+            # at the cut-over, and the move from it is judged below.
+            current = earlier[-1]
+        elif later and not earlier and later[0].admission_kind in ("first_admission", MANAGED_MOVE):
+            # The first placement we know of, after the anchor, by first admission or a
+            # managed move: the child's school at the cut-over as far as the records go.
             current = later[0]
         else:
-            return (anchor, "not_on_roll", None, None)
+            return (anchor, "not_on_roll", None, None), followed, transferred
     for nxt in placements:
         if nxt.starts_on <= current.starts_on:
             continue
-        if nxt.school_id == current.school_id or nxt.admission_kind == MANAGED_MOVE:
+        if nxt.school_id == current.school_id:
+            if current.id in followed:
+                followed.add(nxt.id)
+            if current.id in transferred:
+                transferred.add(nxt.id)
+            current = nxt
+            continue
+        if _continues(current, nxt, dob):
+            (followed if nxt.admission_kind == MANAGED_MOVE else transferred).add(nxt.id)
             current = nxt
             continue
         last_day = current.ends_on if current.ends_on is not None else nxt.starts_on - ONE_DAY
-        return (last_day, "moved", current, nxt)
+        return (last_day, "moved", current, nxt), followed, transferred
     if current.ends_on is not None:
-        return (current.ends_on, "left", current, None)
-    return None
-
-
-def _followed(placements: list[PlacementSpan], anchor: dt.date) -> set[int]:
-    """Placements after the anchor reached by a managed move, while PSF still follows."""
-    followed: set[int] = set()
-    previous = None
-    for p in placements:
-        if p.starts_on <= anchor:
-            previous = p
-            continue
-        if previous is not None and p.school_id == previous.school_id:
-            if previous.id in followed:
-                followed.add(p.id)
-        elif p.admission_kind == MANAGED_MOVE:
-            followed.add(p.id)
-        else:
-            break
-        previous = p
-    return followed
+        return (current.ends_on, "left", current, None), followed, transferred
+    return None, followed, transferred
 
 
 # ---- money ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
+class ProtectedAmount:
+    """A pupil's protected historical amount (`clusters.PsfProtectedAmount`) as plain data."""
+
+    annual: Decimal
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PsfAnnual:
-    """A support level's annual PSF at a school and phase, with its working."""
+    """A pupil's annual PSF for a stretch of days, with its working."""
 
     amount: Decimal
     formula: str
     inputs: dict
 
 
-def annual_psf(
-    support: Support,
-    rates: SchemeRates,
-    rules: PsfRulesData,
-    *,
-    phase: str,
-    band_rate: Decimal | None = None,
-    school_name: str = "",
-) -> PsfAnnual:
-    """The annual PSF for a support level (raises MissingRate when a rate is missing).
+def element_label(element: str) -> str:
+    return ELEMENT_LABELS.get(element, element.replace("_", " "))
 
-    20 h LSA × £15.00 × 39 wk = £11,700.00; net of top-up £5,700.00 (after a £6,000 threshold)
-    -> £6,000.00 a year.
+
+def annual_psf(
+    protected: ProtectedAmount, current: Iterable[LineData], rules: PsfRulesData
+) -> PsfAnnual:
+    """The annual PSF on the scheme's basis (R15+), from the pupil's protected historical amount
+    and the lines the current scheme pays for the same pupil in the same days (`current`).
+
+    £8,450.00 protected − £5,700.00 element 3 top-up = £2,750.00 a year; in full: £8,450.00.
     """
-    inputs: dict = {}
-    if support.band:
-        if band_rate is None:
-            raise MissingRate(
-                f"{school_name or 'The school'} has no band {support.band} rate for PSF (R12)."
-            )
-        gross = round_money(band_rate)
-        head = f"band {support.band} at {school_name or 'the school'}: {gbp(gross)} a year"
-        inputs["band"] = support.band
-        inputs["band_rate"] = band_rate
-    elif support.resource_amount is not None:
-        gross = round_money(support.resource_amount)
-        head = f"resource level {gbp(gross)} a year"
-        inputs["resource_amount"] = support.resource_amount
+    head = f"protected historical amount {gbp(protected.annual)} a year"
+    if protected.source:
+        head += f" ({protected.source})"
+    inputs: dict = {
+        "basis": rules.basis,
+        "protected_amount": protected.annual,
+        "protected_source": protected.source,
+    }
+    if rules.basis == PROTECTED_AMOUNT:
+        return PsfAnnual(
+            protected.annual,
+            f"{head}, paid in full on top of the current scheme = {gbp(protected.annual)} a year",
+            inputs,
+        )
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    for line in current:
+        paid[line.element] += line.annual_amount
+    total = sum(paid.values(), ZERO)
+    amount = max(protected.annual - total, ZERO)
+    if paid:
+        parts = " + ".join(f"{gbp(v)} {element_label(k)}" for k, v in sorted(paid.items()))
+        formula = f"{head} − {parts} the current scheme pays = {gbp(amount)} a year"
     else:
-        terms = []
-        total = ZERO
-        for role in ROLES:
-            hours = support.hours(role)
-            if not hours:
-                continue
-            if rules.rate_basis == "psf_rate":
-                if rules.psf_hourly_rate is None:
-                    raise MissingRate("The PSF rules have no PSF hourly rate.")
-                rate, weeks = rules.psf_hourly_rate, rules.weeks_per_year
-            else:
-                found = rates.hourly_rate(role, phase)
-                if found is None:
-                    raise MissingRate(
-                        f"The scheme has no {ROLE_LABELS[role]} hourly rate for {phase} (PSF)."
-                    )
-                rate, weeks = found.hourly_rate, found.weeks_per_year
-            cost = hours * rate * weeks
-            total += cost
-            terms.append(
-                f"{ROLE_LABELS[role]} {num(hours)} h × {gbp(rate)} × {num(weeks)} wk = {gbp(cost)}"
-            )
-            inputs[f"{role}_hours"] = hours
-            inputs[f"{role}_rate"] = rate
-            inputs[f"{role}_weeks"] = weeks
-        if not terms:
-            return PsfAnnual(ZERO, "no hours of support: no PSF", inputs)
-        gross = round_money(total)
-        head = terms[0] if len(terms) == 1 else " + ".join(terms) + f" = {gbp(gross)}"
-    if not rules.net_of_top_up:
-        return PsfAnnual(gross, f"{head}: {gbp(gross)} a year", inputs | {"gross": gross})
-    top_up = sum(
-        (
-            part.amount
-            for part in top_up_from_support(
-                support, rates, phase=phase, band_rate=band_rate, school_name=school_name
-            )
-        ),
-        ZERO,
-    )
-    amount = max(gross - top_up, ZERO)
-    formula = f"{head} − {gbp(top_up)} element 3 top-up = {gbp(amount)} a year"
+        formula = (
+            f"{head} − £0.00 (the current scheme pays nothing else for the pupil) "
+            f"= {gbp(amount)} a year"
+        )
     if amount == 0:
-        formula += " (the top-up already meets the historical level: no PSF)"
-    return PsfAnnual(amount, formula, inputs | {"gross": gross, "top_up": top_up})
+        formula += " (the current scheme already pays the protected amount: no PSF)"
+    inputs["current"] = {k: v for k, v in sorted(paid.items())}
+    inputs["current_total"] = total
+    return PsfAnnual(amount, formula, inputs)
+
+
+def no_amount_message(pupil: PupilData, prot: Protection) -> str:
+    return (
+        f"Pupil {pupil.upn or pupil.id}: PSF-protected ({prot.protected_because}) but no "
+        "protected historical amount is recorded: no PSF line (R15+). Record it under PSF "
+        "protected amounts."
+    )
 
 
 # ---- periods and allocation lines ----------------------------------------------------------
@@ -425,7 +459,12 @@ def psf_periods(
                 both = clip(placement.starts_on, placement.ends_on, *level_range)
                 if both is None:
                     continue
-                rule = "R16" if placement.id in prot.followed else "R17"
+                if placement.id in prot.followed:
+                    rule = "R16"
+                elif placement.id in prot.transferred:
+                    rule = "R15"
+                else:
+                    rule = "R17"
                 out.append(PsfPeriod(both[0], both[1], placement, level, rule))
     out.sort(key=lambda p: p.starts_on)
     # The period in which PSF ends carries the rule that ends it (R15 phase end, R16 school
@@ -443,6 +482,7 @@ class PsfResult:
     lines: list[LineData] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     protections: dict[int, Protection | NoProtection] = field(default_factory=dict)
+    no_amount: dict[int, str] = field(default_factory=dict)  # protected, no amount recorded
 
 
 @dataclass
@@ -451,7 +491,6 @@ class PsfInputs:
 
     fy: FinancialYear
     rules: PsfRulesData
-    rates: SchemeRates
     calendar: SchoolCalendar
     administering_la_id: int
     schools: Mapping[int, SchoolInfo]
@@ -459,7 +498,28 @@ class PsfInputs:
     placements: Mapping[int, list[PlacementSpan]]  # every placement of the pupil, not just the FY's
     plans: Mapping[int, list[PlanSpan]]  # every plan of the pupil
     supports: Mapping[int, list[SupportSpan]]  # by plan id
-    band_rates: Mapping[tuple[int, int], Decimal] = field(default_factory=dict)
+    protected: Mapping[int, ProtectedAmount] = field(default_factory=dict)  # by pupil id
+    # The pupil's other lines of the run (element 3 top-up, supplements...), by pupil id.
+    current_lines: Mapping[int, list[LineData]] = field(default_factory=dict)
+
+
+def lines_in_force(lines: Iterable[LineData], day: dt.date) -> list[LineData]:
+    """The pupil lines (other than PSF) that pay for `day`."""
+    return [
+        line for line in lines if line.element != PSF and line.period_from <= day <= line.period_to
+    ]
+
+
+def _cut(period: PsfPeriod, lines: list[LineData]) -> list[tuple[dt.date, dt.date]]:
+    """The period cut where one of the pupil's current lines starts or stops, so each piece has
+    one set of current lines."""
+    cuts = {period.starts_on, period.ends_on + ONE_DAY}
+    for line in lines:
+        for day in (line.period_from, line.period_to + ONE_DAY):
+            if period.starts_on < day <= period.ends_on:
+                cuts.add(day)
+    days = sorted(cuts)
+    return [(start, nxt - ONE_DAY) for start, nxt in zip(days, days[1:], strict=False)]
 
 
 def psf_lines(inputs: PsfInputs) -> PsfResult:
@@ -492,43 +552,44 @@ def psf_lines(inputs: PsfInputs) -> PsfResult:
         periods = psf_periods(
             prot, placements, inputs.supports, rules, fy.starts_on, fy.ends_on, ours
         )
+        protected = inputs.protected.get(pupil.id)
+        current = [line for line in inputs.current_lines.get(pupil.id, []) if line.element != PSF]
         pending = []
         for period in periods:
-            days = inputs.calendar.school_days(period.starts_on, period.ends_on)
-            if days == 0:
-                continue
+            pieces: list[list] = []  # [start, end, annual]: one annual amount each
+            for start, end in _cut(period, current):
+                if protected is None:
+                    if inputs.calendar.school_days(start, end):
+                        message = no_amount_message(pupil, prot)
+                        result.no_amount[pupil.id] = message
+                        if message not in result.warnings:
+                            result.warnings.append(message)
+                    continue
+                annual = annual_psf(protected, lines_in_force(current, start), rules)
+                if pieces and pieces[-1][2] == annual:
+                    pieces[-1][1] = end  # the same PSF on both sides of a cut: one line
+                else:
+                    pieces.append([start, end, annual])
             school = inputs.schools[period.placement.school_id]
-            phase = rate_phase(school, pupil.date_of_birth, period.starts_on)
-            support = period.support.support
-            try:
-                annual = annual_psf(
-                    support,
-                    inputs.rates,
-                    rules,
-                    phase=phase,
-                    band_rate=inputs.band_rates.get((school.id, support.band))
-                    if support.band
-                    else None,
-                    school_name=school.name,
-                )
-            except MissingRate as exc:
-                message = f"Pupil {pupil.upn or pupil.id}: {exc} No PSF calculated."
-                if message not in result.warnings:
-                    result.warnings.append(message)
-                continue
-            if annual.amount <= 0:
-                continue
-            pending.append((period, school, annual, days))
+            for start, end, annual in pieces:
+                days = inputs.calendar.school_days(start, end)
+                if days == 0 or annual.amount <= 0:
+                    continue
+                pending.append((period, start, end, school, annual, days))
         if not pending:
             continue
-        amounts = apportion([(a.amount, days) for _, _, a, days in pending], year_days)
-        for (period, school, annual, days), amount in zip(pending, amounts, strict=True):
-            result.lines.append(_line(prot, pupil, period, school, annual, days, year_days, amount))
+        amounts = apportion([(a.amount, days) for *_, a, days in pending], year_days)
+        for (period, start, end, school, annual, days), amount in zip(
+            pending, amounts, strict=True
+        ):
+            result.lines.append(
+                _line(prot, pupil, period, start, end, school, annual, days, year_days, amount)
+            )
     result.lines.sort(key=lambda line: (line.pupil_id or 0, line.period_from))
     return result
 
 
-def _line(prot, pupil, period, school, annual, days, year_days, amount) -> LineData:
+def _line(prot, pupil, period, start, end, school, annual, days, year_days, amount) -> LineData:
     if days == year_days:
         pro = "whole year"
     else:
@@ -538,9 +599,15 @@ def _line(prot, pupil, period, school, annual, days, year_days, amount) -> LineD
     follows = ""
     if period.placement.id in prot.followed:
         follows = f"; followed the child on a managed move on {d(period.placement.starts_on)} (R16)"
+    elif period.placement.id in prot.transferred:
+        follows = (
+            f"; kept on the transfer on {d(period.placement.starts_on)}, within the phase by date "
+            "of birth (R15+)"
+        )
     working = {
         "rule": period.rule,
         "formula": f"PSF: {annual.formula}",
+        "basis": BASIS_LABELS.get(annual.inputs.get("basis", ""), ""),
         "inputs": {k: _plain(v) for k, v in annual.inputs.items()},
         "protected_because": prot.protected_because,
         "psf_ends": prot.ends_text,
@@ -556,8 +623,8 @@ def _line(prot, pupil, period, school, annual, days, year_days, amount) -> LineD
         pupil_id=pupil.id,
         element=PSF,
         rule=period.rule,
-        period_from=period.starts_on,
-        period_to=period.ends_on,
+        period_from=start,
+        period_to=end,
         school_days=days,
         year_days=year_days,
         annual_amount=annual.amount,
@@ -567,7 +634,7 @@ def _line(prot, pupil, period, school, annual, days, year_days, amount) -> LineD
         working=working,
         explanation=(
             f"PSF: {annual.formula}; {prot.protected_because}{follows}; {prot.ends_text}; "
-            f"{_period_text(period.starts_on, period.ends_on)}: {pro}"
+            f"{_period_text(start, end)}: {pro}"
         ),
     )
 
@@ -579,6 +646,8 @@ def _period_text(start: dt.date, end: dt.date) -> str:
 def _plain(value):
     if isinstance(value, Decimal):
         return f"{value:f}"
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
 
 

@@ -39,11 +39,16 @@ from clusters.models import (
     ClusterMembership,
     ClusterPot,
     ClusterRequest,
+    PsfBasis,
+    PsfProtectedAmount,
     PsfRules,
     RequestStatus,
 )
 from clusters.psf import (
+    BASIS_LABELS,
+    PSF,
     NoProtection,
+    ProtectedAmount,
     ProtectedPupil,
     PsfInputs,
     PsfResult,
@@ -52,18 +57,25 @@ from clusters.psf import (
     YearDays,
     annual_psf,
     forecast,
+    lines_in_force,
     protection,
     psf_lines,
 )
-from funding.calculations.allocation import AllocationInputs, SchoolInfo, rate_phase
+from funding.calculations.allocation import (
+    AllocationInputs,
+    Engine,
+    LineData,
+    NoSchoolDays,
+    SchoolInfo,
+)
 from funding.calculations.money import ZERO
 from funding.calculations.periods import PlacementSpan, PlanSpan, SupportSpan
-from funding.calculations.top_up import MissingRate, Support
+from funding.calculations.top_up import Support
 from funding.models import FundingScheme
-from funding.selectors import scheme_rates
+from funding.selectors import allocation_inputs
 from pupils.models import Placement, Plan, Pupil, SupportLevel
 from schools.dates import FinancialYear
-from schools.models import LocalAuthority, School, SchoolCensus, SpecialSchoolBand
+from schools.models import LocalAuthority, School, SchoolCensus
 from schools.roles import is_cluster_host, is_la_officer, is_school_user
 from schools.selectors import administering_la, school_calendar
 
@@ -201,10 +213,7 @@ def psf_rules(scheme: FundingScheme) -> PsfRulesData:
         return PsfRulesData(**base)
     return PsfRulesData(
         **base,
-        rate_basis=rules.rate_basis,
-        psf_hourly_rate=rules.psf_hourly_rate,
-        weeks_per_year=rules.weeks_per_year,
-        net_of_top_up=rules.net_of_top_up,
+        basis=rules.basis,
         ends_at_end_of_nursery=rules.ends_at_end_of_nursery,
         ends_at_end_of_primary=rules.ends_at_end_of_primary,
         ends_at_end_of_secondary=rules.ends_at_end_of_secondary,
@@ -290,6 +299,43 @@ def _history(pupils_qs) -> _History:
     return h
 
 
+def protected_amounts(pupil_ids) -> dict[int, ProtectedAmount]:
+    """The pupils' protected historical amounts (R15+), by pupil id: one query."""
+    return {
+        pupil_id: ProtectedAmount(amount, source)
+        for pupil_id, amount, source in PsfProtectedAmount.objects.filter(
+            pupil_id__in=pupil_ids
+        ).values_list("pupil_id", "annual_amount", "source")
+    }
+
+
+def current_lines(
+    scheme: FundingScheme,
+    fy: FinancialYear,
+    pupil_ids: list[int],
+    base: AllocationInputs | None = None,
+) -> dict[int, list[LineData]]:
+    """What the current scheme pays for each pupil in the year: the engine's pupil lines (element
+    3 top-up, supplements, ENF...), from the run's own inputs when given (so PSF nets off exactly
+    the lines the run writes), else read for these pupils alone."""
+    if not pupil_ids:
+        return {}
+    if base is None:
+        base = allocation_inputs(
+            fy, scheme=scheme, la=scheme.la, pupil_ids=pupil_ids, with_schools=False
+        )
+    try:
+        engine = Engine(base)
+    except NoSchoolDays:
+        return {}
+    out: dict[int, list[LineData]] = {}
+    for pupil_id in pupil_ids:
+        info = base.pupils.get(pupil_id)
+        if info is not None:
+            out[pupil_id] = [line for line in engine.pupil_lines(info) if line.element != PSF]
+    return out
+
+
 def psf_inputs(
     scheme: FundingScheme,
     *,
@@ -298,27 +344,25 @@ def psf_inputs(
     fy: FinancialYear | None = None,
 ) -> PsfInputs:
     """What `clusters.psf.psf_lines` needs for a year (default the scheme's): the candidates'
-    whole histories. With `base` (a run's inputs) its rates and calendar are reused."""
+    whole histories, protected amounts and what the current scheme pays for them. With `base`
+    (a run's inputs) its calendar and lines are reused."""
     fy = fy or FinancialYear(scheme.financial_year)
     la = scheme.la
     rules = psf_rules(scheme)
-    rates = base.rates if base is not None else scheme_rates(scheme)
     calendar = base.calendar if base is not None else school_calendar(la, fy.starts_on, fy.ends_on)
     if pupil_ids is not None:  # these pupils, to explain why they have PSF or not
         pupils = Pupil.objects.filter(pk__in=pupil_ids)
     else:
         pupils = _candidates(rules, la, fy.starts_on, fy.ends_on)
     h = _history(pupils) if rules.enabled else _History()
-    band_rates = {
-        (school_id, band): rate
-        for school_id, band, rate in SpecialSchoolBand.objects.filter(
-            financial_year=fy.start_year, school_id__in=list(h.schools)
-        ).values_list("school_id", "band", "annual_rate")
-    }
+    ids = list(h.pupils)
+    protected = protected_amounts(ids) if ids else {}
+    current = {}
+    if rules.basis == PsfBasis.PROTECTED_LESS_CURRENT:
+        current = current_lines(scheme, fy, [i for i in ids if i in protected], base)
     return PsfInputs(
         fy=fy,
         rules=rules,
-        rates=rates,
         calendar=calendar,
         administering_la_id=la.pk,
         schools=h.schools,
@@ -326,7 +370,8 @@ def psf_inputs(
         placements=h.placements,
         plans=h.plans,
         supports=h.supports,
-        band_rates=band_rates,
+        protected=protected,
+        current_lines=current,
     )
 
 
@@ -388,6 +433,9 @@ class PsfPupilRow:
     ends_text: str
     protected_because: str
     support: str
+    protected: Decimal | None = None  # None: no protected historical amount recorded (no PSF)
+    protected_source: str = ""
+    working: str = ""
 
 
 def psf_pupils(on: dt.date | None = None, *, school_ids=None) -> tuple[list[PsfPupilRow], str]:
@@ -403,7 +451,6 @@ def psf_pupils(on: dt.date | None = None, *, school_ids=None) -> tuple[list[PsfP
     rules = psf_rules(scheme)
     if not rules.enabled:
         return [], f"{scheme.name} does not use Pupil Specific Funding."
-    rates = scheme_rates(scheme)
     candidates = _candidates(rules, scheme.la, on, on)
     if school_ids is not None:
         candidates = candidates.filter(
@@ -411,27 +458,34 @@ def psf_pupils(on: dt.date | None = None, *, school_ids=None) -> tuple[list[PsfP
             placements__starts_on__lte=on,
         ).distinct()
     h = _history(candidates)
-    band_rates = {
-        (school_id, band): rate
-        for school_id, band, rate in SpecialSchoolBand.objects.filter(
-            financial_year=scheme.financial_year, school_id__in=list(h.schools)
-        ).values_list("school_id", "band", "annual_rate")
-    }
+    ids = list(h.pupils)
+    protected = protected_amounts(ids)
+    current: dict[int, list[LineData]] = {}
+    if rules.basis == PsfBasis.PROTECTED_LESS_CURRENT:
+        current = current_lines(scheme, fy, [i for i in ids if i in protected])
     people = {
         pk: (given, family)
-        for pk, given, family in Pupil.objects.filter(pk__in=list(h.pupils)).values_list(
+        for pk, given, family in Pupil.objects.filter(pk__in=ids).values_list(
             "pk", "given_name", "family_name"
         )
     }
     school_names = {pk: s.name for pk, s in h.schools.items()}
     rows = []
     for pupil in h.pupils.values():
-        found = _protected_on(pupil, h, rules, rates, band_rates, scheme.la_id, on, school_names)
+        found = _protected_on(pupil, h, rules, scheme.la_id, on, school_names)
         if found is None:
             continue
-        prot, placement, level, annual = found
+        prot, placement, level = found
         if school_ids is not None and placement.school_id not in school_ids:
             continue
+        amount = protected.get(pupil.id)
+        if amount is None:
+            annual, working = ZERO, "No protected historical amount recorded: no PSF (R15+)."
+        else:
+            psf = annual_psf(amount, lines_in_force(current.get(pupil.id, []), on), rules)
+            annual, working = psf.amount, f"PSF: {psf.formula}"
+            if annual <= 0:
+                continue
         school = h.schools[placement.school_id]
         given, family = people[pupil.id]
         rows.append(
@@ -449,14 +503,17 @@ def psf_pupils(on: dt.date | None = None, *, school_ids=None) -> tuple[list[PsfP
                 ends_text=prot.ends_text,
                 protected_because=prot.protected_because,
                 support=level.support.summary,
+                protected=amount.annual if amount is not None else None,
+                protected_source=amount.source if amount is not None else "",
+                working=working,
             )
         )
     rows.sort(key=lambda r: (r.school_name, r.ends_on or dt.date.max, r.name))
-    return rows, f"Rates of {scheme.name}."
+    return rows, f"{scheme.name}: {BASIS_LABELS.get(rules.basis, rules.basis)}."
 
 
-def _protected_on(pupil, h: _History, rules, rates, band_rates, la_id, on, school_names):
-    """(protection, placement, support level, annual PSF) if the pupil has PSF on `on`."""
+def _protected_on(pupil, h: _History, rules, la_id, on, school_names):
+    """(protection, placement, support level) if the pupil is PSF-protected on `on`."""
     placements = h.placements.get(pupil.id, [])
     prot = protection(pupil, placements, h.plans.get(pupil.id, []), rules, school_names)
     if isinstance(prot, NoProtection) or not prot.covers(on):
@@ -487,22 +544,7 @@ def _protected_on(pupil, h: _History, rules, rates, band_rates, la_id, on, schoo
             )
     if level is None:
         return None
-    school = h.schools[placement.school_id]
-    support = level.support
-    try:
-        annual = annual_psf(
-            support,
-            rates,
-            rules,
-            phase=rate_phase(school, pupil.date_of_birth, on),
-            band_rate=band_rates.get((school.id, support.band)) if support.band else None,
-            school_name=school.name,
-        ).amount
-    except MissingRate:
-        return None
-    if annual <= 0:
-        return None
-    return prot, placement, level, annual
+    return prot, placement, level
 
 
 @dataclass
@@ -544,6 +586,7 @@ def psf_forecast(first_year: FinancialYear | None = None, *, count: int = 7) -> 
     protected = [
         ProtectedPupil(r.pupil_id, r.school_id, r.annual, r.ends_on, r.end_rule, r.ends_text)
         for r in rows
+        if r.protected is not None
     ]
     result = forecast(protected, first_year, year_days, basis, count)
     info = {r.school_id: (r.school_name, r.urn) for r in rows}
@@ -844,7 +887,8 @@ def send_profile(cluster: Cluster, on: dt.date | None = None) -> list[ProfileRow
     psf_rows, _note = psf_pupils(on, school_ids={s.pk for s in schools})
     psf_counts: dict[int, int] = defaultdict(int)
     for row in psf_rows:
-        psf_counts[row.school_id] += 1
+        if row.annual > 0:
+            psf_counts[row.school_id] += 1
     out = []
     for school in schools:
         census = censuses.get(school.pk)

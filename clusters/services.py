@@ -28,6 +28,7 @@ from clusters.models import (
     ClusterRequest,
     Decision,
     MeetingStatus,
+    PsfProtectedAmount,
     RequestStatus,
     Session,
 )
@@ -87,6 +88,32 @@ def _save(instance, user, reason: str = "") -> None:
 def _require_la_officer(user) -> None:
     if not is_la_officer(user):
         raise PermissionDenied(NOT_LA_OFFICER)
+
+
+# ---- PSF protected amounts (R15+) -----------------------------------------------------------
+
+
+@transaction.atomic
+def psf_protected_amount_record(
+    *,
+    pupil: Pupil,
+    annual_amount: Decimal,
+    source: str,
+    note: str = "",
+    user=None,
+    reason: str = "",
+) -> PsfProtectedAmount:
+    """Record (or correct) a PSF-protected pupil's protected historical amount a year, with where
+    it comes from; the history keeps every earlier figure, who changed it and when."""
+    _require_la_officer(user)
+    found = PsfProtectedAmount.objects.select_for_update().filter(pupil=pupil).first()
+    row = found or PsfProtectedAmount(pupil=pupil)
+    row.annual_amount = annual_amount
+    row.source = source
+    row.note = note
+    row.recorded_by = _user(user)
+    _save(row, user, reason or ("Protected amount corrected" if found else "Protected amount"))
+    return row
 
 
 # ---- the pot (R18) ---------------------------------------------------------------------------

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "funding.panel",
     "funding.returns",
     "funding.reports",
+    "funding.spend",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("panel/", include("funding.panel.urls")),
     path("returns/", include("funding.returns.urls")),
     path("reports/", include("funding.reports.urls")),
+    path("spend/", include("funding.spend.urls")),
     path("clusters/", include("clusters.urls")),
     path("admin/", admin.site.urls),
 ]

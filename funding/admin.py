@@ -22,6 +22,7 @@ from funding.models import (
     FundingScheme,
     HourlyRate,
     NotionalSenFactor,
+    RunStatus,
     TaHoursBand,
 )
 
@@ -198,6 +199,9 @@ class AllocationRunAdmin(SimpleHistoryAdmin):
         "totals",
         "warnings",
         "error",
+        "as_at",
+        "approved_by",
+        "approved_at",
     ]
     fields = readonly_fields + ["note"]
     actions = ["abandon"]
@@ -205,10 +209,34 @@ class AllocationRunAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         return False
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.approved_at is not None:
+            return [*self.readonly_fields, "note"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        """A completed or approved run is the record of the money: never deleted (a failed run
+        may be). The bulk action is off, since it cannot tell one run from another."""
+        if obj is None:
+            return False
+        return (
+            obj.status == RunStatus.FAILED
+            and obj.approved_at is None
+            and (super().has_delete_permission(request, obj))
+        )
+
+    def delete_model(self, request, obj):
+        services.allocation_run_delete(run=obj, user=request.user)
+
     @admin.action(description="Abandon (mark a stuck run as failed)")
     def abandon(self, request, queryset):
         for run in queryset:
-            services.allocation_run_abandon(run=run, user=request.user, reason="Abandoned in admin")
+            try:
+                services.allocation_run_abandon(
+                    run=run, user=request.user, reason="Abandoned in admin"
+                )
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
         self.message_user(request, "Abandoned the selected runs that were still in progress.")
 
 
@@ -236,4 +264,8 @@ class AllocationLineAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        """Lines are written once by their run and kept with it."""
         return False

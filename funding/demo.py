@@ -4,6 +4,9 @@ An administering LA ("Demo Borough", code 999) with about 60 schools (primaries,
 two special schools with bands, an SSC, an AP, nurseries), census figures, term dates, about
 600 pupils with plans (some from other LAs, some in other LAs' schools, some moving mid-year,
 some on managed moves), two clusters and one login per role.
+
+Every row is written with its history (simple-history), recorded by the demo officer on the day
+it "was recorded" (see DEMO_GO_LIVE), so `run_allocation --as-at` can re-run any demo run.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
+from django.utils import timezone
 
 from clusters.models import Cluster, ClusterMembership
 from pupils.models import (
@@ -26,8 +29,10 @@ from pupils.models import (
     PlanKind,
     PrimaryNeed,
     Pupil,
+    PupilHomeLa,
     SupportLevel,
 )
+from pupils.services import HOME_LA_FROM_BIRTH
 from pupils.upn import make_upn
 from schools import roles
 from schools.dates import AcademicYear, reception_year_of
@@ -99,6 +104,11 @@ DEMO_CENSUSES = [
     (dt.date(2026, 11, 5), 1.01),
 ]
 NEED_WEIGHTS = [8, 12, 6, 2, 16, 18, 2, 1, 1, 4, 26, 4]
+#: When the demo LA loaded its records into the product. The history a run "as at" reads says
+#: so: what was in force then is recorded that morning, anything later on the day it took
+#: effect (a plan on its issue date, a census on its day, a move on the day of the move).
+DEMO_GO_LIVE = dt.date(2024, 3, 1)
+DEMO_REASON = "Demo data"
 
 
 @dataclass
@@ -107,6 +117,31 @@ class DemoSummary:
     pupils: int = 0
     plans: int = 0
     placements: int = 0
+
+
+def _create_with_history(model, objs: list, *, user, closed: dict | None = None) -> None:
+    """bulk_create `objs` and their history, each record dated by the object's `_history_date`.
+
+    `closed` maps id(obj) to (end field, datetime) for a row first recorded open-ended and
+    ended later (a leaver, a move, a changed support level): its history has the open record,
+    then the ending on that day, as the real services would have written them.
+    """
+    closed = closed or {}
+    model.objects.bulk_create(objs, batch_size=1000)
+    ended = [obj for obj in objs if id(obj) in closed]
+    ends = [getattr(obj, closed[id(obj)][0]) for obj in ended]
+    for obj in ended:
+        setattr(obj, closed[id(obj)][0], None)
+    model.history.bulk_history_create(
+        objs, batch_size=1000, default_user=user, default_change_reason=DEMO_REASON
+    )
+    for obj, end in zip(ended, ends, strict=True):
+        field_name, when = closed[id(obj)]
+        setattr(obj, field_name, end)
+        obj._history_date = when
+    model.history.bulk_history_create(
+        ended, batch_size=1000, update=True, default_user=user, default_change_reason=DEMO_REASON
+    )
 
 
 def _term_dates(ay: int) -> list[tuple[str, dt.date, dt.date]]:
@@ -144,6 +179,24 @@ class DemoBuilder:
         self.current_ay = AcademicYear.of(self.today).start_year
         self.summary = DemoSummary()
         self.serial = 0
+        # Nothing is recorded after the demo's today, nor (on a clock set earlier) after now.
+        self.latest = min(
+            timezone.make_aware(dt.datetime.combine(self.today, dt.time(17))), timezone.now()
+        )
+        self.officer: User | None = None
+
+    def at(self, day: dt.date) -> dt.datetime:
+        """When a row taking effect on `day` was recorded (see DEMO_GO_LIVE)."""
+        moment = timezone.make_aware(dt.datetime.combine(max(day, DEMO_GO_LIVE), dt.time(9)))
+        return min(moment, self.latest)
+
+    def dated(self, obj, day: dt.date):
+        """`obj` recorded on `day` by the demo officer (history and, where kept, the row)."""
+        obj._history_date = self.at(day)
+        if hasattr(obj, "recorded_at"):
+            obj.recorded_at = obj._history_date
+            obj.recorded_by = self.officer
+        return obj
 
     # --- LAs, calendar ---------------------------------------------------------------------
     def build_las(self) -> None:
@@ -153,16 +206,21 @@ class DemoBuilder:
         self.neighbours = [LocalAuthority.objects.create(code=c, name=n) for c, n in NEIGHBOURS]
 
     def build_calendar(self) -> None:
+        """Term dates for four academic years, each published a year before it starts."""
         terms, closures = [], []
         for ay in range(self.current_ay - 2, self.current_ay + 2):
+            published = dt.date(ay - 1, 9, 1)
             for name, start, end in _term_dates(ay):
-                terms.append(
-                    TermDate(la=self.la, academic_year=ay, name=name, starts_on=start, ends_on=end)
-                )
+                terms.append(self.dated(
+                    TermDate(la=self.la, academic_year=ay, name=name, starts_on=start,
+                             ends_on=end), published,
+                ))  # fmt: skip
             first_day = _term_dates(ay)[0][1]
-            closures.append(ClosureDay(la=self.la, date=first_day, reason="INSET day"))
-        TermDate.objects.bulk_create(terms)
-        ClosureDay.objects.bulk_create(closures)
+            closures.append(
+                self.dated(ClosureDay(la=self.la, date=first_day, reason="INSET day"), published)
+            )
+        _create_with_history(TermDate, terms, user=self.officer)
+        _create_with_history(ClosureDay, closures, user=self.officer)
 
     # --- schools ---------------------------------------------------------------------------
     def _school(self, name, phase, kind, low, high, la=None, establishment="") -> School:
@@ -246,7 +304,7 @@ class DemoBuilder:
             for census_date, drift in DEMO_CENSUSES:
                 counts = {k: int(v * drift) for k, v in sizes.items()}
                 fsm_rate = self.rng.uniform(0.06, 0.38)
-                rows.append(
+                rows.append(self.dated(
                     SchoolCensus(
                         school=school,
                         census_date=census_date,
@@ -259,11 +317,17 @@ class DemoBuilder:
                         english_attainment_below=int(roll * self.rng.uniform(0.1, 0.3)),
                         sen_support=int(roll * self.rng.uniform(0.09, 0.16)),
                         ehc_plans=int(roll * self.rng.uniform(0.015, 0.04)),
-                    )  # fmt: skip
-                )
+                    ), census_date,
+                ))  # fmt: skip
             school.number_on_roll = roll
-        SchoolCensus.objects.bulk_create(rows)
+        _create_with_history(SchoolCensus, rows, user=self.officer)
         School.objects.bulk_update(self.schools, ["number_on_roll"])
+        # The schools as the LA loaded them at go-live, roll included.
+        for school in self.schools:
+            self.dated(school, DEMO_GO_LIVE)
+        School.history.bulk_history_create(
+            self.schools, default_user=self.officer, default_change_reason=DEMO_REASON
+        )
 
     def _year_sizes(self, school: School) -> dict[str, int]:
         sizes = {}
@@ -318,7 +382,9 @@ class DemoBuilder:
                 school=self.fe, academic_year=ay, provision=ProvisionKind.FE, places=25,
                 occupied=22, occupancy_counted_on=dt.date(ay + 1, 1, 15),
             ))  # fmt: skip
-        PlannedPlaces.objects.bulk_create(places)
+        for row in places:  # places agreed in the spring before the academic year
+            self.dated(row, dt.date(row.academic_year, 3, 1))
+        _create_with_history(PlannedPlaces, places, user=self.officer)
         # R12: each special school has its own rates; Larkfield offers bands 1-4 only.
         rates = {
             self.specials[0]: [3250, 6100, 9400, 13800, 19500],
@@ -335,7 +401,9 @@ class DemoBuilder:
                         school=school, financial_year=fy, band=band,
                         annual_rate=(Decimal(amount) * uplift).quantize(Decimal("0.01")),
                     ))  # fmt: skip
-        SpecialSchoolBand.objects.bulk_create(bands)
+        for row in bands:  # band rates set before the financial year
+            self.dated(row, dt.date(row.financial_year, 3, 1))
+        _create_with_history(SpecialSchoolBand, bands, user=self.officer)
 
     # --- pupils ----------------------------------------------------------------------------
     def _upn(self, school: School) -> str:
@@ -380,6 +448,7 @@ class DemoBuilder:
             )  # fmt: skip
             pupils.append(pupil)
             phase_start = self._phase_start(school, dob)
+            self.dated(pupil, phase_start)  # recorded when first placed
             placement_kind = self._placement_kind(school)
             if school == self.ssc_host and rng.random() < 0.4:
                 placement_kind = PlacementKind.SSC
@@ -394,26 +463,40 @@ class DemoBuilder:
             if rng.random() < 0.12:
                 review = self.today - dt.timedelta(days=rng.randint(5, 90))  # R10: overdue
             plan_meta.append((pupil, school, issued, kind, review))
-        Pupil.objects.bulk_create(pupils)
-        for pupil, _school, issued, kind, review in plan_meta:
-            plans.append(Plan(pupil=pupil, kind=kind, issued_on=issued,
-                              primary_need=rng.choices(NEEDS, NEED_WEIGHTS)[0],
-                              annual_review_due=review, reason="Demo data"))  # fmt: skip
-        Plan.objects.bulk_create(plans)
+        _create_with_history(Pupil, pupils, user=self.officer)
+        # R8+: each pupil's home LA, dated from birth (the house moves come with the funding).
+        periods = [
+            self.dated(PupilHomeLa(pupil=pupil, la_id=pupil.home_la_id,
+                                   starts_on=pupil.date_of_birth, reason=HOME_LA_FROM_BIRTH),
+                       timezone.localdate(pupil._history_date))
+            for pupil in pupils
+        ]  # fmt: skip
+        _create_with_history(PupilHomeLa, periods, user=self.officer)
+        for i, (pupil, _school, issued, kind, review) in enumerate(plan_meta):
+            plans.append(self.dated(Plan(
+                pupil=pupil, kind=kind, issued_on=issued,
+                primary_need=rng.choices(NEEDS, NEED_WEIGHTS)[0], annual_review_due=review,
+                reason=DEMO_REASON, caseworker=self.officer if i % 2 == 0 else None,
+            ), issued))  # fmt: skip
+        _create_with_history(Plan, plans, user=self.officer)
         plan_of = {p.pupil_id: p for p in plans}
         final_placements = []
+        closed: dict[int, tuple[str, dt.datetime]] = {}  # rows recorded open, ended later
         for item in placements:
             pupil, school = item["pupil"], item["school"]
             plan = plan_of[pupil.pk]
             support_from = max(plan.issued_on, dt.date(2024, 4, 1))
-            first = self._support(plan, support_from, school)
+            first = self.dated(self._support(plan, support_from, school), support_from)
             change_on = None
             if rng.random() < 0.15:  # a support change part-way through FY 2026
                 change_on = dt.date(2026, rng.choice([5, 6, 9, 10, 11]), rng.randint(1, 28))
             if change_on and change_on > support_from:
                 first.effective_to = change_on - dt.timedelta(days=1)
+                closed[id(first)] = ("effective_to", self.at(change_on))
                 supports.append(first)
-                supports.append(self._support(plan, change_on, school, bump=True))
+                supports.append(
+                    self.dated(self._support(plan, change_on, school, bump=True), change_on)
+                )
             else:
                 supports.append(first)
             move = rng.random()
@@ -427,22 +510,25 @@ class DemoBuilder:
                 target = rng.choice(same_phase) if same_phase else self.all_through
                 admission = (AdmissionKind.MANAGED_MOVE if move < 0.03
                              else AdmissionKind.CASUAL_ADMISSION)  # fmt: skip
-                final_placements.append(Placement(**item, ends_on=moves_on - dt.timedelta(days=1),
-                                                  reason="Demo data"))  # fmt: skip
+                left = Placement(**item, ends_on=moves_on - dt.timedelta(days=1),
+                                 reason="Demo data")  # fmt: skip
+                closed[id(left)] = ("ends_on", self.at(moves_on))
+                final_placements.append(left)
                 final_placements.append(Placement(
                     pupil=pupil, school=target, starts_on=moves_on, kind=item["kind"],
                     admission_kind=admission, reason="Demo data: moved school",
                 ))  # fmt: skip
             elif move > 0.97 and moves_on > item["starts_on"]:
                 leaves_on = moves_on
-                final_placements.append(Placement(**item, ends_on=leaves_on,
-                                                  reason="Demo data: left"))  # fmt: skip
+                left = Placement(**item, ends_on=leaves_on, reason="Demo data: left")
+                closed[id(left)] = ("ends_on", self.at(leaves_on))
+                final_placements.append(left)
             else:
                 final_placements.append(Placement(**item, reason="Demo data"))
-        bulk_create_with_history(final_placements, Placement, batch_size=500,
-                                 default_change_reason="Demo data")  # fmt: skip
-        bulk_create_with_history(supports, SupportLevel, batch_size=500,
-                                 default_change_reason="Demo data")  # fmt: skip
+        for row in final_placements:
+            self.dated(row, row.starts_on)
+        _create_with_history(Placement, final_placements, user=self.officer, closed=closed)
+        _create_with_history(SupportLevel, supports, user=self.officer, closed=closed)
         self.summary.pupils = len(pupils)
         self.summary.plans = len(plans)
         self.summary.placements = len(final_placements)
@@ -525,18 +611,26 @@ class DemoBuilder:
 
     # --- clusters and users ----------------------------------------------------------------
     def build_clusters(self) -> None:
-        north = Cluster.objects.create(name="North Downs Cluster", host_school=self.primaries[0])
-        south = Cluster.objects.create(name="Riverside Cluster", host_school=self.primaries[1])
+        north = Cluster(name="North Downs Cluster", host_school=self.primaries[0],
+                        host_contact=self.cluster_host)  # fmt: skip
+        south = Cluster(name="Riverside Cluster", host_school=self.primaries[1])
         self.clusters = (north, south)
+        for cluster in self.clusters:
+            self.dated(cluster, DEMO_GO_LIVE)
+            cluster._history_user = self.officer
+            cluster.save()
         memberships = []
         for i, school in enumerate(self.primaries + self.secondaries):
             cluster = north if i % 2 == 0 else south
-            memberships.append(
-                ClusterMembership(cluster=cluster, school=school, starts_on=dt.date(2018, 9, 1))
-            )
-        ClusterMembership.objects.bulk_create(memberships)
+            memberships.append(self.dated(
+                ClusterMembership(cluster=cluster, school=school, starts_on=dt.date(2018, 9, 1)),
+                DEMO_GO_LIVE,
+            ))  # fmt: skip
+        _create_with_history(ClusterMembership, memberships, user=self.officer)
 
     def build_users(self) -> None:
+        """One login per role; the officer is who recorded the demo's data (history_user)."""
+
         def user(username, first, last, role, *, staff=False, superuser=False):
             account = User.objects.create_user(
                 username=username, password=DEMO_PASSWORD, first_name=first, last_name=last,
@@ -548,20 +642,15 @@ class DemoBuilder:
             return account
 
         user("admin", "System", "Administrator", roles.ADMIN, superuser=True)
-        user("officer", "Olu", "Adeyemi", roles.LA_OFFICER, staff=True)
+        self.officer = user("officer", "Olu", "Adeyemi", roles.LA_OFFICER, staff=True)
         user("finance", "Fiona", "Marsh", roles.LA_OFFICER, staff=True)
         school_bm = user("school", "Sam", "Patel", roles.SCHOOL_BUSINESS_MANAGER)
         SchoolAccess.objects.create(user=school_bm, school=self.primaries[0])
         other_bm = user("school2", "Jo", "Reid", roles.SCHOOL_BUSINESS_MANAGER)
         SchoolAccess.objects.create(user=other_bm, school=self.secondaries[0])
         user("panel", "Priya", "Shah", roles.PANEL_MEMBER, staff=True)
-        host = user("cluster", "Chris", "Lowe", roles.CLUSTER_HOST)
-        SchoolAccess.objects.create(user=host, school=self.primaries[0])
-        self.clusters[0].host_contact = host
-        self.clusters[0].save()
-        officer = User.objects.get(username="officer")
-        plan_ids = list(Plan.objects.order_by("pk").values_list("pk", flat=True))
-        Plan.objects.filter(pk__in=plan_ids[::2]).update(caseworker=officer)
+        self.cluster_host = user("cluster", "Chris", "Lowe", roles.CLUSTER_HOST)
+        SchoolAccess.objects.create(user=self.cluster_host, school=self.primaries[0])
 
 
 @transaction.atomic
@@ -571,13 +660,13 @@ def seed_demo(*, pupils: int = 600, seed: int = 20261124) -> DemoSummary:
         raise RuntimeError("The database already has schools: seed_demo only runs on an empty one.")
     builder = DemoBuilder(seed=seed)
     builder.build_las()
-    builder.build_calendar()
     builder.build_schools()
+    builder.build_users()
+    builder.build_calendar()
     builder.build_census()
     builder.build_places_and_bands()
     builder.build_pupils(pupils)
     builder.build_clusters()
-    builder.build_users()
     return builder.summary
 
 
@@ -586,6 +675,39 @@ def seed_demo(*, pupils: int = 600, seed: int = 20261124) -> DemoSummary:
 class FundingSummary:
     runs: list[tuple[int, str, str, Decimal, int]] = field(default_factory=list)
     changes: int = 0
+    house_moves: list[str] = field(default_factory=list)
+    spends: int = 0
+
+
+#: R8+: the demo's house moves in FY 2025-26, recorded after its initial run: (moving out of
+#: the borough?, the day of the move, the other LA's code).
+DEMO_HOUSE_MOVES = [(True, dt.date(2025, 11, 3), "936"), (False, dt.date(2026, 1, 5), None)]
+
+
+def _house_move_candidate(*, resident: bool) -> Pupil | None:
+    """A pupil at one of our special schools (a band top-up is never £0) for the whole FY
+    2025-26 under a plan issued before it: one living here (`resident`) or in another LA."""
+    fy_start, fy_end = dt.date(2025, 4, 1), dt.date(2026, 3, 31)
+    home = PupilHomeLa.objects.filter(starts_on__lte=fy_start, ends_on__isnull=True)
+    home = home.filter(la__is_administering=resident)
+    placed = (
+        Placement.objects.filter(
+            school__la__is_administering=True,
+            school__establishment_type__in=EstablishmentType.special_types(),
+            starts_on__lte=fy_start,
+        )
+        .exclude(ends_on__lt=fy_end)
+        .values("pupil_id")
+    )
+    planned = Plan.objects.filter(issued_on__lt=fy_start, ceased_on__isnull=True)
+    return (
+        Pupil.objects.filter(pk__in=home.values("pupil_id"))
+        .filter(pk__in=placed)
+        .filter(pk__in=planned.values("pupil_id"))
+        .select_related("home_la")
+        .order_by("pk")
+        .first()
+    )
 
 
 def _demo_in_year_changes_fy2025(officer: User) -> int:
@@ -634,10 +756,13 @@ def seed_demo_funding(*, user: User | None = None) -> FundingSummary:
     summary = FundingSummary()
     officer = user or User.objects.get(username="officer")
     for fy in (2025, 2026):
-        scheme_load_preset(preset="west-sussex", financial_year=fy, user=officer)
+        scheme = scheme_load_preset(preset="west-sussex", financial_year=fy, user=officer)
+        _date_scheme_history(scheme, dt.date(fy, 2, 3))
     run = run_allocation(fy=2025, kind="initial", user=officer, note="Demo: start of year")
     summary.runs.append((run.pk, "2025-26", run.kind, run.total_amount, run.line_count))
     summary.changes = _demo_in_year_changes_fy2025(officer)
+    summary.house_moves = _demo_house_moves_fy2025(officer)
+    initial = run
     for fy, kind, note in (
         (2025, "final", "Demo: year end, after in-year changes"),
         (2026, "initial", "Demo: start of year"),
@@ -645,4 +770,82 @@ def seed_demo_funding(*, user: User | None = None) -> FundingSummary:
         run = run_allocation(fy=fy, kind=kind, user=officer, note=note)
         summary.runs.append((run.pk, f"{fy}-{str(fy + 1)[-2:]}", run.kind, run.total_amount,
                              run.line_count))  # fmt: skip
+        if kind == "final":
+            summary.spends = _demo_sen_spend_fy2025(initial, run, officer)
     return summary
+
+
+def _date_scheme_history(scheme, day: dt.date) -> None:
+    """Date the history the preset load has just written to when the demo LA set the year's
+    scheme (before the year, after its schools forum), so a run "as at" any moment of the year
+    finds it (`run_allocation --fy 2025 --as-at 2025-12-01T00:00`). Demo data only: the history
+    of a real scheme is what its services wrote."""
+    from funding.models import FundingScheme, HourlyRate, NotionalSenFactor, TaHoursBand
+
+    when = min(timezone.make_aware(dt.datetime.combine(day, dt.time(9))), timezone.now())
+    FundingScheme.history.filter(id=scheme.pk).update(history_date=when)
+    for model in (NotionalSenFactor, HourlyRate, TaHoursBand):
+        model.history.filter(scheme_id=scheme.pk).update(history_date=when)
+
+
+def _demo_house_moves_fy2025(officer: User) -> list[str]:
+    """R8+: house moves inside FY 2025-26 through the real service (recorded after its initial
+    run), so the final run splits each mover's top-up between the two LAs that paid it."""
+    from pupils.services import pupil_home_la_change
+
+    ours = LocalAuthority.objects.get(is_administering=True)
+    notes = []
+    for moving_out, on, code in DEMO_HOUSE_MOVES:
+        pupil = _house_move_candidate(resident=moving_out)
+        if pupil is None:  # a small demo may have nobody who fits
+            continue
+        before = pupil.home_la
+        after = LocalAuthority.objects.get(code=code) if moving_out else ours
+        pupil_home_la_change(
+            pupil=pupil, la=after, from_date=on, user=officer,
+            reason=f"House move to {after.name} (demo)",
+        )  # fmt: skip
+        notes.append(
+            f"{pupil.given_name} {pupil.family_name} (UPN {pupil.upn}) moved from {before.name} "
+            f"to {after.name} on {on:%-d %B %Y}: {before.name} pays the top-up to "
+            f"{on - dt.timedelta(days=1):%-d %B}, {after.name} from {on:%-d %B}"
+        )
+    return notes
+
+
+#: R21: the demo schools' SEN spend for FY 2025-26 as a share of their final SEN allocation.
+DEMO_SPEND_SHARES = [
+    Decimal("0.94"), Decimal("1.03"), Decimal("1.11"), Decimal("0.97"), Decimal("1.06"),
+    Decimal("0.89"),
+]  # fmt: skip
+
+
+def _demo_sen_spend_fy2025(initial, final, officer: User) -> int:
+    """R21: a handful of schools record what they spent on SEN in FY 2025-26 (the LA for them,
+    the demo primary's business manager for their own), so the final report sets allocation
+    against spend. Spend = final SEN allocation x a share, split 80% staffing, 12% resources."""
+    from funding.calculations.money import round_money
+    from funding.spend.selectors import allocation_against_spend
+    from funding.spend.services import sen_spend_record
+
+    rows = [r for r in allocation_against_spend(initial, final).rows if r.final > 0]
+    if not rows:
+        return 0
+    manager_access = SchoolAccess.objects.filter(user__username="school").first()
+    own = [r for r in rows if manager_access and r.school_id == manager_access.school_id]
+    step = max(len(rows) // len(DEMO_SPEND_SHARES), 1)
+    chosen = (own + [r for r in rows[::step] if r not in own])[: len(DEMO_SPEND_SHARES)]
+    for row, share in zip(chosen, DEMO_SPEND_SHARES, strict=False):
+        amount = round_money(row.final * share)
+        staffing = round_money(amount * Decimal("0.80"))
+        resources = round_money(amount * Decimal("0.12"))
+        by_school = manager_access is not None and manager_access.school_id == row.school_id
+        sen_spend_record(
+            school=School.objects.get(pk=row.school_id), financial_year=final.financial_year,
+            amount=amount, staffing=staffing, resources=resources,
+            other=amount - staffing - resources,
+            note="Year-end return (demo)" if by_school else "From the school's year-end "
+            "return, recorded by the LA (demo)",
+            user=manager_access.user if by_school else officer,
+        )  # fmt: skip
+    return len(chosen)

@@ -33,3 +33,38 @@ def unregister_line_source(name: str) -> None:
 
 def line_sources() -> list[tuple[str, LineSource]]:
     return list(_SOURCES.items())
+
+
+# ---- scheme resets: other apps' rows tied to a funding scheme ------------------------------
+#
+# Loading a preset over a scheme (`scheme_load_preset(..., replace=True)`) makes every field and
+# every row tied to the scheme what the preset says. Funding resets its own rate tables; an app
+# whose rows hang off `FundingScheme` registers a reset from its `AppConfig.ready()`:
+#
+#     register_scheme_reset("clusters", reset, models=("clusters.PsfRules", ...))
+#
+# `reset(*, scheme, preset, user, reason)` runs inside the load's transaction: it deletes the
+# app's rows for the scheme that the preset does not name and sets the rest to the model
+# defaults plus what the preset says (`preset.related`), each write with history and `reason`.
+
+SchemeReset = Callable[..., None]
+
+_SCHEME_RESETS: dict[str, tuple[SchemeReset, tuple[str, ...]]] = {}
+
+
+def register_scheme_reset(name: str, reset: SchemeReset, *, models: tuple[str, ...] = ()) -> None:
+    """Add (or replace) a named reset; `models` are the "app.Model" labels it looks after."""
+    _SCHEME_RESETS[name] = (reset, tuple(models))
+
+
+def unregister_scheme_reset(name: str) -> None:
+    _SCHEME_RESETS.pop(name, None)
+
+
+def scheme_resets() -> list[tuple[str, SchemeReset]]:
+    return [(name, reset) for name, (reset, _models) in _SCHEME_RESETS.items()]
+
+
+def scheme_reset_models() -> set[str]:
+    """Every model label a registered reset looks after."""
+    return {label for _reset, models in _SCHEME_RESETS.values() for label in models}

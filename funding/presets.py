@@ -69,6 +69,10 @@ class Preset:
     sources: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     extra: tuple[str, ...] = field(default=())
+    #: Rows other apps keep for the scheme, by "app.relation" (e.g. "clusters.psf_rules"): the
+    #: field values the preset gives them. A relation not named here has no rows after a load
+    #: (the app's reset deletes them; see funding.extensions.register_scheme_reset).
+    related: dict = field(default_factory=dict)
 
     def notes_for(self, fy: FinancialYear) -> str:
         lines = [
@@ -141,6 +145,7 @@ _register(
             "awpu_ks3": D("3862.65"),
             "awpu_ks4": D("4386.81"),
             "threshold": D("10000.00"),
+            "threshold_basis": "total_with_element_1",
             "top_up_method": "hourly",
         },
         sen_factors=(
@@ -160,6 +165,10 @@ _register(
             "R2 notional SEN = 5% of AWPU + 50% of deprivation (FSM + IDACI) + 100% of low "
             "attainment (003).",
             "R3 £10,000 expected from core and notional budget before top-up (003).",
+            "R3+ the £10,000 counts the pupil's element 1 too: schools are expected 'to have "
+            "spent at least £10,000 out of their core and notional budget' (003), so top-up = "
+            "additional cost + the pupil's AWPU - £10,000 (threshold basis: total cost "
+            "including element 1).",
         ),
         assumptions=(
             "The AWPU figures are Torbay's 2018-19 rates, used unchanged for this year.",
@@ -258,6 +267,7 @@ _register(
             "top_up_method": "hourly",
             "psf_enabled": True,
             "psf_cutover_date": dt.date(2012, 9, 1),
+            "top_up_for_plans_after_psf_cutover": False,
         },
         sen_factors=TYPICAL_SEN_FACTORS,
         hourly_rates=_hourly("15.00", "30.00", "15.00", "39", "assumed rate"),
@@ -267,6 +277,14 @@ _register(
             "R15/R16 PSF ends at the end of the phase by date of birth, on casual admissions and "
             "nursery to Reception; follows a managed move (001): applied by the clusters module.",
             "R18 released PSF goes to clusters by pupil numbers plus a fixed sum per school.",
+            "R17 plans issued on or after the cut-over get no element 3 top-up either: 'from "
+            "September 2012 any new Statements of SEN issued, whilst specifying support, will "
+            "not generate Pupil Specific Funding. Instead funding will be accessed either via "
+            "individual School Specific Allocation funding and/or the new SEN cluster funding' "
+            "(001 Q3); 'If a Statement of SEN is issued from September 2012 onwards, there will "
+            "not be any Pupil Specific Funding allocated in the current way' (001 Q7).",
+            "R15 PSF ends at the end of a phase (nursery, primary, secondary) by date of birth, "
+            "not year group (001 Q4, Q5): the scheme's PSF rules.",
         ),
         assumptions=(
             ASSUMED_AWPU,
@@ -279,6 +297,16 @@ _register(
             "001: about £31m of mainstream SEN money; School Specific Allocation (about £15m) "
             "unchanged.",
         ),
+        related={
+            "clusters.psf_rules": {
+                "ends_at_end_of_nursery": True,
+                "ends_at_end_of_primary": True,
+                "ends_at_end_of_secondary": True,
+                "notes": "001 Q3-Q5: PSF ends at the end of nursery, primary (Year 6) and "
+                "secondary (Year 11), by date of birth; it follows a managed move (Q6). "
+                "Figures not in the seed are the model's defaults.",
+            },
+        },
     )
 )
 

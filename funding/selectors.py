@@ -13,9 +13,10 @@ Public API (stable; other parts of the product call these):
 - ``pupil_funding(pupil, fy) -> list[LineData]``: the same periods computed live from today's
   data (no run needed).
 - ``monthly_top_up(pupil_id, school_id, month_start) -> Decimal | None``: the money paid to the
-  school for the pupil for the school days of that month (the year's amounts pro rata: R7),
-  computed live; None when the pupil has no funded period there that month. About 14 queries
-  a call: for a whole school's return use ``monthly_top_ups``.
+  school for the pupil for that month (each line's entitlement to the month's end less that to
+  the month's start: R7+, so the months add up to the line), computed live; None when the
+  pupil has no funded period there that month. About 14 queries a call: for a whole school's
+  return use ``monthly_top_ups``.
 - ``monthly_top_ups(school_id, month_start, pupil_ids=None) -> dict[int, Decimal | None]``:
   the same for many pupils of one school with a constant number of queries.
 - ``monthly_top_ups_detail(school_id, month_start, pupil_ids=None) -> dict[int, MonthlyTopUp]``:
@@ -42,19 +43,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 
+from funding.asat import as_at as rows_as_at
+from funding.asat import instance_of
 from funding.calculations.allocation import (
     AllocationInputs,
     Engine,
+    HomeLaSpan,
     LineData,
+    NoSchoolDays,
     PlacesInfo,
     PupilInfo,
     SchoolInfo,
     rate_phase,
 )
 from funding.calculations.elements import CensusCounts
+from funding.calculations.entitlement import month_bounds, split_line
 from funding.calculations.periods import FundingItemSpan, PlacementSpan, PlanSpan, SupportSpan
 from funding.calculations.scheme import HourlyRateData, SchemeRates, SenFactorData, TaBandData
 from funding.calculations.top_up import MissingRate, Support, top_up_from_support
@@ -64,10 +71,12 @@ from funding.models import (
     AllocationRun,
     Element,
     FundingScheme,
+    Route,
     RunKind,
     RunStatus,
 )
-from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
+from pupils.models import FundingItem, Placement, Plan, Pupil, PupilHomeLa, SupportLevel
+from pupils.selectors import home_la_periods
 from schools.dates import FinancialYear
 from schools.models import (
     LocalAuthority,
@@ -79,6 +88,7 @@ from schools.models import (
 from schools.roles import is_la_officer, is_school_user
 from schools.selectors import administering_la, school_calendar
 
+NO_SCHEME_AS_AT = "The scheme {scheme} did not exist yet as at {as_at}."
 ELEMENT_LABELS = dict(Element.choices)
 #: The order elements appear in statements and totals.
 ELEMENT_ORDER = [
@@ -112,10 +122,20 @@ def schemes() -> QuerySet[FundingScheme]:
     return FundingScheme.objects.select_related("la").annotate(run_count=Count("runs"))
 
 
-def scheme_rates(scheme: FundingScheme) -> SchemeRates:
-    """The scheme as plain data for the calculators (three queries for the rate tables)."""
-    from funding.models import SCHEME_FIELD_NAMES
+def scheme_rates(scheme: FundingScheme, as_at: dt.datetime | None = None) -> SchemeRates:
+    """The scheme as plain data for the calculators (three queries for the rate tables).
 
+    With `as_at`, the scheme and its rate tables as they stood at that moment (one query more).
+    """
+    from funding.models import SCHEME_FIELD_NAMES, HourlyRate, NotionalSenFactor, TaHoursBand
+
+    if as_at is not None:
+        then = rows_as_at(FundingScheme, as_at).filter(id=scheme.pk).first()
+        if then is None:
+            raise FundingScheme.DoesNotExist(
+                NO_SCHEME_AS_AT.format(scheme=scheme.name, as_at=f"{as_at:%d %B %Y %H:%M}")
+            )
+        scheme = instance_of(then)
     values = {name: getattr(scheme, name) for name in SCHEME_FIELD_NAMES}
     values["formula_establishment_types"] = tuple(values["formula_establishment_types"] or ())
     factor_labels = dict(scheme.sen_factors.model._meta.get_field("factor").choices)
@@ -126,21 +146,36 @@ def scheme_rates(scheme: FundingScheme) -> SchemeRates:
             SenFactorData(
                 f.factor, f.weight_percent, f.rate_per_pupil, factor_labels.get(f.factor, "")
             )
-            for f in scheme.sen_factors.all().order_by("pk")
+            for f in rows_as_at(NotionalSenFactor, as_at).filter(scheme_id=scheme.pk).order_by("id")
         ),
         hourly_rates=tuple(
             HourlyRateData(r.role, r.phase, r.hourly_rate, r.weeks_per_year, r.delegated)
-            for r in scheme.hourly_rates.all()
+            for r in rows_as_at(HourlyRate, as_at)
+            .filter(scheme_id=scheme.pk)
+            .order_by("phase", "role", "id")
         ),
         ta_bands=tuple(
             TaBandData(b.min_hours, b.amount_from, b.rate_per_hour, b.amount_to, b.label)
-            for b in scheme.ta_bands.all()
+            for b in rows_as_at(TaHoursBand, as_at)
+            .filter(scheme_id=scheme.pk)
+            .order_by("min_hours", "id")
         ),
         **values,
     )
 
 
 # ---- bulk inputs for a run --------------------------------------------------------------------
+
+
+def _all_rows(qs) -> list[tuple]:
+    """Every row of a `values_list` queryset in one fetch on PostgreSQL (Django's iterator
+    fetches 100 rows a round trip; a run reads tens of thousands)."""
+    if connection.vendor != "postgresql":
+        return list(qs)
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _overlapping(qs, start_field: str, end_field: str, fy: FinancialYear):
@@ -160,85 +195,115 @@ def allocation_inputs(
     la: LocalAuthority | None = None,
     pupil_ids: list[int] | None = None,
     with_schools: bool = True,
+    as_at: dt.datetime | None = None,
 ) -> AllocationInputs:
     """Everything a run of the year needs, read in bulk: a constant number of queries.
 
     With `pupil_ids`, only those pupils (and no school-level figures unless `with_schools`).
+    With `as_at`, every input as it stood at that moment, read from the history tables
+    (`funding.asat`), so a run re-run as at its own moment gives the same lines.
     """
     fy = _fy(fy)
     la = la or administering_la()
     scheme = scheme or scheme_for(fy, la)
     if scheme is None:
         raise FundingScheme.DoesNotExist(f"No funding scheme for {la.name} in FY {fy}.")
-    rates = scheme_rates(scheme)
-    calendar = school_calendar(la, fy.starts_on, fy.ends_on)
+    rates = scheme_rates(scheme, as_at)
+    calendar = school_calendar(la, fy.starts_on, fy.ends_on, as_at=as_at)
+    # Ids read as at the same moment (a join from a history table would reach the live rows).
+    la_school_ids = rows_as_at(School, as_at).filter(la_id=la.pk).values("id")
+    home_pupil_ids = rows_as_at(Pupil, as_at).filter(home_la_id=la.pk).values("id")
+    # R8+: pupils who lived in the LA at any time in the year (dated home LAs).
+    lived_here_ids = _overlapping(
+        rows_as_at(PupilHomeLa, as_at).filter(la_id=la.pk), "starts_on", "ends_on", fy
+    ).values("pupil_id")
 
-    placements_qs = _overlapping(Placement.objects.all(), "starts_on", "ends_on", fy).filter(
-        Q(school__la_id=la.pk) | Q(pupil__home_la_id=la.pk)
+    placements_qs = _overlapping(rows_as_at(Placement, as_at), "starts_on", "ends_on", fy).filter(
+        Q(school_id__in=la_school_ids)
+        | Q(pupil_id__in=home_pupil_ids)
+        | Q(pupil_id__in=lived_here_ids)
     )
     if pupil_ids is not None:
         placements_qs = placements_qs.filter(pupil_id__in=pupil_ids)
     placements: dict[int, list[PlacementSpan]] = defaultdict(list)
     school_ids: set[int] = set()
-    for pk, pupil_id, school_id, kind, starts_on, ends_on, admission in placements_qs.values_list(
-        "pk", "pupil_id", "school_id", "kind", "starts_on", "ends_on", "admission_kind"
-    ).order_by():
+    for pk, pupil_id, school_id, kind, starts_on, ends_on, admission in _all_rows(
+        placements_qs.values_list(
+            "id", "pupil_id", "school_id", "kind", "starts_on", "ends_on", "admission_kind"
+        ).order_by()
+    ):
         placements[pupil_id].append(
             PlacementSpan(pk, pupil_id, school_id, kind, starts_on, ends_on, admission)
         )
         school_ids.add(school_id)
     pupil_filter = (
-        Q(pk__in=pupil_ids) if pupil_ids is not None else Q(pk__in=placements_qs.values("pupil_id"))
+        Q(id__in=pupil_ids) if pupil_ids is not None else Q(id__in=placements_qs.values("pupil_id"))
     )
     pupils = {
         pk: PupilInfo(pk, upn, dob, home_la_id)
-        for pk, upn, dob, home_la_id in Pupil.objects.filter(pupil_filter)
-        .values_list("pk", "upn", "date_of_birth", "home_la_id")
-        .order_by("pk")
+        for pk, upn, dob, home_la_id in _all_rows(
+            rows_as_at(Pupil, as_at)
+            .filter(pupil_filter)
+            .values_list("id", "upn", "date_of_birth", "home_la_id")
+            .order_by("id")
+        )
     }
     pupil_subquery = pupil_ids if pupil_ids is not None else placements_qs.values("pupil_id")
-    plans_qs = _overlapping(
-        Plan.objects.filter(pupil_id__in=pupil_subquery), "issued_on", "ceased_on", fy
+    home_las = {
+        pupil_id: [HomeLaSpan(*period) for period in periods]
+        for pupil_id, periods in home_la_periods(
+            pupil_subquery, fy.starts_on, fy.ends_on, as_at=as_at
+        ).items()
+        if periods
+    }
+    # Every plan of the pupils, not only the year's: a plan continuing an earlier one keeps its
+    # standing (R17), and the periods are clipped to the year by the engine.
+    plans_qs = rows_as_at(Plan, as_at).filter(
+        pupil_id__in=pupil_subquery, issued_on__lte=fy.ends_on
     )
     plans: dict[int, list[PlanSpan]] = defaultdict(list)
-    for pk, pupil_id, issued_on, ceased_on, kind in plans_qs.values_list(
-        "pk", "pupil_id", "issued_on", "ceased_on", "kind"
-    ).order_by():
+    for pk, pupil_id, issued_on, ceased_on, kind in _all_rows(
+        plans_qs.values_list("id", "pupil_id", "issued_on", "ceased_on", "kind").order_by()
+    ):
         plans[pupil_id].append(PlanSpan(pk, pupil_id, issued_on, ceased_on, kind))
     supports: dict[int, list[SupportSpan]] = defaultdict(list)
     support_qs = _overlapping(
-        SupportLevel.objects.filter(plan__in=plans_qs.values("pk")),
+        rows_as_at(SupportLevel, as_at).filter(plan_id__in=plans_qs.values("id")),
         "effective_from",
         "effective_to",
         fy,
     )
-    for row in support_qs.values_list(
-        "pk",
-        "plan_id",
-        "effective_from",
-        "effective_to",
-        "lsa_hours",
-        "lst_hours",
-        "ta_hours",
-        "band",
-        "resource_amount",
-    ).order_by():
+    for row in _all_rows(
+        support_qs.values_list(
+            "id",
+            "plan_id",
+            "effective_from",
+            "effective_to",
+            "lsa_hours",
+            "lst_hours",
+            "ta_hours",
+            "band",
+            "resource_amount",
+        ).order_by()
+    ):
         supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], _support(*row[4:])))
     items: dict[int, list[FundingItemSpan]] = defaultdict(list)
-    items_qs = FundingItem.objects.filter(
+    items_qs = rows_as_at(FundingItem, as_at).filter(
         pupil_id__in=pupil_subquery, starts_on__lte=fy.ends_on, ends_on__gte=fy.starts_on
     )
     for row in items_qs.values_list(
-        "pk", "pupil_id", "school_id", "kind", "annual_amount", "starts_on", "ends_on"
-    ).order_by("starts_on", "pk"):
+        "id", "pupil_id", "school_id", "kind", "annual_amount", "starts_on", "ends_on"
+    ).order_by("starts_on", "id"):
         items[row[1]].append(FundingItemSpan(*row))
         school_ids.add(row[2])
 
-    schools_qs = School.objects.all() if with_schools else School.objects.filter(pk__in=school_ids)
+    schools_qs = rows_as_at(School, as_at)
+    if not with_schools:
+        schools_qs = schools_qs.filter(id__in=school_ids)
     schools = {
         row[0]: SchoolInfo(*row)
         for row in schools_qs.values_list(
-            "pk",
+            "id",
             "urn",
             "name",
             "la_id",
@@ -248,7 +313,7 @@ def allocation_inputs(
             "closed_on",
         ).order_by()
     }
-    band_qs = SpecialSchoolBand.objects.filter(financial_year=fy.start_year)
+    band_qs = rows_as_at(SpecialSchoolBand, as_at).filter(financial_year=fy.start_year)
     if not with_schools:
         band_qs = band_qs.filter(school_id__in=school_ids)
     band_rates = {
@@ -258,17 +323,19 @@ def allocation_inputs(
     censuses: dict[int, list[CensusCounts]] = defaultdict(list)
     places: list[PlacesInfo] = []
     if with_schools:
-        census_qs = SchoolCensus.objects.filter(
-            school__la_id=la.pk,
+        census_qs = rows_as_at(SchoolCensus, as_at).filter(
+            school_id__in=la_school_ids,
             census_date__gte=dt.date(fy.start_year - 2, 4, 1),
             census_date__lte=fy.ends_on,
         )
         for c in census_qs.order_by().iterator():
-            censuses[c.school_id].append(census_counts(c))
+            censuses[c.school_id].append(census_counts(instance_of(c)))
         places = [
             PlacesInfo(*row)
-            for row in PlannedPlaces.objects.filter(
-                school__la_id=la.pk, academic_year__in=[fy.start_year - 1, fy.start_year]
+            for row in rows_as_at(PlannedPlaces, as_at)
+            .filter(
+                school_id__in=la_school_ids,
+                academic_year__in=[fy.start_year - 1, fy.start_year],
             )
             .values_list("school_id", "academic_year", "provision", "places", "occupied")
             .order_by()
@@ -287,6 +354,8 @@ def allocation_inputs(
         plans=dict(plans),
         supports=dict(supports),
         funding_items=dict(items),
+        home_las=home_las,
+        as_at=as_at,
     )
 
 
@@ -315,7 +384,7 @@ def census_counts(census: SchoolCensus) -> CensusCounts:
 
 def runs() -> QuerySet[AllocationRun]:
     """All runs, newest first, with what the runs list shows (one query)."""
-    return AllocationRun.objects.select_related("created_by", "scheme__la")
+    return AllocationRun.objects.select_related("created_by", "approved_by", "scheme__la")
 
 
 def latest_run(fy: int | FinancialYear, kinds=None) -> AllocationRun | None:
@@ -346,18 +415,21 @@ class RunTotals:
     retained_centrally: Decimal
     paid_by_esfa: Decimal
     lines: int
+    #: R25: (route label, amount) for every route with money, in the order of `Route`.
+    routes: list[tuple[str, Decimal]] = field(default_factory=list)
+    billed_to_other_las: Decimal = Decimal("0")
 
 
 def run_totals(run: AllocationRun) -> RunTotals:
-    """Totals by element (one query)."""
+    """Totals by element and by route (R25) (one query)."""
     rows = (
         AllocationLine.objects.filter(run=run)
-        .values("element", "delegated", "payer_la_id")
+        .values("element", "route")
         .annotate(amount=Sum("amount"), n=Count("pk"))
         .order_by()
     )
     by_element: dict[str, ElementTotal] = {}
-    delegated = retained = esfa = Decimal("0")
+    by_route: dict[str, Decimal] = defaultdict(Decimal)
     count = 0
     for row in rows:
         total = by_element.setdefault(
@@ -367,12 +439,7 @@ def run_totals(run: AllocationRun) -> RunTotals:
         total.amount += row["amount"]
         total.lines += row["n"]
         count += row["n"]
-        if row["payer_la_id"] is None:
-            esfa += row["amount"]
-        elif row["delegated"]:
-            delegated += row["amount"]
-        else:
-            retained += row["amount"]
+        by_route[row["route"]] += row["amount"]
     elements = sorted(
         by_element.values(),
         key=lambda t: ELEMENT_ORDER.index(t.element) if t.element in ELEMENT_ORDER else 99,
@@ -380,10 +447,12 @@ def run_totals(run: AllocationRun) -> RunTotals:
     return RunTotals(
         elements=elements,
         total=sum((t.amount for t in elements), Decimal("0")),
-        delegated=delegated,
-        retained_centrally=retained,
-        paid_by_esfa=esfa,
+        delegated=by_route[Route.LA],
+        retained_centrally=by_route[Route.RETAINED],
+        paid_by_esfa=by_route[Route.ESFA],
+        billed_to_other_las=by_route[Route.OTHER_LA],
         lines=count,
+        routes=[(route.label, by_route[route]) for route in Route if by_route.get(route)],
     )
 
 
@@ -561,9 +630,9 @@ def school_statement(
         )
         t.amount += line.amount
         t.lines += 1
-        if line.payer_la_id is None:
+        if line.route == Route.ESFA:  # R25: academies' elements 1-2 and places, FE
             esfa += line.amount
-        elif not line.delegated:
+        elif line.route == Route.RETAINED:
             retained += line.amount
     ordered = [totals[e] for e in ELEMENT_ORDER if e in totals]
     return Statement(
@@ -752,9 +821,10 @@ def _engine_for(fy: FinancialYear, pupil_ids: list[int]) -> Engine | None:
     if scheme is None:
         return None
     inputs = allocation_inputs(fy, scheme=scheme, la=la, pupil_ids=pupil_ids, with_schools=False)
-    if inputs.calendar.school_days(fy.starts_on, fy.ends_on) == 0:
+    try:
+        return Engine(inputs)
+    except NoSchoolDays:  # no term dates, or a year of the FY without them (R7)
         return None
-    return Engine(inputs)
 
 
 def pupil_funding(pupil: Pupil | int, fy: int | FinancialYear) -> list[LineData]:
@@ -778,23 +848,18 @@ class MonthlyTopUp:
     parts: list[str] = field(default_factory=list)
 
 
-def _month_bounds(month_start: dt.date) -> tuple[dt.date, dt.date]:
-    first = month_start.replace(day=1)
-    nxt = (first + dt.timedelta(days=32)).replace(day=1)
-    return first, nxt - dt.timedelta(days=1)
-
-
 def monthly_top_ups_detail(
     school_id: int, month_start: dt.date, pupil_ids: list[int] | None = None
 ) -> dict[int, MonthlyTopUp]:
-    """Per pupil at the school: the money for the month's school days (R7), live.
+    """Per pupil at the school: the money for the month (R7, R7+), live.
 
-    The year's annual amounts (top-up, personal supplement, ENF, PSF paid to the school) pro
-    rata: annual × school days of the period in the month / school days in the year, each
-    rounded half-up to the penny. Retained-centrally parts (R6) are not paid and not counted.
-    Pupils with no funded period at the school in the month are absent.
+    Each of the pupil's lines paid to the school (top-up, personal supplement, ENF, PSF) gives
+    the month its entitlement to the month's last day less its entitlement to the day before
+    the month (`funding.calculations.entitlement`), so a line's months add up to the line to
+    the penny. Retained-centrally parts (R6) are not paid and not counted. Pupils with no
+    funded period at the school in the month are absent.
     """
-    first, last = _month_bounds(month_start)
+    first, last = month_bounds(month_start)
     fy = FinancialYear.of(first)
     if pupil_ids is None:
         pupil_ids = list(
@@ -817,19 +882,13 @@ def monthly_top_ups_detail(
         for line in engine.pupil_lines(pupil):
             if line.school_id != school_id or not line.delegated:
                 continue
-            start = max(line.period_from, first)
-            end = min(line.period_to, last)
-            if start > end:
+            (share,) = split_line(line, [(first, last)], engine.days)
+            if share is None:
                 continue
-            days = engine.days(start, end)
-            pennies = (2 * int(line.annual_amount * 100) * days + D) // (2 * D)
             found = out.setdefault(pupil_id, MonthlyTopUp(Decimal("0.00"), 0, D))
-            found.amount += Decimal(pennies) / 100
-            found.school_days += days
-            found.parts.append(
-                f"{ELEMENT_LABELS.get(line.element, line.element)}: £{line.annual_amount:,.2f}"
-                f" × {days}/{D} school days = £{Decimal(pennies) / 100:,.2f}"
-            )
+            found.amount += share.amount
+            found.school_days += share.school_days
+            found.parts.append(share.working(ELEMENT_LABELS.get(line.element, line.element)))
     return out
 
 

@@ -6,6 +6,7 @@ messages name the field (module constants, so tests can assert the exact text).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import traceback
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from funding.calculations.allocation import AllocationResult, NoSchoolDays, allocate
 from funding.calculations.scheme import validate_scheme
-from funding.extensions import line_sources
+from funding.extensions import line_sources, scheme_resets
 from funding.models import (
     SCHEME_FIELD_NAMES,
     AllocationLine,
@@ -40,6 +41,15 @@ NO_SCHEME = "There is no funding scheme for FY {fy}: load or copy one first."
 SCHEME_EXISTS = "{la} already has a scheme for FY {fy}."
 RUN_IN_PROGRESS = "A run for FY {fy} is already in progress."
 UNKNOWN_KIND = "Choose initial, revised or final."
+AS_AT_IN_FUTURE = "A run can only read the data as it stood at a moment that has passed."
+RUN_APPROVED = "Run {run} was approved by {user} on {on}: it cannot be changed."
+APPROVE_NOT_DONE = "Only a completed run can be approved; run {run} is {status}."
+APPROVE_OWN_RUN = "You started run {run}, so someone else must approve it (segregation of duties)."
+APPROVE_NEEDS_USER = "Approving a run needs a signed-in person, recorded as the approver."
+APPROVE_ALREADY = "Run {run} is already approved."
+DELETE_DONE_RUN = (
+    "Run {run} is complete: its lines are a record of the money and are never deleted."
+)
 WRITE_BATCH = 5000
 #: Write lines with COPY on PostgreSQL (bulk_create everywhere else, e.g. the SQLite demo).
 USE_COPY = True
@@ -140,6 +150,35 @@ def scheme_copy(
     return copy
 
 
+#: Fields a preset load never resets: whose scheme and which year it is, and its bookkeeping.
+SCHEME_KEPT_ON_LOAD = frozenset({"la", "financial_year", "updated_at"})
+
+
+def _scheme_defaults() -> dict:
+    """Every editable field of `FundingScheme` at its model default, found from the model itself
+    so a field added later is reset too."""
+    return {
+        field.attname: field.get_default()
+        for field in FundingScheme._meta.concrete_fields
+        if field.editable and not field.primary_key and field.name not in SCHEME_KEPT_ON_LOAD
+    }
+
+
+def _delete(instance, user, reason: str) -> None:
+    """Delete one row, recording who and why in its history."""
+    instance._history_user = _user(user)
+    instance._change_reason = reason
+    instance.delete()
+
+
+def _load_reason(key: str, replaced: FundingScheme | None) -> str:
+    if replaced is None:
+        return f"Loaded preset {key}"
+    was = f"preset {replaced.preset}" if replaced.preset else "a scheme not from a preset"
+    # simple-history keeps at most 100 characters of a reason.
+    return f"Loaded preset {key} (replacing {was}: {replaced.name})"[:100]
+
+
 @transaction.atomic
 def scheme_load_preset(
     *,
@@ -153,27 +192,37 @@ def scheme_load_preset(
 
     The preset's figures come from the seed documents; where a seed gives none the value is a
     clearly marked assumption, listed in the scheme's notes.
+
+    Replacing starts from nothing: every field goes back to its model default before the
+    preset's fields are applied, and every row tied to the scheme (its rate tables, and other
+    apps' rows through `funding.extensions.register_scheme_reset`) is deleted or set to what the
+    preset says. Every change is kept in history as "Loaded preset X (replacing ...)".
     """
     from funding.presets import get_preset
 
     spec = get_preset(preset)
     la = la or administering_la()
     fy = FinancialYear(financial_year)
-    scheme = FundingScheme.objects.filter(la=la, financial_year=financial_year).first()
+    scheme = (
+        FundingScheme.objects.select_for_update()
+        .filter(la=la, financial_year=financial_year)
+        .first()
+    )
     if scheme is not None and not replace:
         raise ValidationError({"financial_year": SCHEME_EXISTS.format(la=la.name, fy=fy)})
+    reason = _load_reason(spec.key, scheme)
     if scheme is None:
         scheme = FundingScheme(la=la, financial_year=financial_year)
+    for attname, value in _scheme_defaults().items():
+        setattr(scheme, attname, value)
     scheme.name = f"{spec.title} FY {fy}"
     scheme.preset = spec.key
     scheme.notes = spec.notes_for(fy)
     for name, value in spec.fields.items():
         setattr(scheme, name, value)
-    reason = f"Loaded preset {spec.key}"
     _save(scheme, user, reason)
-    scheme.sen_factors.all().delete()
-    scheme.hourly_rates.all().delete()
-    scheme.ta_bands.all().delete()
+    for row in [*scheme.sen_factors.all(), *scheme.hourly_rates.all(), *scheme.ta_bands.all()]:
+        _delete(row, user, reason)
     for factor, weight, rate, note in spec.sen_factors:
         _save(
             NotionalSenFactor(
@@ -209,6 +258,8 @@ def scheme_load_preset(
             user,
             reason,
         )
+    for _name, reset in scheme_resets():
+        reset(scheme=scheme, preset=spec, user=user, reason=reason)
     scheme_validate(scheme)
     return scheme
 
@@ -216,19 +267,47 @@ def scheme_load_preset(
 # ---- allocation runs -----------------------------------------------------------------------
 
 
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and timezone.is_naive(moment):
+        return timezone.make_aware(moment)
+    return moment
+
+
 def allocation_run_create(
-    *, financial_year: int, kind: str, user=None, queue: bool = False, note: str = ""
+    *,
+    financial_year: int,
+    kind: str,
+    user=None,
+    queue: bool = False,
+    note: str = "",
+    as_at: dt.datetime | None = None,
 ) -> AllocationRun:
     """Record a run of the year (queued) after checking the scheme; with `queue`, hand it to
-    the Celery worker once the transaction commits."""
+    the Celery worker once the transaction commits.
+
+    With `as_at` (a past moment; naive means local time), the run reads every input as it
+    stood then, from the history tables; without, it records the moment it starts reading.
+    """
     fy = FinancialYear(int(financial_year))
     if kind not in RunKind.values:
         raise ValidationError({"kind": UNKNOWN_KIND})
+    as_at = _aware(as_at)
+    if as_at is not None and as_at > timezone.now():
+        raise ValidationError({"as_at": AS_AT_IN_FUTURE})
     scheme = scheme_for(fy)
     if scheme is None:
         raise ValidationError({"financial_year": NO_SCHEME.format(fy=fy)})
-    scheme_validate(scheme)
+    if as_at is None:
+        scheme_validate(scheme)
+    else:
+        try:
+            errors = validate_scheme(scheme_rates(scheme, as_at))
+        except FundingScheme.DoesNotExist as exc:
+            raise ValidationError({"as_at": str(exc)}) from None
+        if errors:
+            raise ValidationError(errors)
     run = AllocationRun(
+        as_at=as_at,
         financial_year=fy.start_year,
         kind=kind,
         scheme=scheme,
@@ -263,9 +342,14 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
     in batches inside one transaction together with the totals and the final status, so a run
     is either complete or has no lines. Progress is recorded between the stages.
     """
+    # A run given no moment reads the live tables and records when it started reading; one
+    # given a moment reads the history tables as at it.
+    read_as_at = AllocationRun.objects.filter(pk=run_id).values_list("as_at", flat=True).first()
+    started = timezone.now()
     claimed = AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING,
-        started_at=timezone.now(),
+        started_at=started,
+        as_at=read_as_at or started,
         progress=5,
         progress_message="Reading schools, pupils, plans and rates",
     )
@@ -273,7 +357,10 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
     if not claimed:
         return run
     try:
-        inputs = allocation_inputs(run.financial_year, scheme=run.scheme, la=run.scheme.la)
+        inputs = allocation_inputs(
+            run.financial_year, scheme=run.scheme, la=run.scheme.la, as_at=read_as_at
+        )
+        inputs.kind = run.kind  # R11+: an initial run funds special schools' January occupancy
         _progress(run_id, 20, f"Calculating {len(inputs.pupils):,} pupils")
 
         def progress(done: int, total: int) -> None:
@@ -321,6 +408,7 @@ def _line_objects(run: AllocationRun, result: AllocationResult):
             amount=line.amount,
             payer_la_id=line.payer_la_id,
             delegated=line.delegated,
+            route=line.route,
             working=line.working,
             explanation=line.explanation,
         )
@@ -340,6 +428,7 @@ LINE_COLUMNS = [
     "amount",
     "payer_la_id",
     "delegated",
+    "route",
     "working",
     "explanation",
 ]
@@ -388,6 +477,7 @@ def _copy_lines(run: AllocationRun, result: AllocationResult) -> None:
                             str(line.amount),
                             _copy_text(line.payer_la_id),
                             "t" if line.delegated else "f",
+                            line.route,
                             _copy_escape(dumps(line.working)),
                             _copy_escape(line.explanation),
                         )
@@ -429,16 +519,106 @@ def _write(run: AllocationRun, result: AllocationResult) -> None:
     run.save()
 
 
-def run_allocation(*, fy: int, kind: str, user=None, note: str = "") -> AllocationRun:
-    """Create a run of the year and calculate it now, in this process (command, shell)."""
-    run = allocation_run_create(financial_year=fy, kind=kind, user=user, note=note)
+def run_allocation(
+    *, fy: int, kind: str, user=None, note: str = "", as_at: dt.datetime | None = None
+) -> AllocationRun:
+    """Create a run of the year and calculate it now, in this process (command, shell); with
+    `as_at`, from the data as it stood at that moment."""
+    run = allocation_run_create(financial_year=fy, kind=kind, user=user, note=note, as_at=as_at)
     return allocation_run_execute(run_id=run.pk)
+
+
+def _refuse_if_approved(run: AllocationRun) -> None:
+    if run.approved_at is not None:
+        raise ValidationError(
+            RUN_APPROVED.format(
+                run=run.pk,
+                user=_person(run.approved_by),
+                on=f"{timezone.localtime(run.approved_at):%d %B %Y}",
+            )
+        )
+
+
+def _person(user) -> str:
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def allocation_run_approve(*, run: AllocationRun, user) -> AllocationRun:
+    """Approve a completed run: recorded (who, when) in the run's history; from then on the run
+    and its lines never change. The person who started the run cannot approve it."""
+    run = (
+        AllocationRun.objects.select_for_update(of=("self",))
+        .select_related("approved_by")
+        .get(pk=run.pk)
+    )
+    approver = _user(user)
+    if approver is None:
+        raise ValidationError(APPROVE_NEEDS_USER)
+    if run.approved_at is not None:
+        raise ValidationError(APPROVE_ALREADY.format(run=run.pk))
+    if run.status != RunStatus.DONE:
+        raise ValidationError(
+            APPROVE_NOT_DONE.format(run=run.pk, status=run.get_status_display().lower())
+        )
+    if run.created_by_id is not None and run.created_by_id == approver.pk:
+        raise ValidationError(APPROVE_OWN_RUN.format(run=run.pk))
+    run.approved_by = approver
+    run.approved_at = timezone.now()
+    run._history_user = approver
+    run._change_reason = "Approved"
+    run.full_clean()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def allocation_run_note(*, run: AllocationRun, note: str, user=None) -> AllocationRun:
+    """Change a run's note (refused once the run is approved)."""
+    run = (
+        AllocationRun.objects.select_for_update(of=("self",))
+        .select_related("approved_by")
+        .get(pk=run.pk)
+    )
+    _refuse_if_approved(run)
+    run.note = note
+    run._history_user = _user(user)
+    run._change_reason = "Note changed"
+    run.full_clean()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def allocation_run_delete(*, run: AllocationRun, user=None) -> None:
+    """Delete a run that never completed (failed); a completed or approved run is a record of
+    the money and is refused."""
+    run = (
+        AllocationRun.objects.select_for_update(of=("self",))
+        .select_related("approved_by")
+        .get(pk=run.pk)
+    )
+    _refuse_if_approved(run)
+    if run.status == RunStatus.DONE:
+        raise ValidationError(DELETE_DONE_RUN.format(run=run.pk))
+    if run.is_active:
+        raise ValidationError(RUN_IN_PROGRESS.format(fy=run.fy))
+    run._history_user = _user(user)
+    run._change_reason = "Deleted"
+    run.delete()
 
 
 @transaction.atomic
 def allocation_run_abandon(*, run: AllocationRun, user=None, reason: str = "") -> AllocationRun:
     """Mark a stuck queued/running run as failed so the year can be run again."""
-    run = AllocationRun.objects.select_for_update().get(pk=run.pk)
+    run = (
+        AllocationRun.objects.select_for_update(of=("self",))
+        .select_related("approved_by")
+        .get(pk=run.pk)
+    )
+    _refuse_if_approved(run)
     if not run.is_active:
         return run
     run.status = RunStatus.FAILED

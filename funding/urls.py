@@ -9,6 +9,7 @@ urlpatterns = [
     path("runs/start/", views.RunStartView.as_view(), name="run_start"),
     path("runs/<int:pk>/", views.RunDetailView.as_view(), name="run_detail"),
     path("runs/<int:pk>/progress/", views.RunProgressView.as_view(), name="run_progress"),
+    path("runs/<int:pk>/approve/", views.RunApproveView.as_view(), name="run_approve"),
     path("runs/<int:pk>/lines/", views.RunLinesView.as_view(), name="run_lines"),
     path("compare/<int:fy>/", views.CompareView.as_view(), name="compare"),
     path("schemes/", views.SchemeListView.as_view(), name="schemes"),

@@ -23,6 +23,7 @@ from funding.models import AllocationRun, FundingScheme, RunKind, RunStatus
 from funding.tables import ComparisonTable, LineTable, RunTable, SchoolTotalsTable
 from schools.access import LAOfficerRequiredMixin
 from schools.dates import FinancialYear
+from schools.models import EstablishmentType
 from schools.roles import is_la_officer
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -113,7 +114,29 @@ class RunDetailView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, Detai
             context["recoupment"] = selectors.recoupment(run)
             if run.kind != RunKind.INITIAL:
                 context["initial"] = selectors.latest_run(run.financial_year, [RunKind.INITIAL])
+        context["can_approve"] = (
+            run.status == RunStatus.DONE
+            and run.approved_at is None
+            and run.created_by_id != self.request.user.pk
+        )
         return context
+
+
+class RunApproveView(LAOfficerRequiredMixin, View):
+    """Approve a completed run (POST): someone other than who started it; then it never
+    changes."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        run = get_object_or_404(AllocationRun, pk=pk)
+        try:
+            run = services.allocation_run_approve(run=run, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, f"Run {run.pk} approved: it can no longer change.")
+        return redirect("funding:run_detail", pk=run.pk)
 
 
 class RunProgressView(LAOfficerRequiredMixin, View):
@@ -306,5 +329,9 @@ class SchemeDetailView(LAOfficerRequiredMixin, DetailView):
         context["sen_factors"] = list(scheme.sen_factors.all())
         context["hourly_rates"] = list(scheme.hourly_rates.all())
         context["ta_bands"] = list(scheme.ta_bands.all())
+        type_labels = dict(EstablishmentType.choices)
+        context["formula_types"] = [
+            type_labels.get(t, t).lower() for t in scheme.formula_establishment_types or []
+        ]
         context["admin_url"] = reverse("admin:funding_fundingscheme_change", args=[scheme.pk])
         return context

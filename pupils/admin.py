@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
+from pupils.models import FundingItem, Placement, Plan, Pupil, PupilHomeLa, SupportLevel
 
 
 class PlacementInline(admin.TabularInline):
@@ -86,3 +86,24 @@ class FundingItemAdmin(SimpleHistoryAdmin):
     search_fields = ["pupil__upn", "pupil__family_name", "school__name"]
     list_select_related = ["pupil", "school"]
     autocomplete_fields = ["pupil", "school"]
+
+
+@admin.register(PupilHomeLa)
+class PupilHomeLaAdmin(SimpleHistoryAdmin):
+    """Read-only: a move or a correction goes through the pupil page (pupils.services), so the
+    previous period is closed and the pupil's current home LA kept in step (R8+)."""
+
+    list_display = ["pupil", "la", "starts_on", "ends_on", "recorded_by", "reason"]
+    list_filter = ["la"]
+    search_fields = ["pupil__upn", "pupil__family_name"]
+    list_select_related = ["pupil", "la", "recorded_by"]
+    date_hierarchy = "starts_on"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

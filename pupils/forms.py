@@ -14,10 +14,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from pupils.models import AdmissionKind, PlacementKind, PlanKind, PrimaryNeed
+from pupils.models import AdmissionKind, PlacementKind, PlanKind, PrimaryNeed, PupilHomeLa
 from pupils.services import SupportHours
 from schools.forms import ServiceForm
-from schools.models import School
+from schools.models import LocalAuthority, School
 from schools.roles import LA_OFFICER
 
 REASON_HELP = "Say why, for the record: for example, the panel decision or the review date."
@@ -298,3 +298,66 @@ class PlanCeaseForm(ServiceForm):
         required_message="Enter the date the plan ceases",
     )
     reason = reason_field()
+
+
+class LocalAuthorityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
+def _la_field(label: str, required_message: str) -> LocalAuthorityChoiceField:
+    return LocalAuthorityChoiceField(
+        label=label,
+        queryset=LocalAuthority.objects.order_by("name"),
+        empty_label="Choose a local authority",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+        error_messages={"required": required_message},
+    )
+
+
+class HomeLaChangeForm(ServiceForm):
+    """R8+: a house move to another LA, from a date."""
+
+    error_field = "from_date"
+
+    la = _la_field("New home LA", "Select the LA the pupil now lives in")
+    from_date = GovukDateField(
+        label="Date of the move",
+        help_text=(
+            "For example, 3 11 2025: the first day living in the new LA. The new LA pays the "
+            "pupil's top-up from this day; the current home LA ends the day before."
+        ),
+        required_message="Enter the date of the move",
+    )
+    reason = reason_field()
+
+
+class HomeLaCorrectForm(ServiceForm):
+    """Correct a home-LA period entered wrongly (its LA or the day it starts)."""
+
+    error_field = "period"
+
+    period = forms.ModelChoiceField(
+        label="Period to correct",
+        queryset=PupilHomeLa.objects.none(),
+        empty_label="Choose a period",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+        error_messages={"required": "Select the period to correct"},
+    )
+    la = _la_field("Home LA for this period", "Select the LA the pupil lived in")
+    starts_on = GovukDateField(
+        label="Date the period starts",
+        required=False,
+        help_text="Leave blank to keep it. The previous period then ends the day before.",
+        required_message="Enter the date the period starts",
+    )
+    reason = reason_field()
+
+    def __init__(self, *args, periods=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["period"]
+        field.queryset = periods
+        field.label_from_instance = lambda p: (
+            f"{p.la.name}, from {p.starts_on:%-d %B %Y}"
+            + (f" to {p.ends_on:%-d %B %Y}" if p.ends_on else "")
+        )

@@ -7,6 +7,15 @@ Re-importing the same file changes nothing. Rows are matched to what is already 
 UPN (pupil), pupil + placement_start (placement), pupil + plan_issued (plan) and plan +
 support_from (support level). When a pupil has two plans in the file (a statement transferred
 to an EHCP), the earlier plan ceases the day before the later one is issued.
+
+Home LA (R8, R8+): `home_la_code` with an optional `home_la_from` (a date) records where the
+pupil lived from that day, so a file can record a house move (rows of the same pupil then give
+different LAs with different `home_la_from`). A row without `home_la_from` gives the home LA
+before any dated move in the file: from date of birth for a new pupil; for a stored pupil it must
+match what is stored (a file does not silently rewrite who paid: a different LA needs a date, or
+a correction on the pupil page). A dated move after the stored current period closes it the day
+before; one on the start of a stored period sets that period's LA; one inside an earlier stored
+period is refused.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from pupils.models import (
     Plan,
     PlanKind,
     Pupil,
+    PupilHomeLa,
     SupportLevel,
 )
 from pupils.upn import validate_upn
@@ -41,7 +51,8 @@ from schools.importing import (
 from schools.models import LocalAuthority, School
 
 COLUMNS = [
-    "UPN", "given_name", "family_name", "date_of_birth", "home_la_code", "school_urn",
+    "UPN", "given_name", "family_name", "date_of_birth", "home_la_code", "home_la_from",
+    "school_urn",
     "placement_start", "placement_end", "placement_kind", "admission_kind", "plan_kind",
     "plan_issued", "annual_review_due", "support_from", "support_to", "lsa_hours", "lst_hours",
     "ta_hours", "band", "resource_amount",
@@ -72,6 +83,7 @@ class _Row:
     family_name: str
     date_of_birth: dt.date
     home_la: LocalAuthority
+    home_la_from: dt.date | None
     school: School
     placement_start: dt.date
     placement_end: dt.date | None
@@ -93,6 +105,7 @@ class _PupilGroup:
     placements: dict[dt.date, _Row] = field(default_factory=dict)
     plans: dict[dt.date, _Row] = field(default_factory=dict)
     supports: dict[tuple[dt.date, dt.date], _Row] = field(default_factory=dict)
+    home_las: dict[dt.date | None, _Row] = field(default_factory=dict)
 
 
 def _parse(row: dict, number: int, errors: list[RowError], las, schools) -> _Row | None:
@@ -123,6 +136,7 @@ def _parse(row: dict, number: int, errors: list[RowError], las, schools) -> _Row
         family_name=cells.text("family_name"),
         date_of_birth=cells.date("date_of_birth"),
         home_la=home_la,
+        home_la_from=cells.date("home_la_from", required=False),
         school=school,
         placement_start=cells.date("placement_start"),
         placement_end=cells.date("placement_end", required=False),
@@ -161,6 +175,8 @@ def _check_order(cells: Cells, r: _Row) -> None:
         cells.error("support_from", "is before plan_issued")
     if r.date_of_birth and r.placement_start and r.placement_start <= r.date_of_birth:
         cells.error("placement_start", "is not after date_of_birth")
+    if r.date_of_birth and r.home_la_from and r.home_la_from < r.date_of_birth:
+        cells.error("home_la_from", "is before date_of_birth")
 
 
 def _overlaps(a_start, a_end, b_start, b_end) -> bool:
@@ -178,7 +194,6 @@ def _group(rows: list[_Row], errors: list[RowError]) -> dict[str, _PupilGroup]:
                 ("given_name", r.given_name, first.given_name),
                 ("family_name", r.family_name, first.family_name),
                 ("date_of_birth", r.date_of_birth, first.date_of_birth),
-                ("home_la_code", r.home_la.code, first.home_la.code),
             ):
                 if mine != theirs:
                     errors.append(
@@ -189,6 +204,19 @@ def _group(rows: list[_Row], errors: list[RowError]) -> dict[str, _PupilGroup]:
                         )
                     )
         g.rows.append(r)
+        same_date = g.home_las.setdefault(r.home_la_from, r)
+        if same_date.home_la != r.home_la:
+            when = (
+                f"home_la_from {r.home_la_from:%d/%m/%Y}" if r.home_la_from else "no home_la_from"
+            )
+            errors.append(
+                RowError(
+                    r.number,
+                    "home_la_code",
+                    f"UPN {r.upn} is also in row {same_date.number} with {when} "
+                    "and a different home_la_code",
+                )
+            )
         _merge(
             g.placements,
             r.placement_start,
@@ -305,6 +333,25 @@ def pupils_import(*, content: bytes, filename: str, user=None) -> ImportResult:
     return writer.result
 
 
+def _period_on(periods: list[PupilHomeLa], day: dt.date) -> PupilHomeLa | None:
+    return next(
+        (p for p in periods if p.starts_on <= day and (p.ends_on is None or p.ends_on >= day)),
+        None,
+    )
+
+
+@dataclass
+class _HomeLaPlan:
+    """A pupil's home-LA periods after the import, oldest first; new ones have no pk yet."""
+
+    periods: list[PupilHomeLa]
+    changed: list[PupilHomeLa]
+
+    @property
+    def latest_la_id(self) -> int:
+        return self.periods[-1].la_id
+
+
 class _Writer:
     def __init__(self, groups: dict[str, _PupilGroup], user, result: ImportResult):
         self.groups = groups
@@ -323,6 +370,10 @@ class _Writer:
             (s.plan_id, s.effective_from): s
             for s in SupportLevel.objects.filter(plan__pupil_id__in=ids)
         }
+        self.home_las: dict[int, list[PupilHomeLa]] = defaultdict(list)
+        for period in PupilHomeLa.objects.filter(pupil_id__in=ids).select_related("la"):
+            self.home_las[period.pupil_id].append(period)
+        self.home_la_plans: dict[str, _HomeLaPlan] = {}
 
     def _ceased(self, g: _PupilGroup) -> dict[dt.date, dt.date | None]:
         """A later plan in the file ends the earlier one the day before it is issued."""
@@ -332,9 +383,77 @@ class _Writer:
             for i, d in enumerate(issued)
         }
 
+    def _new_home_la(self, starts_on, ends_on, la_id) -> PupilHomeLa:
+        return PupilHomeLa(
+            starts_on=starts_on,
+            ends_on=ends_on,
+            la_id=la_id,
+            recorded_by=self.user,
+            reason="Pupil import",
+        )
+
+    def _plan_home_las(self, upn: str, g: _PupilGroup, errors: list[RowError]) -> _HomeLaPlan:
+        """R8+: the pupil's home-LA periods once the file's moves are applied (see the module
+        docstring); a move the stored history cannot take is an error on its row."""
+        pupil = self.pupils.get(upn)
+        first = g.rows[0]
+        undated = g.home_las.get(None)
+        dated = sorted(((d, r) for d, r in g.home_las.items() if d is not None), key=lambda x: x[0])
+        periods = (
+            sorted(self.home_las.get(pupil.pk, []), key=lambda p: p.starts_on) if pupil else []
+        )
+        if not periods:
+            if pupil is not None:  # stored before home LAs were dated
+                base = pupil.home_la_id
+            else:
+                base = (undated or dated[0][1]).home_la.pk
+            periods = [self._new_home_la(first.date_of_birth, None, base)]
+        if pupil is not None and undated is not None:
+            # the stored LA the undated row speaks for: before the file's first move, or now
+            stored = periods[-1] if not dated else _period_on(periods, dated[0][0] - ONE_DAY)
+            if stored is not None and stored.la_id != undated.home_la.pk:
+                errors.append(RowError(
+                    undated.number, "home_la_code",
+                    f"UPN {upn} lives in LA {self._la_code(stored)} from "
+                    f"{stored.starts_on:%d/%m/%Y}; give home_la_from to record a move, or "
+                    "correct the home LA history on the pupil page",
+                ))  # fmt: skip
+        changed: list[PupilHomeLa] = []
+        for day, r in dated:
+            same_start = next((p for p in periods if p.starts_on == day), None)
+            last = periods[-1]
+            if same_start is not None:
+                if same_start.la_id != r.home_la.pk:
+                    same_start.la_id = r.home_la.pk
+                    changed.append(same_start)
+            elif day > last.starts_on:
+                if last.ends_on is not None and last.ends_on < day:
+                    periods.append(self._new_home_la(day, None, r.home_la.pk))
+                elif last.la_id != r.home_la.pk:
+                    periods.append(self._new_home_la(day, last.ends_on, r.home_la.pk))
+                    last.ends_on = day - ONE_DAY
+                    changed.append(last)
+            else:
+                inside = _period_on(periods, day) or periods[0]
+                end = f"{inside.ends_on:%d/%m/%Y}" if inside.ends_on else "open"
+                errors.append(RowError(
+                    r.number, "home_la_from",
+                    f"is inside the stored home LA period {inside.starts_on:%d/%m/%Y} to {end}; "
+                    "correct the home LA history on the pupil page",
+                ))  # fmt: skip
+        return _HomeLaPlan(
+            periods=periods, changed=list({p.pk: p for p in changed if p.pk is not None}.values())
+        )
+
+    def _la_code(self, period: PupilHomeLa) -> str:
+        if "la" in period._state.fields_cache:
+            return period.la.code
+        return LocalAuthority.objects.values_list("code", flat=True).get(pk=period.la_id)
+
     def check_against_database(self, errors: list[RowError]) -> None:
         """Rows already stored but not in the file must not overlap the file's rows."""
         for upn, g in self.groups.items():
+            self.home_la_plans[upn] = self._plan_home_las(upn, g, errors)
             pupil = self.pupils.get(upn)
             if pupil is None:
                 continue
@@ -391,6 +510,7 @@ class _Writer:
 
     def write(self) -> None:
         self._write_pupils()
+        self._write_home_las()
         self._write_placements()
         self._write_plans()
         self._write_supports()
@@ -440,11 +560,48 @@ class _Writer:
                 "given_name": r.given_name,
                 "family_name": r.family_name,
                 "date_of_birth": r.date_of_birth,
-                "home_la_id": r.home_la.pk,
+                "home_la_id": self.home_la_plans[upn].latest_la_id,
             }
             wanted.append((self.pupils.get(upn), values))
         self._upsert(Pupil, "pupils", wanted, fields)
         self.pupils = Pupil.objects.in_bulk(list(self.groups), field_name="upn")
+
+    def _write_home_las(self) -> None:
+        """Close or correct stored periods first (so none overlaps), then add the new ones."""
+        to_create, to_update, unchanged = [], [], 0
+        for upn, plan in self.home_la_plans.items():
+            pupil = self.pupils[upn]
+            for period in plan.periods:
+                if period.pk is None:
+                    period.pupil_id = pupil.pk
+                    to_create.append(period)
+                elif period in plan.changed:
+                    to_update.append(period)
+                else:
+                    unchanged += 1
+        for period in to_create + to_update:
+            period.full_clean(validate_unique=False, validate_constraints=False)
+        if to_update:
+            bulk_update_with_history(
+                to_update,
+                PupilHomeLa,
+                ["ends_on", "la"],
+                batch_size=500,
+                default_user=self.user,
+                default_change_reason="Pupil import",
+            )
+        bulk_create_with_history(
+            to_create,
+            PupilHomeLa,
+            batch_size=500,
+            default_user=self.user,
+            default_change_reason="Pupil import",
+        )
+        label = "home LA periods"
+        self.result.count("created", label, len(to_create))
+        self.result.count("updated", label, len(to_update))
+        if unchanged:
+            self.result.count("unchanged", label, unchanged)
 
     def _write_placements(self) -> None:
         fields = ["school_id", "ends_on", "kind", "admission_kind"]

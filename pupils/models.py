@@ -120,6 +120,49 @@ class Recorded(models.Model):
         abstract = True
 
 
+class PupilHomeLa(Recorded):
+    """R8+: the LA where the pupil lived from `starts_on` to `ends_on` (inclusive; empty if
+    current). That LA pays the pupil's top-up for those days. A house move closes one period the
+    day before the move and opens the next; `Pupil.home_la` mirrors the latest period.
+    """
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="home_la_periods")
+    la = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="resident_periods"
+    )
+    starts_on = models.DateField()
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Last day living in this LA; empty if current."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pupil", "starts_on"]
+        verbose_name = "home LA period"
+        constraints = [
+            _ends_after_start(
+                "home_la_ends_after_start",
+                "starts_on",
+                "ends_on",
+                "A home LA period cannot end before it starts.",
+            ),
+            _no_overlap(
+                "home_la_no_overlap",
+                "pupil",
+                "starts_on",
+                "ends_on",
+                "This pupil already has a home LA on these dates.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil.upn} living in LA {self.la.code} from {self.starts_on:%d %b %Y}"
+
+    @property
+    def is_backdated(self) -> bool:
+        return self.starts_on < timezone.localdate(self.recorded_at)
+
+
 class Placement(Recorded):
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="placements")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="placements")

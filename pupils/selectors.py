@@ -25,7 +25,7 @@ from django.db.models import (
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
+from pupils.models import FundingItem, Placement, Plan, Pupil, PupilHomeLa, SupportLevel
 from schools.access import visible_schools
 from schools.models import School
 from schools.roles import is_la_officer, is_panel_member, is_school_user
@@ -177,6 +177,131 @@ def school_pupils_with_plans(school, on: dt.date | None = None) -> QuerySet[Pupi
     on = on or today()
     qs = pupils_with_plan_in_force(Pupil.objects.filter(on_roll_at(school, on)), on)
     return with_display_rows(qs, on).order_by("family_name", "given_name", "pk")
+
+
+# --- home LA (R8, R8+) -------------------------------------------------------------------------
+
+HomeLaPeriod = tuple[dt.date, dt.date | None, int]
+
+
+def _overlaps(starts_on: dt.date, ends_on: dt.date | None, start: dt.date, end: dt.date) -> bool:
+    return starts_on <= end and (ends_on is None or ends_on >= start)
+
+
+def home_la_periods(
+    pupil_ids, start: dt.date, end: dt.date, *, as_at: dt.datetime | None = None
+) -> dict[int, list[HomeLaPeriod]]:
+    """R8+: who paid for each pupil when. pupil id → [(starts_on, ends_on, la_id)], oldest
+    first, of the periods overlapping `start`..`end` (inclusive; the periods are not clipped).
+
+    Every pupil found is a key (its list may be empty). A pupil with no dated period at all
+    (recorded before home LAs were dated, or created without the service) has one period from
+    date of birth in its `Pupil.home_la`.
+
+    `as_at`: the periods as they were recorded at that moment (from the history tables), so an
+    old allocation run can be reproduced. One query without `as_at`; two with it.
+    """
+    if as_at is not None:
+        return _home_la_periods_as_at(pupil_ids, start, end, as_at)
+    overlapping = Q(home_la_periods__starts_on__lte=end) & (
+        Q(home_la_periods__ends_on__isnull=True) | Q(home_la_periods__ends_on__gte=start)
+    )
+    rows = (
+        Pupil.objects.filter(pk__in=pupil_ids)
+        .annotate(
+            period=FilteredRelation("home_la_periods", condition=overlapping),
+            dated=Exists(PupilHomeLa.objects.filter(pupil=OuterRef("pk"))),
+        )
+        .order_by("pk", "period__starts_on")
+        .values_list(
+            "pk",
+            "date_of_birth",
+            "home_la_id",
+            "dated",
+            "period__starts_on",
+            "period__ends_on",
+            "period__la_id",
+        )
+    )
+    result: dict[int, list[HomeLaPeriod]] = {}
+    for pk, dob, home_la_id, dated, starts_on, ends_on, la_id in rows:
+        periods = result.setdefault(pk, [])
+        if not dated:
+            if _overlaps(dob, None, start, end):
+                periods.append((dob, None, home_la_id))
+        elif starts_on is not None:
+            periods.append((starts_on, ends_on, la_id))
+    return result
+
+
+def _home_la_periods_as_at(pupil_ids, start, end, as_at) -> dict[int, list[HomeLaPeriod]]:
+    """`home_la_periods` from the history: each period's newest record at `as_at` (deleted
+    ones dropped); pupils with none fall back to their own home LA as it was then."""
+    ids = list(pupil_ids)
+    recorded = (
+        PupilHomeLa.history.as_of(as_at)
+        .filter(pupil_id__in=ids)
+        .order_by("pupil_id", "starts_on")
+        .values_list("pupil_id", "starts_on", "ends_on", "la_id")
+    )
+    result: dict[int, list[HomeLaPeriod]] = {}
+    for pk, starts_on, ends_on, la_id in recorded:
+        periods = result.setdefault(pk, [])
+        if _overlaps(starts_on, ends_on, start, end):
+            periods.append((starts_on, ends_on, la_id))
+    undated = [pk for pk in ids if pk not in result]
+    if undated:
+        for pk, dob, home_la_id in (
+            Pupil.history.as_of(as_at)
+            .filter(id__in=undated)
+            .values_list("id", "date_of_birth", "home_la_id")
+        ):
+            result[pk] = [(dob, None, home_la_id)] if _overlaps(dob, None, start, end) else []
+    return result
+
+
+@dataclass
+class HomeLaRow:
+    """A home-LA period as the pupil page shows it, with who recorded and corrected it."""
+
+    starts_on: dt.date
+    ends_on: dt.date | None
+    la_name: str
+    la_code: str
+    recorded_by: str = ""
+    recorded_at: dt.datetime | None = None
+    reason: str = ""
+    backdated: bool = False
+    history: list[HistoryNote] = field(default_factory=list)
+
+
+def home_la_history(pupil: Pupil) -> list[HomeLaRow]:
+    """The pupil's home LAs, newest first, each with its history (two queries). A pupil with
+    no dated period shows its home LA from date of birth."""
+    periods = list(pupil.home_la_periods.select_related("la", "recorded_by"))
+    if not periods:
+        return [
+            HomeLaRow(
+                starts_on=pupil.date_of_birth,
+                ends_on=None,
+                la_name=pupil.home_la.name,
+                la_code=pupil.home_la.code,
+                reason="Home LA from date of birth",
+            )
+        ]
+    notes = _history_by_id(PupilHomeLa, [p.pk for p in periods])
+    rows = []
+    for period in periods:
+        row = HomeLaRow(
+            starts_on=period.starts_on,
+            ends_on=period.ends_on,
+            la_name=period.la.name,
+            la_code=period.la.code,
+            backdated=period.is_backdated,
+        )
+        _stamp_entry(row, period, notes.get(period.pk, []))
+        rows.append(row)
+    return sorted(rows, key=lambda r: r.starts_on, reverse=True)
 
 
 # --- the pupil timeline -------------------------------------------------------------------------

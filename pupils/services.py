@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history
 
 from pupils.models import (
     AdmissionKind,
@@ -22,6 +23,7 @@ from pupils.models import (
     Plan,
     PlanKind,
     Pupil,
+    PupilHomeLa,
     SupportLevel,
 )
 from schools.models import LocalAuthority, School
@@ -45,6 +47,22 @@ CEASE_BEFORE_ISSUE = "A plan cannot cease before it was issued ({date:%d %B %Y})
 NOTHING_TO_CHANGE = (
     "Enter hours, a band or a resource amount that differs from the current support."
 )
+HOME_LA_FROM_BIRTH = "Home LA from date of birth"
+HOME_LA_SAME = "{la} is already the pupil's home LA from {start:%-d %B %Y}."
+HOME_LA_BEFORE_CURRENT = (
+    "The date of the move must be after the current home LA period started "
+    "({start:%-d %B %Y}). To fix an earlier period, correct it instead."
+)
+HOME_LA_IN_CLOSED_PERIOD = (
+    "That date is inside an earlier home LA period ({la}, {start:%-d %B %Y} to "
+    "{end:%-d %B %Y}). To fix an earlier period, correct it instead."
+)
+HOME_LA_CORRECT_BEFORE_PREVIOUS = (
+    "The period must start after the previous one started ({start:%-d %B %Y})."
+)
+HOME_LA_CORRECT_AFTER_END = "The period must start on or before it ends ({end:%-d %B %Y})."
+HOME_LA_CORRECT_NOTHING = "Enter a home LA or a start date that differs from the recorded one."
+HOME_LA_REASON_REQUIRED = "Enter the reason for this correction."
 
 
 def _stamp(instance, user, reason: str = "") -> None:
@@ -90,6 +108,7 @@ def pupil_create(
     pupil._history_user = user if getattr(user, "is_authenticated", False) else None
     pupil.full_clean()
     pupil.save()
+    _save(PupilHomeLa(pupil=pupil, la=home_la, starts_on=date_of_birth), user, HOME_LA_FROM_BIRTH)
     return pupil
 
 
@@ -316,3 +335,140 @@ def plan_cease(*, plan: Plan, ceased_on: dt.date, user=None, reason: str = "") -
     plan.ceased_on = ceased_on
     _save(plan, user, reason or "Plan ceased")
     return plan
+
+
+# --- home LA (R8+) ------------------------------------------------------------------------------
+
+
+def _home_la_periods(pupil: Pupil, user) -> list[PupilHomeLa]:
+    """The pupil's home-LA periods, oldest first, locked. A pupil recorded before home LAs were
+    dated (or created without one) gets its open period from date of birth first."""
+    periods = list(
+        PupilHomeLa.objects.select_for_update().filter(pupil=pupil).order_by("starts_on")
+    )
+    if not periods:
+        first = PupilHomeLa(pupil=pupil, la_id=pupil.home_la_id, starts_on=pupil.date_of_birth)
+        _save(first, user, HOME_LA_FROM_BIRTH)
+        periods = [first]
+    return periods
+
+
+def _sync_current_home_la(pupil: Pupil, user, reason: str) -> None:
+    """`Pupil.home_la` is the LA of the pupil's latest period."""
+    latest = PupilHomeLa.objects.filter(pupil=pupil).order_by("-starts_on").first()
+    if latest is not None and latest.la_id != pupil.home_la_id:
+        pupil.home_la_id = latest.la_id
+        pupil._history_user = user if getattr(user, "is_authenticated", False) else None
+        pupil._change_reason = reason
+        pupil.save(update_fields=["home_la"])
+
+
+@transaction.atomic
+def home_la_periods_from_birth(*, pupil_ids=None, user=None) -> int:
+    """R8+: give every pupil without a dated home LA (bulk-created by a seed, a benchmark or
+    before home LAs were dated) one open period from date of birth in `Pupil.home_la`, with
+    history. Returns how many were created. Idempotent."""
+    pupils = Pupil.objects.filter(home_la_periods__isnull=True)
+    if pupil_ids is not None:
+        pupils = pupils.filter(pk__in=pupil_ids)
+    recorded_by = user if getattr(user, "is_authenticated", False) else None
+    periods = [
+        PupilHomeLa(
+            pupil_id=pk,
+            la_id=la_id,
+            starts_on=dob,
+            recorded_by=recorded_by,
+            reason=HOME_LA_FROM_BIRTH,
+        )
+        for pk, dob, la_id in pupils.values_list("pk", "date_of_birth", "home_la_id")
+    ]
+    bulk_create_with_history(
+        periods,
+        PupilHomeLa,
+        batch_size=2000,
+        default_user=recorded_by,
+        default_change_reason=HOME_LA_FROM_BIRTH,
+    )
+    return len(periods)
+
+
+@transaction.atomic
+def pupil_home_la_change(
+    *, pupil: Pupil, la: LocalAuthority, from_date: dt.date, user=None, reason: str = ""
+) -> PupilHomeLa:
+    """R8+: the pupil lives in `la` from `from_date` (a house move): the LA paying their top-up
+    changes that day. The current period ends the day before; nothing earlier is rewritten.
+
+    A date on or before the start of the current period, or inside an earlier one, is refused:
+    that is a correction of the history (`pupil_home_la_correct`), not a move.
+    """
+    pupil = Pupil.objects.select_for_update().get(pk=pupil.pk)
+    periods = _home_la_periods(pupil, user)
+    current = periods[-1]
+    for period in periods[:-1]:
+        if period.starts_on <= from_date <= period.ends_on:
+            raise ValidationError(
+                {
+                    "from_date": HOME_LA_IN_CLOSED_PERIOD.format(
+                        la=period.la.name, start=period.starts_on, end=period.ends_on
+                    )
+                }
+            )
+    if from_date <= current.starts_on:
+        raise ValidationError({"from_date": HOME_LA_BEFORE_CURRENT.format(start=current.starts_on)})
+    later_end = current.ends_on
+    if later_end is None or later_end >= from_date:
+        if current.la_id == la.pk:
+            raise ValidationError({"la": HOME_LA_SAME.format(la=la.name, start=current.starts_on)})
+        current.ends_on = from_date - ONE_DAY
+        _save(current, user, reason or f"Moved to {la.name}")
+    else:  # the last period had ended: the new one starts after a gap, open-ended
+        later_end = None
+    period = PupilHomeLa(pupil=pupil, la=la, starts_on=from_date, ends_on=later_end)
+    _save(period, user, reason or f"Moved to {la.name}")
+    _sync_current_home_la(pupil, user, reason or f"Moved to {la.name}")
+    return period
+
+
+@transaction.atomic
+def pupil_home_la_correct(
+    *,
+    period: PupilHomeLa,
+    la: LocalAuthority | None = None,
+    starts_on: dt.date | None = None,
+    user=None,
+    reason: str,
+) -> PupilHomeLa:
+    """Correct a home-LA period entered wrongly: its LA, or the day it starts (the previous
+    period then ends the day before, so the history stays without gaps). The correction is kept
+    in the history with who, when and why; a reason is required.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": HOME_LA_REASON_REQUIRED})
+    pupil = Pupil.objects.select_for_update().get(pk=period.pupil_id)
+    periods = _home_la_periods(pupil, user)
+    index = next(i for i, p in enumerate(periods) if p.pk == period.pk)
+    period = periods[index]
+    previous = periods[index - 1] if index > 0 else None
+    new_la_id = la.pk if la is not None else period.la_id
+    new_start = starts_on or period.starts_on
+    if new_la_id == period.la_id and new_start == period.starts_on:
+        raise ValidationError(HOME_LA_CORRECT_NOTHING)
+    if period.ends_on is not None and new_start > period.ends_on:
+        raise ValidationError({"starts_on": HOME_LA_CORRECT_AFTER_END.format(end=period.ends_on)})
+    if previous is not None and new_start <= previous.starts_on:
+        raise ValidationError(
+            {"starts_on": HOME_LA_CORRECT_BEFORE_PREVIOUS.format(start=previous.starts_on)}
+        )
+    moved_earlier = new_start < period.starts_on
+    if previous is not None and moved_earlier:  # shrink the previous period first (no overlap)
+        previous.ends_on = new_start - ONE_DAY
+        _save(previous, user, reason)
+    period.la_id = new_la_id
+    period.starts_on = new_start
+    _save(period, user, reason)
+    if previous is not None and not moved_earlier and previous.ends_on != new_start - ONE_DAY:
+        previous.ends_on = new_start - ONE_DAY
+        _save(previous, user, reason)
+    _sync_current_home_la(pupil, user, reason)
+    return period

@@ -32,4 +32,6 @@ urlpatterns = [
     path("<upn:upn>/plans/<int:plan_id>/cease/", views.PlanCeaseView.as_view(), name="plan_cease"),
     path("<upn:upn>/move/", views.PupilMoveView.as_view(), name="move"),
     path("<upn:upn>/leave/", views.PupilLeaveView.as_view(), name="leave"),
+    path("<upn:upn>/home-la/", views.HomeLaChangeView.as_view(), name="home_la_change"),
+    path("<upn:upn>/home-la/correct/", views.HomeLaCorrectView.as_view(), name="home_la_correct"),
 ]

@@ -21,6 +21,8 @@ from django_tables2.export import ExportMixin
 from pupils import selectors, services
 from pupils.filters import PupilFilter, ReviewFilter
 from pupils.forms import (
+    HomeLaChangeForm,
+    HomeLaCorrectForm,
     PlanCeaseForm,
     PlanIssueForm,
     PupilLeaveForm,
@@ -111,6 +113,10 @@ class PupilDetailView(PupilMixin, TemplateView):
             ),
             can_change=is_la_officer(user),
             can_follow_links=is_la_officer(user),
+            # R8+: where the pupil lived when is for the LA, not for schools
+            home_las=(
+                selectors.home_la_history(pupil) if selectors.can_see_all_pupils(user) else None
+            ),
             today=on,
         )
         return context
@@ -148,6 +154,7 @@ class PupilChangeView(LAOfficerRequiredMixin, FormView):
     template_name = "pupils/change_form.html"
     title = ""
     submit_label = "Save"
+    anchor = "#timeline"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and is_la_officer(request.user):
@@ -185,7 +192,7 @@ class PupilChangeView(LAOfficerRequiredMixin, FormView):
         if self.backdated(result):
             message += " This change is backdated: the next allocation run will pick it up."
         messages.success(self.request, message)
-        return redirect(reverse("pupils:detail", kwargs={"upn": self.pupil.upn}) + "#timeline")
+        return redirect(reverse("pupils:detail", kwargs={"upn": self.pupil.upn}) + self.anchor)
 
 
 class PlanMixin:
@@ -353,3 +360,68 @@ class PupilLeaveView(PupilChangeView):
 
     def backdated(self, placement):
         return placement.ends_on < selectors.today()
+
+
+class HomeLaChangeView(PupilChangeView):
+    """R8+: record a house move to another LA from a date."""
+
+    form_class = HomeLaChangeForm
+    title = "Record a change of home LA"
+    submit_label = "Record the move"
+    anchor = "#home-la"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["home_las"] = selectors.home_la_history(self.pupil)
+        return context
+
+    def call_service(self, form):
+        data = form.cleaned_data
+        return services.pupil_home_la_change(
+            pupil=self.pupil,
+            la=data["la"],
+            from_date=data["from_date"],
+            user=self.request.user,
+            reason=data["reason"],
+        )
+
+    def success_text(self, period):
+        return (
+            f"{self.pupil.full_name} lives in {period.la.name} from "
+            f"{period.starts_on:%-d %B %Y}: that LA pays their top-up from that day."
+        )
+
+
+class HomeLaCorrectView(PupilChangeView):
+    """Correct a home-LA period entered wrongly; the correction stays in the history."""
+
+    form_class = HomeLaCorrectForm
+    title = "Correct the home LA history"
+    submit_label = "Save the correction"
+    anchor = "#home-la"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["periods"] = self.pupil.home_la_periods.select_related("la").order_by("starts_on")
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["home_las"] = selectors.home_la_history(self.pupil)
+        return context
+
+    def call_service(self, form):
+        data = form.cleaned_data
+        return services.pupil_home_la_correct(
+            period=data["period"],
+            la=data["la"],
+            starts_on=data.get("starts_on"),
+            user=self.request.user,
+            reason=data["reason"],
+        )
+
+    def success_text(self, period):
+        return f"Home LA history corrected: {period.la.name} from {period.starts_on:%-d %B %Y}."
+
+    def backdated(self, period):
+        return False

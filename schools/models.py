@@ -284,6 +284,7 @@ class TermDate(models.Model):
     name = models.CharField(max_length=40, help_text="e.g. Autumn 1")
     starts_on = models.DateField()
     ends_on = models.DateField()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["la", "starts_on"]
@@ -306,6 +307,7 @@ class ClosureDay(models.Model):
     la = models.ForeignKey(LocalAuthority, on_delete=models.CASCADE, related_name="closure_days")
     date = models.DateField()
     reason = models.CharField(max_length=120, default="INSET day")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["la", "date"]

@@ -17,14 +17,18 @@ def school_calendar(
     la: LocalAuthority | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    as_at: dt.datetime | None = None,
 ) -> SchoolCalendar:
     """The LA's school days (R7): its term dates minus weekends, bank holidays and closures.
 
-    Two queries. Without `la`, the administering LA's calendar.
+    Two queries. Without `la`, the administering LA's calendar; with `as_at`, the term dates
+    and closures as they were recorded at that moment (a reproduced run).
     """
+    from funding.asat import as_at as rows_as_at
+
     la = la or administering_la()
-    terms = TermDate.objects.filter(la=la)
-    closures = ClosureDay.objects.filter(la=la)
+    terms = rows_as_at(TermDate, as_at).filter(la_id=la.pk)
+    closures = rows_as_at(ClosureDay, as_at).filter(la_id=la.pk)
     if start is not None:
         terms = terms.filter(ends_on__gte=start)
         closures = closures.filter(date__gte=start)

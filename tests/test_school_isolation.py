@@ -106,6 +106,7 @@ class World:
             "funding:run_detail": lambda: self.run.pk,
             "funding:run_progress": lambda: self.run.pk,
             "funding:run_lines": lambda: self.run.pk,
+            "funding:run_approve": lambda: self.run.pk,
             "funding:scheme_detail": lambda: self.scheme.pk,
             "panel:decision_letter": lambda: self._pk("panel.PanelDecision", case__school=b),
             "returns:detail": lambda: self._pk("returns.MonthlyReturn", school=b),
@@ -150,7 +151,7 @@ class World:
 
 def _row_counts() -> dict[str, int]:
     """Rows in every table of our apps: a POST that was refused must change none of them."""
-    labels = ["schools", "pupils", "clusters", "funding", "panel", "returns", "reports"]
+    labels = ["schools", "pupils", "clusters", "funding", "panel", "returns", "reports", "spend"]
     return {
         model._meta.label: model.objects.count()
         for label in labels

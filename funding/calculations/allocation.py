@@ -1,16 +1,20 @@
 """The allocation engine: a year's plain inputs in, explained lines out. Pure: no ORM.
 
 `allocate(inputs)` computes, for the administering LA:
-- per school in the LA: element 1 (R1) by key stage and the notional SEN budget (R2) from the
-  last census before the year, Additional SEN Support (R4) on the counting month's census, and
-  place funding (R11, R13, R14) for the two academic years the financial year spans;
+- per school in the LA (`school_lines.py`): element 1 (R1) by key stage and the notional SEN
+  budget (R2) from the scheme's census (October before the year by default, R1+), Additional
+  SEN Support (R4, R4+) on the counting date, and place funding (R11, R13, R14) for the two
+  academic years the financial year spans (5/12 + 7/12 by default, R11+), each pro rata to
+  the days the school is open (R1+);
 - per pupil placed in the LA's schools, or living in the LA and placed elsewhere: top-up (R5,
-  R6, R12) for each period of the year (R7), charged to the pupil's home LA (R8), and each
-  funding item (personal supplement, ENF: R9) pro rata.
+  R6, R12) for each period of the year (R7), charged to the pupil's home LA of the day (R8,
+  R8+), and each funding item (personal supplement, ENF: R9) pro rata.
 
-Every line carries its working; a pupil's periods of one kind are apportioned so they add up
-to the year (`pro_rata.apportion`). What cannot be calculated (a band with no rate, a school
-with no census) becomes a warning, not an exception, so one gap does not stop a run.
+Every line carries its working and its route (R25); a pupil's periods of one kind are
+apportioned from the unrounded annual amounts so they add up to the year and money is rounded
+once, at the line (R7+). What cannot be calculated (a band with no rate, a school with no
+census) becomes a warning, not an exception, so one gap does not stop a run; a calendar that
+does not cover the year stops it (`CalendarIncomplete`).
 """
 
 from __future__ import annotations
@@ -18,53 +22,58 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
-from funding.calculations import elements as el
-from funding.calculations.elements import CensusCounts
-from funding.calculations.money import Calculated, Working, gbp, round_money
+from funding.calculations.inputs import (  # noqa: F401  (re-exported: the engine's types)
+    ADDITIONAL_SEN_SUPPORT,
+    ELEMENT_1,
+    ENF,
+    ESFA_FUNDED_TYPES,
+    INITIAL,
+    ITEM_ELEMENTS,
+    ITEM_LABELS,
+    NOTIONAL_SEN,
+    PERSONAL_SUPPLEMENT,
+    PLACE,
+    PRIMARY_PHASES,
+    ROUTE_ESFA,
+    ROUTE_LA,
+    ROUTE_OTHER_LA,
+    ROUTE_RETAINED,
+    SECONDARY_PHASES,
+    SPECIAL_SCHOOL_TYPES,
+    TOP_UP,
+    AllocationInputs,
+    AllocationResult,
+    HomeLaSpan,
+    LineData,
+    PlacesInfo,
+    PupilInfo,
+    SchoolInfo,
+)
+from funding.calculations.money import Calculated, Working, gbp, gbp_exact, round_money
 from funding.calculations.periods import (
     FundingItemSpan,
     Period,
-    PlacementSpan,
     PlanSpan,
-    SupportSpan,
+    clip,
     item_periods,
     support_periods,
 )
-from funding.calculations.pro_rata import apportion
-from funding.calculations.scheme import SchemeRates
+from funding.calculations.pro_rata import apportion_shares
+from funding.calculations.scheme import HOURLY, THRESHOLD_TOTAL_WITH_ELEMENT_1
 from funding.calculations.top_up import MissingRate, top_up_from_support
-from schools.calendar import SchoolCalendar
 from schools.dates import FinancialYear, phase_of, year_group
-
-# Element names (the values of funding.models.Element).
-ELEMENT_1 = "element_1"
-NOTIONAL_SEN = "notional_sen"
-ADDITIONAL_SEN_SUPPORT = "additional_sen_support"
-PLACE = "place"
-TOP_UP = "top_up"
-PERSONAL_SUPPLEMENT = "personal_supplement"
-ENF = "enf"
-
-ITEM_ELEMENTS = {"personal_supplement": PERSONAL_SUPPLEMENT, "enf": ENF}
-ITEM_LABELS = {"personal_supplement": "personal supplement", "enf": "exceptional needs funding"}
-
-# Establishment types that get no element 1/2 through the schools block formula.
-NOT_MAINSTREAM = {
-    "special",
-    "special_academy",
-    "independent_special",
-    "ap_pru",
-    "fe_college",
-}
-PRIMARY_PHASES = {"nursery", "primary", "middle_primary"}
-SECONDARY_PHASES = {"secondary", "middle_secondary", "16_plus"}
 
 NO_SCHOOL_DAYS = (
     "FY {fy} has no school days: add the LA's term dates for the year before running it."
+)
+CALENDAR_INCOMPLETE = (
+    "Term dates for the {ay} academic year are missing: FY {fy} runs from {start} to {end} and "
+    "spans the {ay1} and {ay2} academic years, so both need their term dates. Add them on the "
+    "term dates page (Admin › Schools › Term dates) or import them, then run the year again."
 )
 
 
@@ -72,85 +81,8 @@ class NoSchoolDays(ValueError):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class SchoolInfo:
-    id: int
-    urn: int
-    name: str
-    la_id: int
-    phase: str
-    establishment_type: str
-    opened_on: dt.date | None = None
-    closed_on: dt.date | None = None
-
-    @property
-    def is_mainstream(self) -> bool:
-        return self.establishment_type not in NOT_MAINSTREAM
-
-
-@dataclass(frozen=True, slots=True)
-class PlacesInfo:
-    school_id: int
-    academic_year: int
-    provision: str
-    places: int
-    occupied: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class PupilInfo:
-    id: int
-    upn: str
-    date_of_birth: dt.date
-    home_la_id: int
-
-
-@dataclass
-class AllocationInputs:
-    fy: FinancialYear
-    rates: SchemeRates
-    calendar: SchoolCalendar
-    administering_la_id: int
-    schools: dict[int, SchoolInfo]
-    censuses: dict[int, list[CensusCounts]] = field(default_factory=dict)
-    places: list[PlacesInfo] = field(default_factory=list)
-    band_rates: dict[tuple[int, int], Decimal] = field(default_factory=dict)
-    pupils: dict[int, PupilInfo] = field(default_factory=dict)
-    placements: dict[int, list[PlacementSpan]] = field(default_factory=dict)
-    plans: dict[int, list[PlanSpan]] = field(default_factory=dict)
-    supports: dict[int, list[SupportSpan]] = field(default_factory=dict)
-    funding_items: dict[int, list[FundingItemSpan]] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class LineData:
-    school_id: int
-    pupil_id: int | None
-    element: str
-    rule: str
-    period_from: dt.date
-    period_to: dt.date
-    school_days: int
-    year_days: int
-    annual_amount: Decimal
-    amount: Decimal
-    payer_la_id: int | None
-    delegated: bool
-    working: dict
-    explanation: str
-
-
-@dataclass
-class AllocationResult:
-    lines: list[LineData]
-    warnings: list[str]
-    year_days: int
-
-    def totals_by_element(self) -> dict[str, Decimal]:
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for line in self.lines:
-            totals[line.element] += line.amount
-        return dict(totals)
+class CalendarIncomplete(NoSchoolDays):
+    """One of the two academic years an FY spans has no term dates (R7)."""
 
 
 def _ay(start_year: int) -> str:
@@ -167,29 +99,30 @@ def period_text(start: dt.date, end: dt.date) -> str:
     return f"{_d(start)} to {_d(end)}"
 
 
-def formula_census(censuses: list[CensusCounts], fy: FinancialYear) -> CensusCounts | None:
-    """Elements 1 and 2 use the latest census before the financial year starts."""
-    best = None
-    for c in censuses:
-        if c.census_date < fy.starts_on and (best is None or c.census_date > best.census_date):
-            best = c
-    return best
+def academic_year_parts(fy: FinancialYear) -> list[tuple[int, dt.date, dt.date]]:
+    """The two academic years a financial year spans: (start year, first day, last day)."""
+    return [
+        (fy.start_year - 1, fy.starts_on, dt.date(fy.start_year, 8, 31)),
+        (fy.start_year, dt.date(fy.start_year, 9, 1), fy.ends_on),
+    ]
 
 
-def counting_census(
-    censuses: list[CensusCounts], fy: FinancialYear, month: int
-) -> tuple[CensusCounts | None, bool]:
-    """R4's census: the counting month's inside the year, else the latest earlier one in that
-    month (then the figure is provisional until the year's count is taken)."""
-    year = fy.start_year if month >= 4 else fy.start_year + 1
-    exact = [c for c in censuses if (c.census_date.year, c.census_date.month) == (year, month)]
-    if exact:
-        return max(exact, key=lambda c: c.census_date), False
-    target = dt.date(year, month, 1)
-    earlier = [c for c in censuses if c.census_date.month == month and c.census_date < target]
-    if earlier:
-        return max(earlier, key=lambda c: c.census_date), True
-    return None, False
+def calendar_gaps(calendar, fy: FinancialYear) -> list[str]:
+    """R7: a message per academic year of the FY with no term dates (empty when complete)."""
+    messages = []
+    for academic_year, start, end in academic_year_parts(fy):
+        if calendar.school_days(start, end) == 0:
+            messages.append(
+                CALENDAR_INCOMPLETE.format(
+                    ay=_ay(academic_year),
+                    fy=fy,
+                    start=_d(fy.starts_on),
+                    end=_d(fy.ends_on),
+                    ay1=_ay(fy.start_year - 1),
+                    ay2=_ay(fy.start_year),
+                )
+            )
+    return messages
 
 
 def rate_phase(school: SchoolInfo, date_of_birth: dt.date, on: dt.date) -> str:
@@ -206,9 +139,29 @@ def rate_phase(school: SchoolInfo, date_of_birth: dt.date, on: dt.date) -> str:
     )
 
 
+def plan_chain_starts(plans: list[PlanSpan]) -> dict[int, dt.date]:
+    """R17: each plan's standing date: a plan continuing an earlier one with no gap (a statement
+    converted to an EHCP) keeps the first plan's issue date."""
+    out: dict[int, dt.date] = {}
+    previous: PlanSpan | None = None
+    for plan in sorted(plans, key=lambda p: p.issued_on):
+        continues = (
+            previous is not None
+            and previous.ceased_on is not None
+            and plan.issued_on <= previous.ceased_on + dt.timedelta(days=1)
+        )
+        out[plan.id] = out[previous.id] if continues and previous else plan.issued_on
+        previous = plan
+    return out
+
+
 @dataclass
 class _Pending:
-    """A period waiting for its group's apportionment."""
+    """A period waiting for its group's apportionment.
+
+    The period's share of the annual amount is `share` (numerator, denominator): by default its
+    school days over the year's; place funding split by months uses 5/12 and 7/12 (R11+).
+    """
 
     school_id: int
     element: str
@@ -219,12 +172,17 @@ class _Pending:
     days: int
     delegated: bool
     lead: str
+    route: str = ROUTE_LA
+    share: tuple[int, int] | None = None
+    share_text: str = ""
+    #: The payer of this period when it differs within the group (R8+: a change of home LA).
+    payer_la_id: int | None | object = None
 
 
 class Engine:
     """Holds what every pupil's calculation shares (rates, calendar, caches)."""
 
-    def __init__(self, inputs: AllocationInputs):
+    def __init__(self, inputs: AllocationInputs, *, require_full_calendar: bool = True):
         self.inputs = inputs
         self.fy = inputs.fy
         self.rates = inputs.rates
@@ -232,10 +190,15 @@ class Engine:
         self.year_days = self.calendar.school_days(self.fy.starts_on, self.fy.ends_on)
         if self.year_days <= 0:
             raise NoSchoolDays(NO_SCHOOL_DAYS.format(fy=self.fy))
+        if require_full_calendar:
+            gaps = calendar_gaps(self.calendar, self.fy)
+            if gaps:
+                raise CalendarIncomplete(" ".join(gaps))
         self.warnings: list[str] = []
         self._warned: set[str] = set()
         self._top_up_cache: dict = {}
         self._days_cache: dict = {}
+        self._chain_starts: dict[int, dict[int, dt.date]] = {}
 
     def warn(self, message: str) -> None:
         if message not in self._warned:
@@ -250,7 +213,7 @@ class Engine:
         return found
 
     # ---- output -------------------------------------------------------------------------
-    def _emit(
+    def emit(
         self,
         out: list[LineData],
         pending: list[_Pending],
@@ -258,24 +221,29 @@ class Engine:
         pupil_id: int | None,
         payer_la_id: int | None,
     ) -> None:
-        """Apportion a group of periods so they add up, and turn them into lines."""
+        """Apportion a group of periods so they add up, and turn them into lines (R7+)."""
         D = self.year_days
-        amounts = apportion([(p.calc.amount, p.days) for p in pending], D)
-        for p, amount in zip(pending, amounts, strict=True):
-            annual = p.calc.amount
-            whole = p.days == D
-            if whole:
+        shares = [p.share or (p.days, D) for p in pending]
+        amounts = apportion_shares(
+            [(p.calc.unrounded, n, d) for p, (n, d) in zip(pending, shares, strict=True)]
+        )
+        several = len(pending) > 1
+        for p, (n, d), amount in zip(pending, shares, amounts, strict=True):
+            annual = p.calc.unrounded
+            if n == d:
                 pro = "whole year"
             else:
-                pro = f"{gbp(annual)} × {p.days}/{D} school days = {gbp(amount)}"
+                pro = f"{gbp_exact(annual)} × {p.share_text or f'{p.days}/{D} school days'}"
+                pro += f" = {gbp(amount)}"
                 # Did apportionment move a penny from the plain rounding of this share?
-                exact2 = 2 * int(annual * 100) * p.days
-                if (exact2 + D) // (2 * D) != int(amount * 100):
+                if several and apportion_shares([(annual, n, d)])[0] != amount:
                     pro += " (rounded so the periods add up to the year)"
             working = dict(p.base_working)
             working["annual"] = f"{annual:f}"
             working["school_days"] = p.days
             working["year_days"] = D
+            if p.share is not None:
+                working["share"] = f"{n}/{d}"
             out.append(
                 LineData(
                     school_id=p.school_id,
@@ -286,176 +254,42 @@ class Engine:
                     period_to=p.ends_on,
                     school_days=p.days,
                     year_days=D,
-                    annual_amount=annual,
+                    annual_amount=p.calc.amount,
                     amount=amount,
-                    payer_la_id=payer_la_id,
+                    payer_la_id=payer_la_id if p.payer_la_id is None else p.payer_la_id,
                     delegated=p.delegated,
                     working=working,
                     explanation=f"{p.lead}{p.calc.formula}; "
                     f"{period_text(p.starts_on, p.ends_on)}: {pro}",
+                    route=p.route,
                 )
             )
 
     # ---- schools ------------------------------------------------------------------------
     def school_lines(self) -> list[LineData]:
-        inputs = self.inputs
-        out: list[LineData] = []
-        fy = self.fy
-        la = inputs.administering_la_id
-        places_by_school: dict[int, list[PlacesInfo]] = defaultdict(list)
-        for p in inputs.places:
-            places_by_school[p.school_id].append(p)
-        for school in sorted(inputs.schools.values(), key=lambda s: s.name):
-            if school.la_id != la:
-                continue
-            if (school.closed_on and school.closed_on < fy.starts_on) or (
-                school.opened_on and school.opened_on > fy.ends_on
-            ):
-                continue
-            if school.is_mainstream:
-                self._formula_lines(out, school)
-            self._place_lines(out, school, places_by_school.get(school.id, []))
-        return out
+        from funding.calculations.school_lines import school_lines
 
-    def _whole_year(self, out: list[LineData], school: SchoolInfo, element: str, calc, payer):
-        self._emit(
-            out,
-            [
-                _Pending(
-                    school.id,
-                    element,
-                    calc,
-                    calc.working.as_dict(with_formula=False),
-                    self.fy.starts_on,
-                    self.fy.ends_on,
-                    self.year_days,
-                    True,
-                    "",
-                )
-            ],
-            pupil_id=None,
-            payer_la_id=payer,
-        )
-
-    def _formula_lines(self, out: list[LineData], school: SchoolInfo) -> None:
-        censuses = self.inputs.censuses.get(school.id, [])
-        la = self.inputs.administering_la_id
-        census = formula_census(censuses, self.fy)
-        if census is None:
-            self.warn(
-                f"{school.name} ({school.urn}) has no census before {_d(self.fy.starts_on)}: "
-                "elements 1 and 2 not calculated."
-            )
-        else:
-            awpu_budget = Decimal("0")
-            for _key, calc in el.element_1(self.rates, census):
-                awpu_budget += calc.amount
-                self._whole_year(out, school, ELEMENT_1, calc, la)
-            notional = el.notional_sen(self.rates, census, awpu_budget)
-            if notional is not None:
-                self._whole_year(out, school, NOTIONAL_SEN, notional, la)
-        if self.rates.additional_sen_support:
-            count, provisional = counting_census(censuses, self.fy, self.rates.ass_counting_month)
-            if count is None:
-                self.warn(
-                    f"{school.name} ({school.urn}) has no census in the counting month: "
-                    "Additional SEN Support not calculated (R4)."
-                )
-                return
-            calc = el.additional_sen_support(
-                roll=count.roll_r_to_y11,
-                iar_pupils=count.ehc_plans,
-                percentage=self.rates.ass_percentage,
-                amount_per_pupil=self.rates.ass_amount,
-                counted_on=count.census_date,
-            )
-            if calc.amount == 0:
-                return
-            if provisional:
-                calc = Calculated(
-                    calc.amount,
-                    Working(
-                        calc.rule,
-                        calc.formula + " (provisional: this year's count is not in yet)",
-                        calc.working.inputs,
-                    ),
-                )
-            self._whole_year(out, school, ADDITIONAL_SEN_SUPPORT, calc, la)
-
-    def _place_lines(self, out: list[LineData], school: SchoolInfo, places: list[PlacesInfo]):
-        if not places:
-            return
-        fy = self.fy
-        rates = self.rates
-        la = self.inputs.administering_la_id
-        # The financial year spans two academic years: April-August and September-March.
-        parts = [
-            (fy.start_year - 1, fy.starts_on, dt.date(fy.start_year, 8, 31)),
-            (fy.start_year, dt.date(fy.start_year, 9, 1), fy.ends_on),
-        ]
-        by_provision: dict[str, dict[int, PlacesInfo]] = defaultdict(dict)
-        for p in places:
-            by_provision[p.provision][p.academic_year] = p
-        for provision, by_year in sorted(by_provision.items()):
-            pending = []
-            payer = la
-            for academic_year, start, end in parts:
-                info = by_year.get(academic_year)
-                days = self.days(start, end)
-                borrowed = None
-                if info is None:
-                    # Places are agreed per academic year (R11); when one of the two years
-                    # is not recorded, the other year's figures stand in, said in the working.
-                    other = by_year.get(
-                        academic_year + 1 if academic_year < fy.start_year else academic_year - 1
-                    )
-                    if other is None or not days:
-                        continue
-                    info, borrowed = other, academic_year
-                    self.warn(
-                        f"{school.name} ({school.urn}) has no {provision} planned places for "
-                        f"{_ay(academic_year)}: {_ay(other.academic_year)}'s figures used for "
-                        f"{period_text(start, end)}."
-                    )
-                if provision == "special_school":
-                    calc = el.special_place_funding(info.places, rates.special_place_amount)
-                elif provision in ("ssc", "resourced"):
-                    calc = el.ssc_place_funding(
-                        info.places,
-                        info.occupied,
-                        rates.ssc_occupied_place_amount,
-                        rates.ssc_unoccupied_place_amount,
-                    )
-                elif provision == "ap":
-                    calc = el.ap_place_funding(info.places, rates.ap_place_amount)
-                elif provision == "fe":
-                    calc = el.fe_place_funding(info.places, rates.fe_element_1, rates.fe_element_2)
-                    payer = None
-                else:
-                    self.warn(f"Unknown provision {provision!r} at {school.name}.")
-                    continue
-                if days == 0:
-                    continue
-                working = calc.working.as_dict(with_formula=False)
-                working["academic_year"] = academic_year
-                lead = f"{_ay(academic_year)}: "
-                if borrowed is not None:
-                    working["places_from_academic_year"] = info.academic_year
-                    lead = (
-                        f"{_ay(academic_year)} (places not recorded: "
-                        f"{_ay(info.academic_year)}'s used): "
-                    )
-                pending.append(
-                    _Pending(school.id, PLACE, calc, working, start, end, days, True, lead)
-                )
-            if pending:
-                self._emit(out, pending, pupil_id=None, payer_la_id=payer)
+        return school_lines(self)
 
     # ---- pupils -------------------------------------------------------------------------
-    def _top_up(self, level: SupportSpan, school: SchoolInfo, phase: str):
+    def element_1_of(self, date_of_birth: dt.date, on: dt.date) -> tuple[str, Decimal] | None:
+        """The pupil's AWPU by key stage on a date (R1), for a threshold on the total cost."""
+        group = year_group(date_of_birth, on)
+        rates = self.rates
+        if 0 <= group <= 6:
+            found = ("AWPU primary", rates.awpu_primary)
+        elif 7 <= group <= 9:
+            found = ("AWPU key stage 3", rates.awpu_ks3)
+        elif 10 <= group <= 11:
+            found = ("AWPU key stage 4", rates.awpu_ks4)
+        else:
+            return None
+        return found if found[1] is not None else None
+
+    def top_up(self, level, school: SchoolInfo, phase: str, element_1=None):
         # The same support at the same phase costs the same everywhere; only a band's rate
-        # depends on the school.
-        key = (level.support, phase, school.id if level.support.band else None)
+        # depends on the school (and, with a threshold on the total cost, the pupil's AWPU).
+        key = (level.support, phase, school.id if level.support.band else None, element_1)
         found = self._top_up_cache.get(key)
         if found is None:
             support = level.support
@@ -464,7 +298,12 @@ class Engine:
             )
             try:
                 parts = top_up_from_support(
-                    support, self.rates, phase=phase, band_rate=band_rate, school_name=school.name
+                    support,
+                    self.rates,
+                    phase=phase,
+                    band_rate=band_rate,
+                    school_name=school.name,
+                    element_1=element_1,
                 )
                 summary = support.summary
                 found = (
@@ -483,27 +322,77 @@ class Engine:
             self._top_up_cache[key] = found
         return found
 
-    def _split_at_new_academic_year(self, periods: list[Period]) -> list[Period]:
-        """At a school without a fixed phase (all-through, special) the hourly rates follow the
-        pupil's age, which moves up a year group on 1 September: split hours periods there."""
+    def _split_at_new_academic_year(self, periods: list[Period], pupil: PupilInfo):
+        """Hourly rates at a school without a fixed phase (all-through, special) follow the
+        pupil's age, and a threshold on the total cost follows the pupil's key stage (R3+): both
+        move on 1 September, so hours periods are split there when it changes what they cost."""
         september = dt.date(self.fy.start_year, 9, 1)
+        august = september - dt.timedelta(days=1)
+        by_age = self.rates.threshold_basis == THRESHOLD_TOTAL_WITH_ELEMENT_1
+        dob = pupil.date_of_birth
+        stage_changes = by_age and self.element_1_of(dob, august) != self.element_1_of(
+            dob, september
+        )
         out = []
         for period in periods:
             school = self.inputs.schools[period.placement.school_id]
             support = period.support.support
             if (
-                self.rates.top_up_method == "hourly"
+                self.rates.top_up_method == HOURLY
                 and not support.band
                 and support.resource_amount is None
-                and school.phase not in PRIMARY_PHASES
-                and school.phase not in SECONDARY_PHASES
+                and (
+                    stage_changes
+                    or (school.phase not in PRIMARY_PHASES and school.phase not in SECONDARY_PHASES)
+                )
                 and period.starts_on < september <= period.ends_on
             ):
-                out.append(replace(period, ends_on=september - dt.timedelta(days=1)))
+                out.append(replace(period, ends_on=august))
                 out.append(replace(period, starts_on=september))
             else:
                 out.append(period)
         return out
+
+    def home_la_spans(self, pupil: PupilInfo) -> list[HomeLaSpan]:
+        """R8+: the pupil's home LAs inside the year (the undated home LA when none recorded)."""
+        spans = self.inputs.home_las.get(pupil.id)
+        if not spans:
+            return [HomeLaSpan(self.fy.starts_on, self.fy.ends_on, pupil.home_la_id)]
+        return spans
+
+    def _by_home_la(self, start: dt.date, end: dt.date, spans: list[HomeLaSpan]):
+        """(start, end, home LA) pieces of start..end, split where the home LA changes."""
+        if (
+            len(spans) == 1
+            and spans[0].starts_on <= start
+            and (spans[0].ends_on is None or spans[0].ends_on >= end)
+        ):
+            return [(start, end, spans[0].la_id)]
+        out = []
+        for span in spans:
+            both = clip(span.starts_on, span.ends_on, start, end)
+            if both is not None:
+                out.append((both[0], both[1], span.la_id))
+        return out
+
+    def _pupil_route(self, payer: int, delegated: bool) -> str:
+        if not delegated:
+            return ROUTE_RETAINED
+        return ROUTE_LA if payer == self.inputs.administering_la_id else ROUTE_OTHER_LA
+
+    def _no_top_up_after_cutover(self, pupil: PupilInfo, plan_id: int) -> bool:
+        """R17: the scheme pays no element 3 top-up on plans issued on or after the PSF cut-over
+        (Norfolk: new plans are funded through clusters)."""
+        rates = self.rates
+        if rates.top_up_for_plans_after_psf_cutover or rates.psf_cutover_date is None:
+            return False
+        starts = self._chain_starts.get(pupil.id)
+        if starts is None:
+            starts = self._chain_starts[pupil.id] = plan_chain_starts(
+                self.inputs.plans.get(pupil.id, [])
+            )
+        issued = starts.get(plan_id)
+        return issued is not None and issued >= rates.psf_cutover_date
 
     def pupil_lines(self, pupil: PupilInfo) -> list[LineData]:
         inputs = self.inputs
@@ -513,52 +402,85 @@ class Engine:
         if not placements:
             return []
         schools = inputs.schools
+        spans = self.home_la_spans(pupil)
         # Only our schools' pupils and our own pupils placed elsewhere are our business (R8).
-        ours = pupil.home_la_id == la
-        placements = [p for p in placements if ours or schools[p.school_id].la_id == la]
+        ours_ever = any(span.la_id == la for span in spans)
+        placements = [p for p in placements if ours_ever or schools[p.school_id].la_id == la]
         if not placements:
             return []
+        initial = inputs.kind == INITIAL
         out: list[LineData] = []
         groups: dict[tuple, list[_Pending]] = defaultdict(list)
         periods = support_periods(
             placements, inputs.plans.get(pupil.id, []), inputs.supports, fy.starts_on, fy.ends_on
         )
-        for period in self._split_at_new_academic_year(periods):
-            days = self.days(period.starts_on, period.ends_on)
-            if days == 0:
-                continue
+        for period in self._split_at_new_academic_year(periods, pupil):
             school = schools[period.placement.school_id]
+            support = period.support.support
+            if initial and support.band and school.establishment_type in SPECIAL_SCHOOL_TYPES:
+                if school.la_id == la:
+                    # R11+: the initial run funds the school's January occupancy by band.
+                    continue
+            if self._no_top_up_after_cutover(pupil, period.support.plan_id):
+                continue
             phase = rate_phase(school, pupil.date_of_birth, period.starts_on)
-            parts, problem = self._top_up(period.support, school, phase)
+            element_1 = (
+                self.element_1_of(pupil.date_of_birth, period.starts_on)
+                if self.rates.threshold_basis == THRESHOLD_TOTAL_WITH_ELEMENT_1
+                else None
+            )
+            parts, problem = self.top_up(period.support, school, phase, element_1)
             if problem:
                 self.warn(f"Pupil {pupil.upn}: {problem} No top-up calculated.")
                 continue
-            for part, base in parts:
-                working = dict(base)
-                working["placement"] = period.placement.kind
-                groups[(TOP_UP, part.delegated, None)].append(
-                    _Pending(
-                        school.id,
-                        TOP_UP,
-                        part.calculated,
-                        working,
-                        period.starts_on,
-                        period.ends_on,
-                        days,
-                        part.delegated,
-                        "",
+            for start, end, payer in self._by_home_la(period.starts_on, period.ends_on, spans):
+                if payer != la and school.la_id != la:
+                    continue
+                days = self.days(start, end)
+                if days == 0:
+                    continue
+                for part, base in parts:
+                    working = dict(base)
+                    working["placement"] = period.placement.kind
+                    working["home_la"] = payer
+                    groups[(TOP_UP, part.delegated, None)].append(
+                        _Pending(
+                            school.id,
+                            TOP_UP,
+                            part.calculated,
+                            working,
+                            start,
+                            end,
+                            days,
+                            part.delegated,
+                            "",
+                            self._pupil_route(payer, part.delegated),
+                            payer_la_id=payer,
+                        )
                     )
-                )
         for item in inputs.funding_items.get(pupil.id, []):
-            element = ITEM_ELEMENTS.get(item.kind)
-            if element is None:
-                self.warn(f"Pupil {pupil.upn}: unknown funding item kind {item.kind!r}.")
-                continue
-            label = ITEM_LABELS[item.kind]
-            annual = round_money(Decimal(item.annual_amount))
-            calc = Calculated(annual, _item_working(label, annual, item))
-            for period in item_periods(item, placements, fy.starts_on, fy.ends_on):
-                days = self.days(period.starts_on, period.ends_on)
+            self._item_pending(groups, pupil, item, placements, spans)
+        # A group's periods add up to its year even where the payer changes (R7+, R8+).
+        for pending in groups.values():
+            self.emit(out, pending, pupil_id=pupil.id, payer_la_id=pupil.home_la_id)
+        out.sort(key=lambda line: (line.period_from, line.element))
+        return out
+
+    def _item_pending(self, groups, pupil: PupilInfo, item: FundingItemSpan, placements, spans):
+        element = ITEM_ELEMENTS.get(item.kind)
+        if element is None:
+            self.warn(f"Pupil {pupil.upn}: unknown funding item kind {item.kind!r}.")
+            return
+        la = self.inputs.administering_la_id
+        school = self.inputs.schools[item.school_id]
+        label = ITEM_LABELS[item.kind]
+        annual = round_money(Decimal(item.annual_amount))
+        calc = Calculated(annual, _item_working(label, annual, item))
+        for period in item_periods(item, placements, self.fy.starts_on, self.fy.ends_on):
+            for start, end, payer in self._by_home_la(period.starts_on, period.ends_on, spans):
+                if payer != la and school.la_id != la:
+                    continue
+                days = self.days(start, end)
                 if days == 0:
                     continue
                 groups[(element, True, item.id)].append(
@@ -566,18 +488,17 @@ class Engine:
                         item.school_id,
                         element,
                         calc,
-                        calc.working.as_dict(with_formula=False) | {"funding_item": item.id},
-                        period.starts_on,
-                        period.ends_on,
+                        calc.working.as_dict(with_formula=False)
+                        | {"funding_item": item.id, "home_la": payer},
+                        start,
+                        end,
                         days,
                         True,
                         "",
+                        self._pupil_route(payer, True),
+                        payer_la_id=payer,
                     )
                 )
-        for pending in groups.values():
-            self._emit(out, pending, pupil_id=pupil.id, payer_la_id=pupil.home_la_id)
-        out.sort(key=lambda line: (line.period_from, line.element))
-        return out
 
 
 def _item_working(label: str, annual: Decimal, item: FundingItemSpan) -> Working:

@@ -120,7 +120,11 @@ def notional_sen(
         total += term
         terms.append(f"{text} = {gbp(term)}")
     amount = round_money(total)
-    return Calculated(amount, Working("R2", "; ".join(terms) + f"; total {gbp(amount)}", inputs))
+    return Calculated(
+        amount,
+        Working("R2", "; ".join(terms) + f"; total {gbp(amount)}", inputs),
+        None if total == amount else total,  # R7+: a part-year share is taken of the exact
+    )
 
 
 def additional_sen_support(
@@ -155,7 +159,8 @@ def additional_sen_support(
         formula = f"{head}: not above, no Additional SEN Support"
     else:
         formula = f"{head}; {num(above)} above × {gbp(amount_per_pupil)} = {gbp(amount)}"
-    return Calculated(amount, Working("R4", formula, inputs))
+    exact = above * amount_per_pupil
+    return Calculated(amount, Working("R4", formula, inputs), None if exact == amount else exact)
 
 
 def special_place_funding(places: int, per_place: Decimal) -> Calculated:

@@ -34,6 +34,16 @@ def gbp(value: Decimal) -> str:
     return f"−£{-amount:,.2f}" if amount < 0 else f"£{amount:,.2f}"
 
 
+def gbp_exact(value: Decimal) -> str:
+    """An annual amount as it is, before rounding: £6,432.225 (at least two decimals), so the
+    working shows what a pro-rata share was taken of (R7+: round once, at the line)."""
+    value = Decimal(value)
+    if value == round_money(value):
+        return gbp(value)
+    text = f"{abs(value).normalize():,f}"
+    return f"−£{text}" if value < 0 else f"£{text}"
+
+
 def num(value: Decimal | int) -> str:
     """A count or hours without trailing zeros: 20.00 -> 20, 19.50 -> 19.5, 12.30 -> 12.3."""
     if isinstance(value, int):
@@ -78,10 +88,20 @@ class Working:
 
 @dataclass(frozen=True, slots=True)
 class Calculated:
-    """An amount (rounded to the penny) and its working."""
+    """An amount (rounded to the penny) and its working.
+
+    `exact` is the amount before rounding when it has more than two decimals (20.5 h × £15.55 ×
+    39 − £6,000 = £6,432.225): a share of the year is taken of it, so the money is rounded once,
+    at the line (R7+). None when the amount is exact to the penny.
+    """
 
     amount: Decimal
     working: Working
+    exact: Decimal | None = None
+
+    @property
+    def unrounded(self) -> Decimal:
+        return self.amount if self.exact is None else self.exact
 
     @property
     def rule(self) -> str:

@@ -5,9 +5,15 @@ In order of precedence:
 2. a resource amount (R6 secondary, or a level the LA or panel set): that amount, delegated;
 3. hours of support (R5):
    - hourly method: hours a week × hourly rate × weeks a year for each of LSA, LST and TA at
-     the phase's rates, less the threshold (R3). Roles the scheme retains centrally (R6:
-     Hackney's LST in primary) are a separate, non-delegated part; the threshold is met from
-     the delegated cost first.
+     the phase's rates, less the threshold (R3). What the threshold counts is scheme data
+     (R3+): the additional provision alone (national £6,000), or the total cost including the
+     pupil's element 1 (Torbay's £10,000 "core and notional": 20 h × £14 × 39 = £10,920 +
+     £2,806.18 AWPU − £10,000 = £3,726.18). Roles the scheme retains centrally (R6: Hackney's
+     LST in primary) are a separate, non-delegated part; the threshold is met from the
+     delegated cost first.
+
+The amounts keep their unrounded value (`Calculated.exact`) so a share of the year is rounded
+once, at the line (R7+).
    - TA-bands method (Surrey): the band of the TA-equivalent hours (LSA + LST + TA) gives the
      amount, amount_from + (hours - band start) × rate, capped at the band's top; the bands are
      already net of the £6,000 the school meets.
@@ -19,8 +25,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from funding.calculations.elements import special_band_top_up
-from funding.calculations.money import ZERO, Calculated, Working, gbp, num, round_money
-from funding.calculations.scheme import HOURLY, ROLE_LABELS, ROLES, SchemeRates
+from funding.calculations.money import ZERO, Calculated, Working, gbp, gbp_exact, num, round_money
+from funding.calculations.scheme import (
+    HOURLY,
+    ROLE_LABELS,
+    ROLES,
+    THRESHOLD_TOTAL_WITH_ELEMENT_1,
+    SchemeRates,
+)
 
 
 class MissingRate(Exception):
@@ -75,8 +87,13 @@ def top_up_from_support(
     phase: str,
     band_rate: Decimal | None = None,
     school_name: str = "",
+    element_1: tuple[str, Decimal] | None = None,
 ) -> list[TopUpPart]:
     """The annual top-up parts for a support level at a school of `phase` (primary/secondary).
+
+    `element_1` is the pupil's AWPU as (label, amount), counted towards the threshold when the
+    scheme's threshold is on the total cost (R3+); None when the pupil has no AWPU (nursery,
+    sixth form) or the scheme counts additional provision only.
 
     Raises MissingRate when a band has no rate at the school or hours have no hourly rate.
     Returns [] when the support level asks for nothing.
@@ -106,11 +123,21 @@ def top_up_from_support(
     if support.total_hours <= 0:
         return []
     if rates.top_up_method == HOURLY:
-        return _hourly(support, rates, phase)
+        return _hourly(support, rates, phase, element_1)
     return [TopUpPart(True, _ta_band(support, rates))]
 
 
-def _hourly(support: Support, rates: SchemeRates, phase: str) -> list[TopUpPart]:
+def _exact(value: Decimal) -> Decimal | None:
+    """The unrounded amount, kept only when rounding would change it."""
+    return None if value == round_money(value) else value
+
+
+def _hourly(
+    support: Support,
+    rates: SchemeRates,
+    phase: str,
+    element_1: tuple[str, Decimal] | None = None,
+) -> list[TopUpPart]:
     delegated_terms: list[tuple[str, Decimal, dict]] = []
     retained_terms: list[tuple[str, Decimal, dict]] = []
     for role in ROLES:
@@ -123,7 +150,7 @@ def _hourly(support: Support, rates: SchemeRates, phase: str) -> list[TopUpPart]
         cost = hours * rate.hourly_rate * rate.weeks_per_year
         text = (
             f"{ROLE_LABELS[role]} {num(hours)} h × {gbp(rate.hourly_rate)} × "
-            f"{num(rate.weeks_per_year)} wk = {gbp(cost)}"
+            f"{num(rate.weeks_per_year)} wk = {gbp_exact(cost)}"
         )
         inputs = {
             f"{role}_hours": hours,
@@ -133,32 +160,51 @@ def _hourly(support: Support, rates: SchemeRates, phase: str) -> list[TopUpPart]
         (delegated_terms if rate.delegated else retained_terms).append((text, cost, inputs))
 
     threshold = rates.threshold
+    on_total = rates.threshold_basis == THRESHOLD_TOTAL_WITH_ELEMENT_1
     parts: list[TopUpPart] = []
     delegated_cost = sum((c for _, c, _ in delegated_terms), ZERO)
-    threshold_left = max(threshold - delegated_cost, ZERO)
+    awpu_label, awpu = element_1 if (on_total and element_1) else ("", ZERO)
+    counted = delegated_cost + awpu
+    threshold_left = max(threshold - counted, ZERO)
     if delegated_terms:
-        amount = round_money(max(delegated_cost - threshold, ZERO))
+        exact = max(counted - threshold, ZERO)
+        amount = round_money(exact)
         texts = [t for t, _, _ in delegated_terms]
         head = texts[0] if len(texts) == 1 else " + ".join(texts) + f"; {gbp(delegated_cost)}"
-        formula = f"{head} − {gbp(threshold)} threshold = {gbp(amount)}"
+        if on_total:
+            head += f" + element 1 {gbp(awpu)} ({awpu_label or 'no AWPU for this age'})"
+            head += f" = {gbp(counted)}"
+            basis = "threshold on the total cost including element 1"
+        else:
+            basis = "threshold"
+        formula = f"{head} − {gbp(threshold)} {basis} = {gbp_exact(exact)}"
         if amount == 0:
             formula += " (within the threshold the school meets: no top-up)"
         inputs = {k: v for _, _, i in delegated_terms for k, v in i.items()}
         inputs["threshold"] = threshold
-        parts.append(TopUpPart(True, Calculated(amount, Working("R5", formula, inputs))))
+        inputs["threshold_basis"] = rates.threshold_basis
+        if on_total:
+            inputs["element_1"] = awpu
+        parts.append(
+            TopUpPart(True, Calculated(amount, Working("R5", formula, inputs), _exact(exact)))
+        )
     if retained_terms:
         retained_cost = sum((c for _, c, _ in retained_terms), ZERO)
-        amount = round_money(max(retained_cost - threshold_left, ZERO))
+        exact = max(retained_cost - threshold_left, ZERO)
+        amount = round_money(exact)
         texts = [t for t, _, _ in retained_terms]
         head = " + ".join(texts)
         if threshold_left:
             head += f" − {gbp(threshold_left)} of the threshold not met by delegated hours"
         formula = (
-            f"{head} = {gbp(amount)}, retained centrally: provided in kind, not paid to the school"
+            f"{head} = {gbp_exact(exact)}, retained centrally: provided in kind, "
+            "not paid to the school"
         )
         inputs = {k: v for _, _, i in retained_terms for k, v in i.items()}
         inputs["threshold_left"] = threshold_left
-        parts.append(TopUpPart(False, Calculated(amount, Working("R6", formula, inputs))))
+        parts.append(
+            TopUpPart(False, Calculated(amount, Working("R6", formula, inputs), _exact(exact)))
+        )
     return parts
 
 
@@ -174,7 +220,8 @@ def _ta_band(support: Support, rates: SchemeRates) -> Calculated:
     label = chosen.label or f"from {num(chosen.min_hours)} h"
     exact = chosen.amount_from + (hours - chosen.min_hours) * chosen.rate_per_hour
     capped = chosen.amount_to is not None and exact > chosen.amount_to
-    amount = round_money(chosen.amount_to if capped else exact)
+    unrounded = chosen.amount_to if capped else exact
+    amount = round_money(unrounded)
     head = f"{num(hours)} TA-equivalent hours a week ({support.summary}): band {label}: "
     if chosen.rate_per_hour:
         formula = (
@@ -200,4 +247,5 @@ def _ta_band(support: Support, rates: SchemeRates) -> Calculated:
                 "amount_to": chosen.amount_to,
             },
         ),
+        _exact(unrounded),
     )

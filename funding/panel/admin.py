@@ -298,10 +298,12 @@ class PanelCaseAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
                         "requested_band",
                         "requested_amount",
                         ("requested_from", "requested_until"),
+                        "enf_ground",
                     ],
                     "description": "Hours, a band or an annual amount. Only a personal "
-                    "supplement or ENF has an end date; ENF ends within the academic year in "
-                    "which it starts (R9).",
+                    "supplement or ENF has an end date. ENF names its ground (short-term "
+                    "intervention, crisis funding, or need outside the usual cohort) and lasts "
+                    "no longer than that ground's limit in the scheme (R9).",
                 },
             ),
             (None, {"fields": ["evidence_summary"]}),
@@ -480,6 +482,7 @@ class PanelCaseAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
                         ("granted_lsa_hours", "granted_lst_hours", "granted_ta_hours"),
                         "granted_band",
                         "granted_amount",
+                        *(["enf_ground"] if "enf_ground" in form.fields else []),
                         ("effective_from", "end_date"),
                     ]
                 },
@@ -535,6 +538,7 @@ class PanelDecisionAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
         "meeting",
         "outcome",
         "granted",
+        "enf_ground",
         "effective_from",
         "end_date",
         "reasons",

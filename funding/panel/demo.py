@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 
 from funding.panel import services
-from funding.panel.models import CaseKind, MeetingStatus, PanelMeeting
+from funding.panel.models import CaseKind, EnfGround, MeetingStatus, PanelMeeting
 from pupils.models import Placement
 
 
@@ -54,6 +54,7 @@ def seed_panel_demo(*, today: dt.date = dt.date(2026, 11, 24)) -> list[PanelMeet
             pupil=p.pupil,
             school=p.school,
             kind=CaseKind.ENF,
+            enf_ground=EnfGround.CRISIS,
             meeting=held,
             requested_amount=Decimal("6000.00"),
             requested_from=dt.date(2026, 11, 2),

@@ -9,11 +9,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from funding.panel import services
 from funding.panel.models import (
     CaseKind,
+    EnfGround,
     MeetingStatus,
     Outcome,
     PanelCase,
     PanelMeeting,
-    enf_latest_end,
 )
 
 CASE_FORM_FIELDS = [
@@ -28,6 +28,7 @@ CASE_FORM_FIELDS = [
     "requested_amount",
     "requested_from",
     "requested_until",
+    "enf_ground",
     "evidence_summary",
 ]
 
@@ -66,6 +67,14 @@ class PanelCaseAdminForm(forms.ModelForm):
                 status=MeetingStatus.CLOSED
             ).order_by("date")
 
+    def clean(self):
+        cleaned = super().clean()
+        # Before the model's constraints, so a missing ground is named on its own field.
+        message = services.enf_ground_error(cleaned.get("kind"), cleaned.get("enf_ground", ""))
+        if message and "kind" not in self.errors:
+            self.add_error("enf_ground", message)
+        return cleaned
+
     def _post_clean(self):
         super()._post_clean()
         if self.errors:
@@ -99,12 +108,19 @@ class DecisionForm(forms.Form):
     granted_amount = forms.DecimalField(
         label="Annual amount granted (£)", required=False, max_digits=12, decimal_places=2
     )
+    enf_ground = forms.ChoiceField(
+        label="ENF ground",
+        required=False,
+        choices=[("", "—"), *EnfGround.choices],
+        help_text="The ground the exceptional needs funding is granted on; each ground has its "
+        "own limit in the scheme (R9).",
+    )
     effective_from = forms.DateField(required=False, widget=AdminDateWidget)
     end_date = forms.DateField(
         required=False,
         widget=AdminDateWidget,
-        help_text="Personal supplement and ENF only: the last day funded. ENF ends within the "
-        "academic year in which it starts (R9).",
+        help_text="Personal supplement and ENF only: the last day funded. ENF lasts no longer "
+        "than its ground's limit in the scheme (R9).",
     )
     reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
     deferred_to = forms.ModelChoiceField(
@@ -120,6 +136,7 @@ class DecisionForm(forms.Form):
         "granted_ta_hours",
         "granted_band",
         "granted_amount",
+        "enf_ground",
         "effective_from",
         "end_date",
     )
@@ -133,13 +150,12 @@ class DecisionForm(forms.Form):
         if meeting is not None:
             queryset = queryset.filter(date__gt=meeting.date)
         self.fields["deferred_to"].queryset = queryset
+        if case.kind != CaseKind.ENF:
+            del self.fields["enf_ground"]
 
     @staticmethod
     def initial_for(case: PanelCase) -> dict:
         effective_from = case.requested_from or (case.meeting.date if case.meeting else None)
-        end_date = None
-        if case.kind in CaseKind.funding_item_kinds() and effective_from is not None:
-            end_date = case.requested_until or enf_latest_end(effective_from).ends_on
         return {
             "outcome": Outcome.APPROVED,
             "granted_lsa_hours": case.requested_lsa_hours,
@@ -147,16 +163,18 @@ class DecisionForm(forms.Form):
             "granted_ta_hours": case.requested_ta_hours,
             "granted_band": case.requested_band,
             "granted_amount": case.requested_amount,
+            "enf_ground": case.enf_ground,
             "effective_from": effective_from,
-            "end_date": end_date,
+            "end_date": services.default_end_date(case, effective_from),
         }
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
+        data.setdefault("enf_ground", "")
         if data["outcome"] not in Outcome.approvals():
             # A refusal grants nothing: the prefilled ask is ignored rather than refused.
             for name in self.GRANT_FIELDS:
-                data[name] = None
+                data[name] = "" if name == "enf_ground" else None
         if data["outcome"] != Outcome.DEFERRED:
             data["deferred_to"] = None
         return data

@@ -9,38 +9,26 @@ An approved decision takes effect through the pupil services (a support level or
 effective date, or a personal supplement / ENF funding item for a period) and links to the row it
 created. Every row keeps its full history with who and when (django-simple-history).
 
-R9, exceptional needs funding "at most one academic year": this product reads it as *within the
-academic year in which the funding starts* - ENF from 6 January 2026 may run to 31 August 2026 at
-the latest. That is the stricter of the two readings (it never allows more than twelve months),
-matches the academic-year cycle on which special school places and bands are planned (R11), and
-a need that continues comes back to the panel as a new case for the next academic year.
+R9, R9+: exceptional needs funding is granted on a ground (`EnfGround`: a short-term
+intervention, crisis funding, or need outside the usual cohort) and lasts no longer than that
+ground's limit in the scheme of the year it starts (`funding.panel.enf`). The case records the
+ground asked for and the decision the ground granted; the services check the limit.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from funding.panel.enf import GROUND_PHRASE, EnfGround
 from pupils.models import FundingItem, Plan, Pupil, SupportLevel
 from schools.constraints import in_choices
-from schools.dates import AcademicYear
 from schools.models import School
 
 MAX_WEEKLY_HOURS = 60
-
-ENF_LONGER_THAN_ONE_ACADEMIC_YEAR = (
-    "Exceptional needs funding lasts at most one academic year (R9): the end date must be on or "
-    "before {end:%d %B %Y}, the end of the {year} academic year in which it starts."
-)
-
-
-def enf_latest_end(starts_on) -> AcademicYear:
-    """R9: the academic year in which ENF starting on `starts_on` must end."""
-    return AcademicYear.of(starts_on)
 
 
 class MeetingStatus(models.TextChoices):
@@ -134,6 +122,14 @@ def _ends_after_start(start: str, end: str, name: str, message: str):
     )
 
 
+def _enf_ground_valid(name: str):
+    return models.CheckConstraint(
+        condition=Q(enf_ground__in=[*EnfGround.values, ""]),
+        name=name,
+        violation_error_message="Choose a valid ENF ground.",
+    )
+
+
 class PanelMeeting(models.Model):
     date = models.DateField(
         unique=True, error_messages={"unique": "There is already a panel meeting on this date."}
@@ -186,6 +182,14 @@ class PanelCase(models.Model):
     )
     requested_from = models.DateField("asked to start on", null=True, blank=True)
     requested_until = models.DateField("asked to end on", null=True, blank=True)
+    enf_ground = models.CharField(
+        "ENF ground asked for",
+        max_length=20,
+        choices=EnfGround.choices,
+        blank=True,
+        help_text="ENF only: a short-term intervention, crisis funding, or need outside the "
+        "usual cohort; each ground has its own limit in the scheme (R9).",
+    )
     evidence_summary = models.TextField(
         help_text="What the school has tried, what it costs, and the evidence of need."
     )
@@ -214,6 +218,16 @@ class PanelCase(models.Model):
                 "requested_until",
                 "panel_case_ends_after_start",
                 "The end date asked for cannot be before the start date.",
+            ),
+            _enf_ground_valid("panel_case_enf_ground_valid"),
+            models.CheckConstraint(
+                condition=(Q(kind=CaseKind.ENF) & ~Q(enf_ground=""))
+                | (~Q(kind=CaseKind.ENF) & Q(enf_ground="")),
+                name="panel_case_enf_names_ground",
+                violation_error_message=(
+                    "An ENF case names its ground (short-term intervention, crisis funding, or "
+                    "need outside the usual cohort); other cases have none."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(kind=CaseKind.BAND_CHANGE) | Q(requested_band__isnull=False),
@@ -279,23 +293,8 @@ class PanelCase(models.Model):
             amount=self.requested_amount,
             starts_on=self.requested_from,
             ends_on=self.requested_until,
+            enf_ground=self.enf_ground,
         )
-
-    def clean(self) -> None:
-        if (
-            self.kind == CaseKind.ENF
-            and self.requested_from is not None
-            and self.requested_until is not None
-        ):
-            year = enf_latest_end(self.requested_from)
-            if self.requested_until > year.ends_on:
-                raise ValidationError(
-                    {
-                        "requested_until": ENF_LONGER_THAN_ONE_ACADEMIC_YEAR.format(
-                            end=year.ends_on, year=year.label
-                        )
-                    }
-                )
 
 
 class PanelDecision(models.Model):
@@ -316,7 +315,14 @@ class PanelDecision(models.Model):
         null=True,
         blank=True,
         help_text="Last day funded: required for a personal supplement or ENF; "
-        "ENF ends within the academic year it starts (R9).",
+        "ENF lasts no longer than its ground's limit in the scheme (R9).",
+    )
+    enf_ground = models.CharField(
+        "ENF ground",
+        max_length=20,
+        choices=EnfGround.choices,
+        blank=True,
+        help_text="ENF approvals only: the ground the funding is granted on (R9).",
     )
     reasons = models.TextField()
     deferred_to = models.ForeignKey(
@@ -371,6 +377,7 @@ class PanelDecision(models.Model):
             _hours_in_range("granted", "panel_decision_hours_0_to_60"),
             _band_in_range("granted_band", "panel_decision_band_1_to_5"),
             _amount_not_negative("granted_amount", "panel_decision_amount_not_negative"),
+            _enf_ground_valid("panel_decision_enf_ground_valid"),
             _ends_after_start(
                 "effective_from",
                 "end_date",
@@ -415,6 +422,7 @@ class PanelDecision(models.Model):
                     granted_amount__isnull=True,
                     effective_from__isnull=True,
                     end_date__isnull=True,
+                    enf_ground="",
                     plan__isnull=True,
                     support_level__isnull=True,
                     previous_support_level__isnull=True,
@@ -456,6 +464,11 @@ class PanelDecision(models.Model):
         return self.outcome in Outcome.approvals()
 
     @property
+    def enf_ground_phrase(self) -> str:
+        """ "for a short-term intervention", "for crisis funding", ...; empty if not ENF."""
+        return GROUND_PHRASE.get(self.enf_ground, "")
+
+    @property
     def granted_summary(self) -> str:
         if not self.is_approval:
             return ""
@@ -467,25 +480,8 @@ class PanelDecision(models.Model):
             amount=self.granted_amount,
             starts_on=self.effective_from,
             ends_on=self.end_date,
+            enf_ground=self.enf_ground,
         )
-
-    def clean(self) -> None:
-        case = self.case if self.case_id else None
-        if (
-            case is not None
-            and case.kind == CaseKind.ENF
-            and self.effective_from is not None
-            and self.end_date is not None
-        ):
-            year = enf_latest_end(self.effective_from)
-            if self.end_date > year.ends_on:
-                raise ValidationError(
-                    {
-                        "end_date": ENF_LONGER_THAN_ONE_ACADEMIC_YEAR.format(
-                            end=year.ends_on, year=year.label
-                        )
-                    }
-                )
 
 
 def change_reason_for(case: PanelCase, meeting: PanelMeeting) -> str:
@@ -498,7 +494,9 @@ def change_reason_for(case: PanelCase, meeting: PanelMeeting) -> str:
     return f"SEN Panel decision on case {case.reference} at the {meeting.date:%d %B %Y} meeting"
 
 
-def describe_grant(*, lsa_hours, lst_hours, ta_hours, band, amount, starts_on, ends_on) -> str:
+def describe_grant(
+    *, lsa_hours, lst_hours, ta_hours, band, amount, starts_on, ends_on, enf_ground=""
+) -> str:
     parts = []
     for label, hours in (("LSA", lsa_hours), ("LST", lst_hours), ("TA", ta_hours)):
         if hours is not None:
@@ -514,4 +512,6 @@ def describe_grant(*, lsa_hours, lst_hours, ta_hours, band, amount, starts_on, e
         text += f", from {starts_on:%d %B %Y}"
     elif ends_on:
         text += f", until {ends_on:%d %B %Y}"
+    if enf_ground:
+        text += f" ({EnfGround(enf_ground).label.lower()})"
     return text

@@ -15,16 +15,33 @@ from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from funding.models import FundingScheme
+from funding.panel.enf import SCHEME_LIMIT_FIELD
 from funding.panel.models import (
     PanelCase,
     PanelDecision,
     PanelMeeting,
     change_reason_for,
 )
+from funding.selectors import scheme_for
 from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
 from schools.access import visible_schools
+from schools.dates import FinancialYear
 from schools.models import LocalAuthority, School
 from schools.roles import is_la_officer, is_panel_member, is_school_user
+
+# --- R9+ exceptional needs funding ------------------------------------------------------------
+
+
+def enf_limit_for(ground: str, starts_on: dt.date) -> str:
+    """R9+: the `EnfLimit` for ENF on `ground` starting on `starts_on`, from the scheme of the
+    financial year it starts in; with no scheme for that year, the scheme's default."""
+    field_name = SCHEME_LIMIT_FIELD[ground]
+    scheme = scheme_for(FinancialYear.of(starts_on))
+    if scheme is None:
+        return FundingScheme._meta.get_field(field_name).default
+    return getattr(scheme, field_name)
+
 
 # --- who may see what --------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from funding.panel import selectors
+from funding.panel.enf import ENF_GROUND_REQUIRED, default_end, enf_limit_error
 from funding.panel.models import (
     CaseKind,
     CaseStatus,
@@ -28,7 +30,6 @@ from funding.panel.models import (
     PanelDecision,
     PanelMeeting,
     change_reason_for,
-    enf_latest_end,
 )
 from pupils import services as pupil_services
 from pupils.models import (
@@ -40,6 +41,7 @@ from pupils.models import (
     Pupil,
     SupportLevel,
 )
+from schools.dates import AcademicYear
 from schools.models import EstablishmentType, School
 from schools.roles import is_la_officer, is_panel_member
 
@@ -86,6 +88,7 @@ ENF_ONLY_SPECIALIST = (
     "Exceptional needs funding is for pupils in special schools and SSCs (R9): {pupil} does not "
     "have a special school or SSC place at {school} on {date:%d %B %Y}."
 )
+ENF_GROUND_ONLY = "Only exceptional needs funding has a ground: leave the ENF ground empty."
 DEFAULT_APPROVAL_REASONS = "Approved as requested."
 DEFAULT_DEFERRAL_REASONS = "Deferred to the next meeting for more information."
 
@@ -101,6 +104,7 @@ _CASE_FIELDS = (
     "requested_amount",
     "requested_from",
     "requested_until",
+    "enf_ground",
     "evidence_summary",
 )
 _FUNDING_ITEM_KIND = {
@@ -128,6 +132,7 @@ def case_submit(
     requested_amount: Decimal | None = None,
     requested_from: dt.date | None = None,
     requested_until: dt.date | None = None,
+    enf_ground: str = "",
 ) -> PanelCase:
     """An LA officer puts a school's request to the panel, optionally listing it at a meeting."""
     if not is_la_officer(user):
@@ -144,6 +149,7 @@ def case_submit(
         requested_amount=requested_amount,
         requested_from=requested_from,
         requested_until=requested_until,
+        enf_ground=enf_ground,
         evidence_summary=evidence_summary.strip(),
         submitted_by=user,
         status=CaseStatus.SUBMITTED,
@@ -179,6 +185,12 @@ def case_check(case: PanelCase) -> None:
     """The checks beyond the model's: an open meeting, the pupil on roll there, R9 for ENF."""
     if case.meeting is not None and case.meeting.status == MeetingStatus.CLOSED:
         raise ValidationError({"meeting": MEETING_CLOSED.format(date=case.meeting.date)})
+    if message := enf_ground_error(case.kind, case.enf_ground):
+        raise ValidationError({"enf_ground": message})
+    if case.kind == CaseKind.ENF:
+        enf_check_limit(
+            case.enf_ground, case.requested_from, case.requested_until, "requested_until"
+        )
     if case.kind == CaseKind.SPECIALIST_PLACE or not (case.pupil_id and case.school_id):
         return  # a place is asked at a school the pupil is not at yet
     on = case.requested_from or timezone.localdate()
@@ -217,12 +229,14 @@ def decision_record(
     granted_ta_hours: Decimal | None = None,
     granted_band: int | None = None,
     granted_amount: Decimal | None = None,
+    enf_ground: str = "",
     deferred_to: PanelMeeting | None = None,
 ) -> PanelDecision:
     """Record the panel's decision on a case at the meeting it is listed at.
 
     Approved / approved with changes: the grant takes effect from `effective_from` (support level
-    or band via the pupil services, or a personal supplement / ENF funding item to `end_date`).
+    or band via the pupil services, or a personal supplement / ENF funding item to `end_date`;
+    ENF names its `enf_ground` and lasts no longer than that ground's limit, R9).
     Declined: the case is closed. Deferred: the case moves to `deferred_to` (default: the next
     scheduled meeting) and is decided again there.
     """
@@ -251,6 +265,7 @@ def decision_record(
         granted_ta_hours=granted_ta_hours,
         granted_band=granted_band,
         granted_amount=granted_amount,
+        enf_ground=enf_ground,
         decided_by=user,
         decided_at=timezone.now(),
     )
@@ -292,17 +307,16 @@ def case_approve_as_requested(
 ) -> PanelDecision:
     """Approve exactly what was asked.
 
-    Effective from the date asked for, else the meeting date. A personal supplement or ENF runs
-    to the end date asked for, else to the end of the academic year in which it starts (R9).
+    Effective from the date asked for, else the meeting date. A personal supplement runs to the
+    end date asked for, else to the end of the academic year in which it starts; ENF on the
+    ground asked for, to the end date asked for, else to the latest end its ground allows (R9).
     """
     if not is_panel_member(user):
         raise PermissionDenied(ONLY_PANEL_MEMBERS_DECIDE)
     case = PanelCase.objects.select_related("meeting").get(pk=case.pk)
     if effective_from is None:
         effective_from = case.requested_from or (case.meeting.date if case.meeting else None)
-    end_date = None
-    if case.kind in CaseKind.funding_item_kinds() and effective_from is not None:
-        end_date = case.requested_until or enf_latest_end(effective_from).ends_on
+    end_date = default_end_date(case, effective_from)
     return decision_record(
         case=case,
         user=user,
@@ -315,7 +329,40 @@ def case_approve_as_requested(
         granted_ta_hours=case.requested_ta_hours,
         granted_band=case.requested_band,
         granted_amount=case.requested_amount,
+        enf_ground=case.enf_ground,
     )
+
+
+def default_end_date(case: PanelCase, effective_from: dt.date | None) -> dt.date | None:
+    """The end date offered for a personal supplement or ENF: the one asked for, else the end of
+    the academic year it starts in (ENF: the latest end its ground allows, R9)."""
+    if case.kind not in CaseKind.funding_item_kinds() or effective_from is None:
+        return None
+    if case.requested_until is not None:
+        return case.requested_until
+    if case.kind == CaseKind.ENF and case.enf_ground:
+        limit = selectors.enf_limit_for(case.enf_ground, effective_from)
+        return default_end(case.enf_ground, effective_from, limit)
+    return AcademicYear.of(effective_from).ends_on
+
+
+def enf_ground_error(kind: str, ground: str) -> str | None:
+    """R9: ENF names its ground; nothing else has one."""
+    if kind == CaseKind.ENF and not ground:
+        return ENF_GROUND_REQUIRED
+    if kind != CaseKind.ENF and ground:
+        return ENF_GROUND_ONLY
+    return None
+
+
+def enf_check_limit(ground: str, starts_on, ends_on, field: str) -> None:
+    """R9+: refuse ENF on `ground` that ends after that ground's limit in the year's scheme."""
+    if starts_on is None or ends_on is None:
+        return
+    limit = selectors.enf_limit_for(ground, starts_on)
+    message = enf_limit_error(ground, starts_on, ends_on, limit)
+    if message:
+        raise ValidationError({field: message})
 
 
 @transaction.atomic
@@ -351,9 +398,13 @@ def _deferral_meeting(meeting: PanelMeeting, chosen: PanelMeeting | None) -> Pan
 
 
 def _grant(obj, prefix: str) -> tuple:
-    return tuple(
-        getattr(obj, f"{prefix}_{name}")
-        for name in ("lsa_hours", "lst_hours", "ta_hours", "band", "amount")
+    """Hours, band, amount and (ENF) ground: what is asked for or granted."""
+    return (
+        *(
+            getattr(obj, f"{prefix}_{name}")
+            for name in ("lsa_hours", "lst_hours", "ta_hours", "band", "amount")
+        ),
+        obj.enf_ground,
     )
 
 
@@ -362,7 +413,12 @@ def _check_grant(decision: PanelDecision) -> None:
     case = decision.case
     granted = _grant(decision, "granted")
     if not decision.is_approval:
-        if any(v is not None for v in granted) or decision.effective_from or decision.end_date:
+        if (
+            any(v is not None for v in granted[:5])
+            or decision.enf_ground
+            or decision.effective_from
+            or decision.end_date
+        ):
             raise ValidationError(
                 NOTHING_GRANTED_WHEN_REFUSED.format(outcome=decision.get_outcome_display().lower())
             )
@@ -387,10 +443,14 @@ def _check_grant(decision: PanelDecision) -> None:
                 errors["granted_band"] = BAND_REQUIRED
             elif any(v is not None for v in (*granted[:3], granted[4])):
                 errors["granted_band"] = BAND_ONLY
-        elif all(v is None for v in granted):
+        elif all(v is None for v in granted[:5]):
             errors["granted_lsa_hours"] = GRANT_REQUIRED
+    if message := enf_ground_error(case.kind, decision.enf_ground):
+        errors["enf_ground"] = message
     if errors:
         raise ValidationError(errors)
+    if case.kind == CaseKind.ENF:
+        enf_check_limit(decision.enf_ground, decision.effective_from, decision.end_date, "end_date")
     same_as_asked = granted == _grant(case, "requested")
     if decision.outcome == Outcome.APPROVED and not same_as_asked:
         raise ValidationError({"outcome": APPROVED_DIFFERS_FROM_ASK})

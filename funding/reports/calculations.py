@@ -2,6 +2,8 @@
 
 - `split_by_days`: share an amount over parts by school days so the parts add up exactly
   (largest remainder, like `funding.calculations.pro_rata.apportion`).
+- `split_over`: a line's money for months or quarters: differences of its entitlement to date
+  (R7+, `funding.calculations.entitlement`), the same figures as the returns and payments.
 - `budget_line_for`: which high-needs budget line (R22) an allocation line counts against.
 - `explain`: why a pupil's money at a school differs between two runs (R21): the year is cut at
   every in-year event and every line boundary, each line's amount is shared over the pieces by
@@ -19,6 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from funding.calculations.entitlement import split_line
 from schools.dates import AcademicYear, FinancialYear, reception_year_of
 
 PENNY = Decimal("0.01")
@@ -98,20 +101,35 @@ def split_over(
     parts: Sequence[tuple[dt.date, dt.date]],
     days: Callable[[dt.date, dt.date], int],
 ) -> list[Decimal]:
-    """A line's amount for start..end shared over date ranges by school days (exact sum).
+    """A line's amount for start..end shared over date ranges in date order (R7+): each part
+    gets the line's entitlement to the part's last day less its entitlement to the day before
+    the part (`funding.calculations.entitlement`), so parts covering the line add up to it
+    exactly, each within a penny of its exact share, and a month here is the same figure as
+    on the monthly return.
 
-    A period with no school days in any part goes wholly to the part holding its start."""
-    counts = overlap_days(start, end, parts, days)
-    if sum(counts) == 0:
+    A period with no school days goes wholly to the part holding its start (else the first
+    part when it starts before them all, the last when after)."""
+    amount = round_money(amount)
+    line_days = days(start, end) if start <= end else 0
+    if line_days == 0:
         shares = [ZERO] * len(parts)
         for i, (a, b) in enumerate(parts):
             if a <= start <= b:
-                shares[i] = round_money(amount)
+                shares[i] = amount
                 return shares
         if shares:
-            shares[0 if start < parts[0][0] else -1] = round_money(amount)
+            shares[0 if start < parts[0][0] else -1] = amount
         return shares
-    return split_by_days(amount, counts)
+    line = _Line(amount, start, end, line_days)
+    return [ZERO if share is None else share.amount for share in split_line(line, parts, days)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    amount: Decimal
+    period_from: dt.date
+    period_to: dt.date
+    school_days: int
 
 
 # ---- budget lines (R22) ----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from funding import selectors as engine
 from funding.calculations.allocation import Engine
+from funding.calculations.entitlement import split_line
 from funding.models import (
     PUPIL_ELEMENTS,
     AllocationLine,
@@ -1331,15 +1332,19 @@ def budget_position(fy, as_of: dt.date | None = None) -> BudgetPosition:
             rows[kind].forecast += amount
         for row in rows.values():
             row.forecast -= row.allocated + row.panel_pending
-    # 3. Commitment by month: the year as now known + other commitments, by school days.
-    month_days = [days(a, b) for a, b in months]
+    # 3. Commitment by month: the year as now known + other commitments, each month the
+    # entitlement to its end less that to its start (R7+), so the months add up exactly.
     monthly: dict[str, list[Decimal]] = {kind: [ZERO] * 12 for kind in LINE_ORDER}
     _add_months(monthly, known, months, days)
     budget_months = [ZERO] * 12
     for row in rows.values():
-        for i, share in enumerate(calc.split_by_days(row.other, month_days)):
+        for i, share in enumerate(
+            calc.split_over(row.other, fy.starts_on, fy.ends_on, months, days)
+        ):
             monthly[row.line][i] += share
-        for i, share in enumerate(calc.split_by_days(row.budget, month_days)):
+        for i, share in enumerate(
+            calc.split_over(row.budget, fy.starts_on, fy.ends_on, months, days)
+        ):
             budget_months[i] += share
     month_rows = []
     cumulative_budget = cumulative = ZERO
@@ -1522,8 +1527,9 @@ def cross_border_statement(
     run: AllocationRun, la: LocalAuthority, direction: str, period_key: str = "year"
 ) -> CrossBorderStatement:
     """A statement for one other LA and one billing period: each pupil's periods with the
-    working, the line's amount and the part of it in the billing period (the line shared over
-    the year's quarters or months by school days, so the parts add up to the line exactly).
+    working, the line's amount and the part of it in the billing period (the line's
+    entitlement to the period's end less that to its start, R7+, so the parts add up to the
+    line exactly).
     Three queries (the lines, and the calendar for a part of the year)."""
     fy = run.fy
     periods = {p[0]: p for p in billing_periods(fy)}
@@ -1549,16 +1555,14 @@ def cross_border_statement(
         amount = line.amount
         working = line.explanation
         if parts is not None:
-            share = calc.split_over(line.amount, line.period_from, line.period_to, parts, days)
-            amount = share[index]
+            # R7+: the line's entitlement to the period's end less that to its start.
+            (share,) = split_line(line, [parts[index]], days)
+            amount = ZERO if share is None else share.amount
             if not amount:
                 continue
-            a, b = parts[index]
-            lo, hi = max(a, line.period_from), min(b, line.period_to)
-            in_part = days(lo, hi) if lo <= hi else 0
             working += (
-                f"; {period[1]}: {in_part} of the line's {line.school_days} school days "
-                f"= £{amount:,.2f}"
+                f"; {period[1]}: {share.school_days} of the line's {line.school_days} school "
+                f"days, {share.working()}"
             )
         lines.append(
             StatementLine(

@@ -34,6 +34,9 @@ from funding.reports.tables import (
     InitialReportTable,
     StatementTable,
 )
+from funding.spend import exports as spend_exports
+from funding.spend import selectors as spend_selectors
+from funding.spend.tables import AllocationSpendTable
 from schools.access import LAOfficerRequiredMixin
 from schools.dates import FinancialYear
 from schools.models import LocalAuthority
@@ -147,6 +150,14 @@ class FinalReportView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
             initial, final = self.runs()
             if initial is None or final is None:
                 raise Http404("No runs to compare")
+            if request.GET.get("table") == "spend":
+                report = spend_selectors.allocation_against_spend(initial, final)
+                title = f"Allocation and spend FY {initial.fy}"
+                return exports.download(
+                    spend_exports.allocation_spend_dataset(report, title),
+                    fmt,
+                    f"allocation-against-spend-{initial.fy.label}-runs-{initial.pk}-{final.pk}",
+                )
             rows = selectors.final_rows(initial, final)
             why = selectors.explain_changes(initial, final)
             data = exports.final_report_dataset(rows, why, f"Final report FY {initial.fy}")
@@ -190,6 +201,17 @@ class FinalReportView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
                     totals.items(), key=lambda kv: selectors.ELEMENT_ORDER.get(kv[0], 99)
                 )
             ]
+            # R21: each school's allocation against the SEN spend it recorded (funding.spend).
+            spend_report = spend_selectors.allocation_against_spend(initial, final)
+            spend_table = AllocationSpendTable(
+                spend_report.rows,
+                totals=spend_report,
+                fy=self.kwargs["fy"],
+                query=f"?initial={initial.pk}&final={final.pk}",
+                prefix="spend-",
+            )
+            RequestConfig(self.request, paginate={"per_page": 50}).configure(spend_table)
+            context.update(spend_report=spend_report, spend_table=spend_table)
         context.update(fy=fy, initial=initial, final=final, runs=list(selectors.done_runs(fy)))
         return context
 
@@ -231,12 +253,16 @@ class SchoolFinalReportView(SchoolReportMixin, TemplateView):
                     f"{school.urn} FY {fy}",
                 )
                 return exports.download(data, fmt, f"final-report-{school.urn}-{fy.label}")
+        spend = None
+        if report is not None:  # R21: the school's SEN allocation against its SEN spend
+            spend = spend_selectors.school_allocation_against_spend(school, initial, final)
         context = self.get_context_data(
             school=school,
             fy=fy,
             initial=initial,
             final=final,
             report=report,
+            spend=spend,
             is_la_officer=is_la_officer(request.user),
         )
         return self.render_to_response(context)

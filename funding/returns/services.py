@@ -15,7 +15,6 @@ import json
 import logging
 import statistics
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +24,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from funding import selectors as funding_selectors
 from funding.returns import selectors
 from funding.returns.calculations import (
     ONE_DAY,
@@ -286,42 +286,23 @@ def _supports(plan_ids: list[int], baseline_day: dt.date, end: dt.date) -> list[
 
 
 def _monthly_amounts(drafts: list[LineDraft], school_id: int, start: dt.date) -> dict:
-    """The engine's monthly top-up per pupil, where the engine is installed and gives one.
+    """The engine's money for the month per pupil on the return (R7+), in constant queries.
 
-    Prefers the engine's bulk `monthly_top_ups` (constant queries per school), else calls
-    `monthly_top_up` per pupil; without either (ImportError) every amount is left blank. An
-    engine that cannot price a pupil leaves that amount blank rather than failing the return.
+    Each amount is the pupil's entitlement to the month's end less that to the month's start
+    (`funding.selectors.monthly_top_ups`), so a pupil's returns over the year add up to the
+    year's lines. An engine that cannot price the school (no rate, say) leaves every amount
+    blank rather than failing the return; no scheme or calendar for the year leaves them blank.
     """
     pupil_ids = [draft.pupil_id for draft in drafts if draft.in_month]
     if not pupil_ids or not getattr(settings, "RETURNS_MONTHLY_AMOUNTS", True):
         return {}
     try:
-        from funding.selectors import monthly_top_ups
-    except ImportError:
-        monthly_top_ups = None
-    if monthly_top_ups is not None:
-        try:
-            return dict(monthly_top_ups(school_id, start, pupil_ids))
-        except DatabaseError:
-            raise
-        except Exception:
-            logger.warning("No monthly top-ups for school %s", school_id, exc_info=True)
-            return {}
-    try:
-        from funding.selectors import monthly_top_up
-    except ImportError:
+        return dict(funding_selectors.monthly_top_ups(school_id, start, pupil_ids))
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.warning("No monthly top-ups for school %s", school_id, exc_info=True)
         return {}
-    amounts: dict[int, Decimal | None] = {}
-    for pupil_id in pupil_ids:
-        try:
-            amounts[pupil_id] = monthly_top_up(pupil_id, school_id, start)
-        except DatabaseError:
-            raise
-        except Exception:
-            logger.warning(
-                "No monthly top-up for pupil %s at school %s", pupil_id, school_id, exc_info=True
-            )
-    return amounts
 
 
 def _record(draft: LineDraft, amounts: dict) -> tuple:

@@ -5,8 +5,10 @@ School days in FY 2025-26 (tests/conftest.py FY2025_TERMS, bank holidays removed
   Spring 2 25 = 188. So 1 Apr-31 Aug 2025 = 60; 1 Apr 2025-4 Jan 2026 = 133; 5 Jan-31 Mar 2026 = 55.
 
 Rates: LSA £15.00 an hour, 39 weeks, threshold £6,000. 20 h LSA a week costs
-20 × £15.00 × 39 = £11,700.00; the engine's top-up is £11,700.00 - £6,000.00 = £5,700.00, so
-PSF net of top-up is £6,000.00 a year (and £11,700.00 gross).
+20 × £15.00 × 39 = £11,700.00; the engine's top-up is £11,700.00 - £6,000.00 = £5,700.00.
+Each protected pupil has a protected historical amount of £8,450.00 a year (`PROTECTED`), so on
+the default basis (R15+) PSF is £8,450.00 − £5,700.00 top-up = £2,750.00 a year; in full it is
+£8,450.00.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from schools.models import EstablishmentType, Phase
 from tests import factories
 
 CUTOVER = dt.date(2024, 9, 1)
+PROTECTED = "8450.00"
 
 
 @pytest.fixture(autouse=True)
@@ -86,8 +89,11 @@ def make_pupil(
     issued_on=dt.date(2022, 9, 1),
     lsa_hours="20",
     admission=AdmissionKind.FIRST_ADMISSION,
+    protected=PROTECTED,
 ):
-    """A pupil placed at `school` with a plan of `lsa_hours` LSA hours a week."""
+    """A pupil placed at `school` with a plan of `lsa_hours` LSA hours a week and a protected
+    historical amount of `protected` a year (None: none recorded)."""
+    from clusters.models import PsfProtectedAmount
     from pupils.upn import make_upn
 
     n = next(_serial)
@@ -100,6 +106,10 @@ def make_pupil(
     )
     placement_start(pupil=pupil, school=school, starts_on=placed_on, admission_kind=admission)
     plan_issue(pupil=pupil, issued_on=issued_on, support=SupportHours(lsa_hours=Decimal(lsa_hours)))
+    if protected is not None:
+        PsfProtectedAmount.objects.create(
+            pupil=pupil, annual_amount=Decimal(protected), source="PSF schedule 2023-24"
+        )
     return pupil
 
 

@@ -47,21 +47,24 @@ def pupils(psf_scheme, primary, primary_b, home_la):
 
 def test_r15_r16_forecast_totals_protected_and_released(pupils):
     forecast = psf_forecast(FY2025)
-    # Three pupils with PSF on 1 Apr 2025 at £6,000.00 each: £18,000.00 a year.
-    assert (forecast.pupils, forecast.baseline) == (3, Decimal("18000.00"))
+    # Three pupils with PSF on 1 Apr 2025, each £8,450.00 protected − £5,700.00 top-up =
+    # £2,750.00 a year (R15+): £8,250.00 a year.
+    assert (forecast.pupils, forecast.baseline) == (3, Decimal("8250.00"))
     years = {y.fy.start_year: y for y in forecast.totals}
-    # FY 2025-26: P1 £6,000 × 60/188 = £1,914.89; P2 £6,000.00; P3 £6,000 × 133/188 = £4,244.68.
-    # Protected £12,159.57; released £18,000.00 - £12,159.57 = £5,840.43.
+    # FY 2025-26: P1 £2,750 × 60/188 = £877.659... -> £877.66; P2 £2,750.00;
+    # P3 £2,750 × 133/188 = £1,945.478... -> £1,945.48.
+    # Protected £5,573.14; released £8,250.00 - £5,573.14 = £2,676.86.
     assert (years[2025].protected, years[2025].released) == (
-        Decimal("12159.57"),
-        Decimal("5840.43"),
+        Decimal("5573.14"),
+        Decimal("2676.86"),
     )
-    # FY 2026-27 (estimated days): P2 only, £6,000 × 104/251 = £2,486.055... -> £2,486.06;
-    # released £15,513.94, of which £9,673.51 newly in the year.
+    # FY 2026-27 (estimated days): P2 only, £2,750 × 104/251 = £1,139.442... -> £1,139.44;
+    # released £8,250.00 − £1,139.44 = £7,110.56, of which £7,110.56 − £2,676.86 = £4,433.70
+    # newly in the year.
     assert (years[2026].protected, years[2026].released, years[2026].released_in_year) == (
-        Decimal("2486.06"),
-        Decimal("15513.94"),
-        Decimal("9673.51"),
+        Decimal("1139.44"),
+        Decimal("7110.56"),
+        Decimal("4433.70"),
     )
     # From FY 2027-28 everything is released.
     assert all(years[y].protected == 0 for y in range(2027, 2032))
@@ -72,13 +75,15 @@ def test_r15_r16_forecast_totals_protected_and_released(pupils):
 def test_r15_r16_forecast_per_school_and_by_rule(pupils, primary, primary_b):
     forecast = psf_forecast(FY2025)
     by_school = {s.school_id: s for s in forecast.schools}
-    # Ashdown: P1 and P2 (£12,000.00 a year); Beacon: P3 (where P3 is on 1 Apr 2025).
-    assert by_school[primary.pk].baseline == Decimal("12000.00")
-    assert by_school[primary_b.pk].baseline == Decimal("6000.00")
-    assert by_school[primary_b.pk].years[0].protected == Decimal("4244.68")
-    # Released in FY 2025-26 by rule: R15 (P1) £4,085.11; R16 (P3) £1,755.32.
-    assert forecast.released_by_rule["R15"][0] == Decimal("4085.11")
-    assert forecast.released_by_rule["R16"][0] == Decimal("1755.32")
+    # Ashdown: P1 and P2 (2 × £2,750.00 = £5,500.00 a year); Beacon: P3 (where P3 is on
+    # 1 Apr 2025).
+    assert by_school[primary.pk].baseline == Decimal("5500.00")
+    assert by_school[primary_b.pk].baseline == Decimal("2750.00")
+    assert by_school[primary_b.pk].years[0].protected == Decimal("1945.48")
+    # Released in FY 2025-26 by rule: R15 (P1) £2,750.00 − £877.66 = £1,872.34;
+    # R16 (P3) £2,750.00 − £1,945.48 = £804.52.
+    assert forecast.released_by_rule["R15"][0] == Decimal("1872.34")
+    assert forecast.released_by_rule["R16"][0] == Decimal("804.52")
 
 
 def test_psf_forecast_page_and_export(client, la_officer, pupils):
@@ -87,11 +92,11 @@ def test_psf_forecast_page_and_export(client, la_officer, pupils):
     response = client.get(url)
     assert response.status_code == 200
     rows = response.context["table"].data.data
-    assert rows[-1]["school"] == "Total" and rows[-1]["protected_2025"] == Decimal("12159.57")
+    assert rows[-1]["school"] == "Total" and rows[-1]["protected_2025"] == Decimal("5573.14")
     csv_text = client.get(url + "&_export=csv").content.decode()
     header = csv_text.splitlines()[0]
     assert "Protected 2025-26" in header and "Released 2031-32" in header
-    assert csv_text.splitlines()[-1].startswith("Total,,3,18000.00,12159.57,5840.43")
+    assert csv_text.splitlines()[-1].startswith("Total,,3,8250.00,5573.14,2676.86")
 
 
 def test_pot_psf_released_estimate_for_past_year_is_zero(pupils):

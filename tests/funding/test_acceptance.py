@@ -92,38 +92,40 @@ def test_west_sussex_scheme_statements(home_la, other_la, fy2025_terms):
     # Element 1: 420 pupils × £3,847 = £1,615,740.00
     # Notional SEN: 5% × 1,615,740 = 80,787 + 50% × 40 × £490 = 9,800
     #   + 50% × 30 × £420 = 6,300 + 100% × 25 × £1,170 = 29,250 = £126,137.00
-    # R4 (November 2025, roll 420): 3% = 12.6; 15 − 12.6 = 2.4 × £6,000 = £14,400.00
+    # R4 (R4+: IAR pupils from our records on 1 November 2025): a and theirs (on roll with a
+    #   plan and a top-up; the joiner arrives 3 Nov, the supplemented pupil has no plan) = 2,
+    #   not above 3% of the November roll of 420 = 12.6: no Additional SEN Support (the census
+    #   count of 15 EHC plans is not used)
     # Top-up (LSA £15.50 × 39 wk − £6,000): a 20 h = £6,090.00; joiner 25 h = £9,112.50 a
     #   year × 90/188 = £4,362.37; theirs 20 h = £6,090.00 -> £16,542.37
     # Personal supplement £3,000 × 55/188 = £877.66
     assert by_element(m) == {
         "element_1": D("1615740.00"),
         "notional_sen": D("126137.00"),
-        "additional_sen_support": D("14400.00"),
         "top_up": D("16542.37"),
         "personal_supplement": D("877.66"),
     }
-    assert m.total == D("1773697.03")
+    assert m.total == D("1759297.03")
     assert pupil_total(m, joiner) == D("4362.37")
 
     k = statement(brook)
     # Element 1: 300 × £5,422 = £1,626,600.00 (KS3) + 180 × £6,113 = £1,100,340.00 (KS4)
     # Notional SEN: 5% × 2,726,940 = £136,347.00 (no FSM, IDACI or LPA pupils)
     # R4: 3% of 480 = 14.4 > 10 IAR pupils: nothing
-    # SSC (R13): 2024/25 7 × 6,000 + 3 × 10,000 = 72,000 × 60/188 -> £22,978.73;
-    #   2025/26 8 × 6,000 + 2 × 10,000 = 68,000 × 128/188 -> £46,297.87; £69,276.60
+    # SSC (R13, R11+ by months): 2024/25 7 × 6,000 + 3 × 10,000 = 72,000 × 5/12 = £30,000.00;
+    #   2025/26 8 × 6,000 + 2 × 10,000 = 68,000 × 7/12 = £39,666.67; £69,666.67
     assert by_element(k) == {
         "element_1": D("2726940.00"),
         "notional_sen": D("136347.00"),
-        "place": D("69276.60"),
+        "place": D("69666.67"),
     }
 
     o = statement(oak)
-    # Places (R11): 100 × £10,000 × 60/188 = £319,148.94; 110 × £10,000 × 128/188 = £748,936.17
-    # Band 4 all year: £15,500.00. Band 2 then 4 from January: £9,000 × 133/188 = £6,367.02
-    #   and £15,500 × 55/188 = £4,534.58 (the penny that makes £10,901.60)
-    assert by_element(o) == {"place": D("1068085.11"), "top_up": D("26401.60")}
-    assert pupil_total(o, banded_up) == D("10901.60")
+    # Places (R11+): 100 × £10,000 × 5/12 = £416,666.67; 110 × £10,000 × 7/12 = £641,666.66
+    #   (the exact total £1,058,333.33; the tied penny to the earlier period)
+    # Initial top-up from January occupancy (R11+; 16 Jan 2025, the census Thursday):
+    #   band 2 × 1 (banded_up) × £9,000 + band 4 × 1 × £15,500 = £24,500.00
+    assert by_element(o) == {"place": D("1058333.33"), "top_up": D("24500.00")}
 
     c = statement(coast)
     # AP places (R14): 40 × £10,000 in both academic years: £400,000.00
@@ -133,6 +135,14 @@ def test_west_sussex_scheme_statements(home_la, other_la, fy2025_terms):
     r = selectors.recoupment(run)
     assert [(x.code, x.amount) for x in r.owed_to_us] == [("888", D("6090.00"))]
     assert r.we_owe == []
+
+    # A revised run follows each child in year: band 4 all year £15,500.00; band 2 then 4 from
+    # January: £9,000 × 133/188 = £6,367.02 and £15,500 × 55/188 = £4,534.58 (the penny that
+    # makes £10,901.60)
+    services.run_allocation(fy=2025, kind="revised")
+    o = statement(oak)
+    assert by_element(o) == {"place": D("1058333.33"), "top_up": D("26401.60")}
+    assert pupil_total(o, banded_up) == D("10901.60")
 
 
 def test_torbay_scheme_statements(home_la, fy2025_terms):
@@ -160,9 +170,9 @@ def test_torbay_scheme_statements(home_la, fy2025_terms):
     h = b.pupil(home_la, dob=dt.date(2010, 1, 1))
     b.place(h, paignton)
     b.plan(h, lsa=30, ceased_on=dt.date(2025, 12, 31))
-    i = b.pupil(home_la, dob=dt.date(2011, 1, 1))
+    i = b.pupil(home_la, dob=dt.date(2010, 6, 1))
     b.place(i, paignton)
-    b.plan(i, lsa=15)
+    b.plan(i, lsa=10)
     j = b.pupil(home_la, dob=dt.date(2012, 1, 1))
     b.place(j, mayfield, kind="special_school")
     b.plan(j, band=3)
@@ -173,30 +183,35 @@ def test_torbay_scheme_statements(home_la, fy2025_terms):
     # Element 1 (003's 2018-19 AWPU): 210 × £2,806.18 = £589,297.80
     # Notional SEN (003): 5% × 589,297.80 = 29,464.89 + 50% × 40 × £440 = 8,800
     #   + 50% × 30 × £300 = 4,500 + 100% × 25 × £1,050 = 26,250 = £69,014.89
-    # Top-up over the £10,000 Torbay expects (R3): 20 h × £14 × 39 = 10,920 − 10,000 = £920.00
+    # Top-up over the £10,000 Torbay expects from "core and notional" (R3+: the total cost
+    #   including the pupil's element 1): 20 h × £14 × 39 = 10,920 + £2,806.18 AWPU primary
+    #   − 10,000 = £3,726.18 (Year 4 then Year 5: the same key stage all year)
     assert by_element(t) == {
         "element_1": D("589297.80"),
         "notional_sen": D("69014.89"),
-        "top_up": D("920.00"),
+        "top_up": D("3726.18"),
     }
 
     p = statement(paignton)
     # Element 1: 300 × £3,862.65 = £1,158,795.00 + 200 × £4,386.81 = £877,362.00
     # Notional SEN: 5% × 2,036,157.00 = 101,807.85 + 50% × 60 × £440 = 13,200
     #   + 100% × 40 × £1,050 = 42,000 = £157,007.85
-    # h: 30 h × £14 × 39 = 16,380 − 10,000 = £6,380 a year, plan ceased 31 Dec: × 133/188 =
-    #   £4,513.51; i: 15 h × £14 × 39 = £8,190, within the £10,000: a £0.00 line that says so
+    # h (Years 10-11, key stage 4): 30 h × £14 × 39 = 16,380 + £4,386.81 AWPU KS4 − 10,000 =
+    #   £10,766.81 a year, plan ceased 31 Dec: × 133/188 = 7,616.945... -> £7,616.95
+    # i (Years 10-11): 10 h × £14 × 39 = 5,460 + 4,386.81 = £9,846.81, within the £10,000:
+    #   a £0.00 line that says so
     assert by_element(p) == {
         "element_1": D("2036157.00"),
         "notional_sen": D("157007.85"),
-        "top_up": D("4513.51"),
+        "top_up": D("7616.95"),
     }
     [nothing] = next(x.lines for x in p.pupils if x.pupil == i)
     assert nothing.amount == D("0.00")
     assert "within the threshold" in nothing.explanation
 
     m = statement(mayfield)
-    # 50 places × £10,000 both years = £500,000.00; band 3 at £12,000 all year
+    # 50 places × £10,000 both years = £500,000.00 (5/12 £208,333.33 + 7/12 £291,666.67);
+    # band 3 at £12,000 all year (January occupancy: 1 pupil in band 3)
     assert by_element(m) == {"place": D("500000.00"), "top_up": D("12000.00")}
 
 
@@ -295,9 +310,9 @@ def test_norfolk_scheme_statements(home_la, fy2025_terms):
     norwich = b.school(home_la, "Norwich Primary")
     b.census(norwich, JAN, **b.primary_roll(30), fsm=20, idaci=10, low_prior_attainment=15)
     dereham = b.school(home_la, "Dereham Primary")
-    u = b.pupil(home_la)
+    u = b.pupil(home_la)  # a statement from before the PSF cut-over (1 Sep 2012)
     b.place(u, norwich)
-    b.plan(u, lsa=25)
+    b.plan(u, issued_on=dt.date(2011, 9, 1), lsa=25)
     v = b.pupil(home_la)  # managed move to Dereham on 3 November
     b.place(v, norwich, ends_on=dt.date(2025, 11, 2))
     b.place(v, dereham, starts_on=dt.date(2025, 11, 3))
@@ -310,15 +325,16 @@ def test_norfolk_scheme_statements(home_la, fy2025_terms):
     # Notional SEN: 5% × 807,870 = 40,393.50 + 50% × 20 × £490 = 4,900 + 50% × 10 × £420
     #   = 2,100 + 100% × 15 × £1,170 = 17,550 = £64,943.50
     # u: 25 h × £15 × 39 = 14,625 − 6,000 = £8,625.00
-    # v: 20 h × £15 × 39 = 11,700 − 6,000 = £5,700 a year; 98 days here = £2,971.28
+    # v's plan was issued after the cut-over: Norfolk pays no element 3 top-up on it (R17,
+    #   seed 001 Q3/Q7: new plans are funded through the clusters)
     assert by_element(n) == {
         "element_1": D("807870.00"),
         "notional_sen": D("64943.50"),
-        "top_up": D("11596.28"),
+        "top_up": D("8625.00"),
     }
     d = statement(dereham)
-    # v's other 90 days: £5,700 × 90/188 = £2,728.72 (and the year adds up to £5,700.00);
-    # Dereham has no census yet: elements 1 and 2 wait, with a warning on the run
-    assert by_element(d) == {"top_up": D("2728.72")}
+    # Dereham has no census yet: elements 1 and 2 wait, with a warning on the run; v's plan
+    # attracts no top-up there either
+    assert by_element(d) == {}
     assert any("Dereham Primary" in w and "no census" in w for w in run.warnings)
     assert run.scheme.psf_enabled and run.scheme.psf_cutover_date == dt.date(2012, 9, 1)

@@ -6,6 +6,7 @@ Each test states the rule it checks and does the arithmetic in a comment.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -52,6 +53,7 @@ TORBAY = SchemeRates(
     awpu_ks3=D("3862.65"),
     awpu_ks4=D("4386.81"),
     threshold=D("10000"),
+    threshold_basis="total_with_element_1",
     sen_factors=(
         SenFactorData("awpu", D("5")),
         SenFactorData("fsm", D("50"), D("440.00")),
@@ -151,10 +153,43 @@ def test_r5_hours_at_rates_less_the_threshold_issue_example():
     assert part.calculated.rule == "R5"
 
 
-def test_r3_torbay_threshold_of_ten_thousand():
-    [part] = top_up_from_support(Support(lsa_hours=D("20")), TORBAY, phase="primary")
-    # 20 h × £14.00 × 39 = £10,920.00 − £10,000.00 = £920.00
-    assert part.amount == D("920.00")
+def test_r3_plus_torbay_threshold_counts_the_total_cost_including_element_1():
+    awpu = ("AWPU primary", TORBAY.awpu_primary)
+    [part] = top_up_from_support(
+        Support(lsa_hours=D("20")), TORBAY, phase="primary", element_1=awpu
+    )
+    # Torbay's £10,000 is spent "out of their core and notional budget" (seed 003), so it
+    # counts the pupil's element 1: 20 h × £14.00 × 39 = £10,920.00 + £2,806.18 AWPU primary
+    # = £13,726.18 − £10,000.00 = £3,726.18 (the old reading gave £920.00)
+    assert part.amount == D("3726.18")
+    assert "threshold on the total cost including element 1" in part.calculated.formula
+
+
+def test_r3_plus_national_threshold_counts_additional_provision_only():
+    national = replace(TORBAY, threshold=D("6000"), threshold_basis="additional")
+    [part] = top_up_from_support(
+        Support(lsa_hours=D("20")),
+        national,
+        phase="primary",
+        element_1=("AWPU primary", D("2806.18")),
+    )
+    # 20 h × £14.00 × 39 = £10,920.00 − £6,000.00 = £4,920.00: the AWPU is not counted
+    assert part.amount == D("4920.00")
+
+
+def test_r7_plus_a_top_up_keeps_its_unrounded_amount_for_shares_of_the_year():
+    [part] = top_up_from_support(
+        Support(lsa_hours=D("20.5")), rates(hourly_rates=hourly_rates("15.55")), phase="primary"
+    )
+    # 20.5 h × £15.55 × 39 = £12,432.225 − £6,000 = £6,432.225: the line for the year rounds
+    # it once (£6,432.23); half the year's school days is 6,432.225 × 94/188 = 3,216.1125 ->
+    # £3,216.11 (rounding the annual first would give £3,216.12)
+    assert (part.amount, part.calculated.exact) == (D("6432.23"), D("6432.225"))
+    assert pro_rata(part.calculated.unrounded, 94, 188).amount == D("3216.11")
+    assert apportion([(part.calculated.unrounded, 94), (part.calculated.unrounded, 94)], 188) == [
+        D("3216.12"),
+        D("3216.11"),
+    ]
 
 
 def test_r3_cost_within_the_threshold_gives_no_top_up():

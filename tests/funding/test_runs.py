@@ -153,7 +153,9 @@ def test_r12_special_school_band_top_up(home_la, scheme):
     b.place(p, oak, kind="special_school")
     plan = b.plan(p, band=2)
     b.change_support(plan, dt.date(2026, 1, 1), band=4)
-    first, second = b.lines_of(run(), pupil=p)
+    # In-year changes follow the child (R11+): a revised run; the initial run funds the
+    # school's January occupancy (test_r11_initial_special_school_top_up_from_january_occupancy).
+    first, second = b.lines_of(run("revised"), pupil=p)
     # £9,000 × 133/188 = 6,367.0213; £15,500 × 55/188 = 4,534.5745; total 10,901.5957 ->
     # £10,901.60: floors 6,367.02 + 4,534.57 = 10,901.59, the penny to the larger remainder
     assert (first.amount, second.amount) == (D("6367.02"), D("4534.58"))
@@ -166,9 +168,34 @@ def test_r12_missing_band_rate_is_a_warning_not_a_failure(home_la, scheme):
     p = b.pupil(home_la)
     b.place(p, oak, kind="special_school")
     b.plan(p, band=5)
-    result = run()
+    result = run("revised")
     assert b.lines_of(result, pupil=p) == []
     assert any("has no band 5 top-up rate" in w for w in result.warnings)
+
+
+def test_r11_initial_special_school_top_up_from_january_occupancy(home_la, scheme):
+    """R11/R11+: the initial run sets a special school's top-up from the children occupying
+    its places in January, by band (002); a child who joins after January is not in it."""
+    oak = b.special_school(home_la, "Oak Special")
+    b.band_rates(oak, {2: "9000", 4: "15500"})
+    b.census(oak, dt.date(2025, 1, 16))
+    for band in (2, 2, 4):
+        p = b.pupil(home_la)
+        b.place(p, oak, kind="special_school")
+        b.plan(p, band=band)
+    joiner = b.pupil(home_la)
+    b.place(joiner, oak, starts_on=dt.date(2025, 2, 3), kind="special_school")
+    b.plan(joiner, issued_on=dt.date(2025, 2, 3), band=4)
+    result = run("initial")
+    assert b.lines_of(result, school=oak, pupil__isnull=False) == []
+    band_2, band_4 = b.lines_of(result, school=oak, element="top_up", pupil__isnull=True)
+    # On the January census day (16 Jan 2025): band 2 × 2 pupils × £9,000 = £18,000.00;
+    # band 4 × 1 pupil × £15,500 = £15,500.00 (the joiner of 3 Feb is not counted), whole year.
+    assert (band_2.amount, band_4.amount) == (D("18000.00"), D("15500.00"))
+    assert "2 pupils in band 2 on 16 Jan 2025" in band_2.explanation
+    # A revised run follows each child, the joiner included: 2 × £9,000 + 2 × £15,500.
+    revised = run("revised")
+    assert sum(b.amounts(revised, school=oak, element="top_up")) == D("49000.00")
 
 
 # ---- R8 recoupment -------------------------------------------------------------------------------
@@ -231,21 +258,36 @@ def test_r9_enf_stops_when_the_pupil_leaves_the_school(home_la, scheme):
 # ---- school-level elements -----------------------------------------------------------------------
 
 
-def test_r1_r2_school_lines_from_the_last_census_before_the_year(home_la, primary):
-    b.census(primary, dt.date(2024, 10, 3), **b.primary_roll(10))  # older: ignored
-    b.census(primary, dt.date(2025, 1, 16), **b.primary_roll(30), fsm=20, low_prior_attainment=10)
+def test_r1_plus_r2_school_lines_from_the_october_census_before_the_year(home_la, primary):
+    # R1+: the schools-block formula uses the October census before the FY, not January's.
+    b.census(primary, dt.date(2024, 10, 3), **b.primary_roll(30), fsm=20, low_prior_attainment=10)
+    b.census(primary, dt.date(2025, 1, 16), **b.primary_roll(10))  # January: not the formula's
     result = run()
     [e1] = b.lines_of(result, school=primary, element="element_1")
     [e2] = b.lines_of(result, school=primary, element="notional_sen")
-    # 210 pupils × £3,000 = £630,000.00
+    # 210 pupils (October 2024) × £3,000 = £630,000.00
     assert e1.amount == D("630000.00")
+    assert "census 03 Oct 2024" in e1.explanation
     # 5% × 630,000 = 31,500 + 50% × 20 × £400 = 4,000 + 100% × 10 × £1,000 = 10,000 = £45,500.00
     assert e2.amount == D("45500.00")
-    assert e1.pupil is None and e1.payer_la == home_la
+    assert e1.pupil is None and e1.payer_la == home_la and e1.route == "la"
+
+
+def test_r1_plus_without_an_october_census_the_latest_earlier_one_is_used_and_said(
+    home_la, primary
+):
+    b.census(primary, dt.date(2025, 1, 16), **b.primary_roll(30))
+    result = run()
+    [e1] = b.lines_of(result, school=primary, element="element_1")
+    # 210 × £3,000 = £630,000.00 from January's census, with the reason in the working
+    assert e1.amount == D("630000.00")
+    assert "latest earlier census" in e1.explanation
+    assert any("Meadow Primary" in w and "no October census" in w for w in result.warnings)
 
 
 def test_r4_counted_on_the_counting_month_census(home_la, fy2025_terms):
-    b.make_scheme(home_la, additional_sen_support=True)
+    # The census count of EHC plans is the scheme's explicit fallback (R4+).
+    b.make_scheme(home_la, additional_sen_support=True, iar_count_source="census")
     s = b.school(home_la, "Meadow Primary")
     b.census(s, dt.date(2025, 1, 16), **b.primary_roll(50), ehc_plans=30)  # not November
     b.census(
@@ -266,7 +308,7 @@ def test_r4_counted_on_the_counting_month_census(home_la, fy2025_terms):
 
 
 def test_r4_before_november_uses_last_years_count_provisionally(home_la, fy2025_terms):
-    b.make_scheme(home_la, additional_sen_support=True)
+    b.make_scheme(home_la, additional_sen_support=True, iar_count_source="census")
     s = b.school(home_la, "Meadow Primary")
     roll = b.primary_roll(57) | {"year_6": 58}  # 6 × 57 + 58 = 400
     b.census(s, dt.date(2024, 11, 7), **roll, ehc_plans=15)
@@ -276,30 +318,44 @@ def test_r4_before_november_uses_last_years_count_provisionally(home_la, fy2025_
     assert "provisional" in line.explanation
 
 
-def test_r11_special_school_places_for_the_two_academic_years(home_la, scheme):
+def test_r11_plus_special_school_places_five_twelfths_and_seven_twelfths(home_la, scheme):
+    oak = b.special_school(home_la, "Oak Special")
+    b.places(oak, "special_school", {2024: (100, 95), 2025: (110, 100)})
+    first, second = b.lines_of(run(), school=oak, element="place")
+    # R11+ (months, the maintained-school convention):
+    # 2024/25: 100 × £10,000 = £1,000,000 × 5/12 = 416,666.666...
+    # 2025/26: 110 × £10,000 = £1,100,000 × 7/12 = 641,666.666...
+    # exact total 1,058,333.333... -> £1,058,333.33; floors .66 + .66 = 1,058,333.32: the
+    # penny goes to the larger remainder, a tie, so to the earlier period
+    assert (first.amount, first.period_to, first.rule) == (
+        D("416666.67"),
+        dt.date(2025, 8, 31),
+        "R11",
+    )
+    assert (second.amount, second.period_from) == (D("641666.66"), dt.date(2025, 9, 1))
+    assert "5/12 (April to August)" in first.explanation
+
+
+def test_r11_plus_places_split_by_school_days_when_the_scheme_says_so(home_la, fy2025_terms):
+    b.make_scheme(home_la, place_funding_split="school_days")
     oak = b.special_school(home_la, "Oak Special")
     b.places(oak, "special_school", {2024: (100, 95), 2025: (110, 100)})
     first, second = b.lines_of(run(), school=oak, element="place")
     # 2024/25: 100 × £10,000 = £1,000,000 × 60/188 = 319,148.936 -> £319,148.94
     # 2025/26: 110 × £10,000 = £1,100,000 × 128/188 = 748,936.170 -> £748,936.17
-    assert (first.amount, first.period_to, first.rule) == (
-        D("319148.94"),
-        dt.date(2025, 8, 31),
-        "R11",
-    )
-    assert (second.amount, second.period_from) == (D("748936.17"), dt.date(2025, 9, 1))
+    assert (first.amount, second.amount) == (D("319148.94"), D("748936.17"))
 
 
 def test_r13_ssc_places_occupied_and_unoccupied(home_la, scheme):
     host = b.school(home_la, "Brook Secondary", phase="secondary", kind="academy")
     b.places(host, "ssc", {2024: (10, 7), 2025: (10, 8)})
     first, second = b.lines_of(run(), school=host, element="place")
-    # 2024/25: 7 × 6,000 + 3 × 10,000 = 72,000 × 60/188 = 2,297,872.34p
-    # 2025/26: 8 × 6,000 + 2 × 10,000 = 68,000 × 128/188 = 4,629,787.23p
-    # exact total 6,927,659.57p -> £69,276.60; floors £22,978.72 + £46,297.87 = £69,276.59:
-    # the missing penny goes to the larger remainder (.34p, the first period)
-    assert (first.amount, second.amount) == (D("22978.73"), D("46297.87"))
+    # 2024/25: 7 × 6,000 + 3 × 10,000 = 72,000 × 5/12 = £30,000.00
+    # 2025/26: 8 × 6,000 + 2 × 10,000 = 68,000 × 7/12 = 39,666.666... -> £39,666.67
+    assert (first.amount, second.amount) == (D("30000.00"), D("39666.67"))
     assert first.rule == "R13"
+    # R25: an academy's place funding is paid by the ESFA and recouped from the LA's DSG
+    assert {first.route, second.route} == {"esfa"}
 
 
 def test_r14_fe_places_paid_by_the_esfa(home_la, scheme):
@@ -443,7 +499,8 @@ def test_reads_for_a_run_take_a_constant_number_of_queries(
         plan = b.plan(p, lsa=20)
         if n % 2:
             b.change_support(plan, dt.date(2026, 1, 1), lsa=22)
-    with django_assert_max_num_queries(16):
+    # 17: the dated home LAs (R8+) are one more read
+    with django_assert_max_num_queries(17):
         inputs = allocation_inputs(2025)
     assert len(inputs.pupils) == 20
 

@@ -69,14 +69,18 @@ def test_lines_for_pupil_in_two_queries(pupil_with_change, django_assert_num_que
         selectors.lines_for_pupil(pupil_with_change.pk)
 
 
-def test_r7_monthly_top_up_is_the_years_amount_for_the_months_school_days(
+def test_r7_plus_monthly_top_up_is_the_lines_entitlement_to_the_months_end_less_its_start(
     pupil_with_change, primary
 ):
-    # November: 20 school days at £6,090 a year: 6,090 × 20/188 = 647.872 -> £647.87
+    # The lines: 1 Apr-31 Dec £4,308.35 (133 school days), 1 Jan-31 Mar £2,665.89 (55 days).
+    # November (98 of the line's days to 31 Oct, 118 to 30 Nov):
+    #   430,835p × 118/133 = 382,244.59 -> £3,822.45; × 98/133 = 317,457.37 -> £3,174.57
+    #   November = £3,822.45 − £3,174.57 = £647.88 (the month rounded alone was £647.87, and
+    #   the months then did not add up to the line).
     assert selectors.monthly_top_up(pupil_with_change.pk, primary.pk, dt.date(2025, 11, 1)) == (
-        D("647.87")
+        D("647.88")
     )
-    # January: the new level, £9,112.50 × 20/188 = 969.414 -> £969.41
+    # January, the new level's line: 266,589p × 20/55 = 96,941.45 -> £969.41 − £0.00
     assert selectors.monthly_top_up(pupil_with_change.pk, primary.pk, dt.date(2026, 1, 1)) == (
         D("969.41")
     )
@@ -104,7 +108,8 @@ def test_monthly_top_ups_for_a_school_in_constant_queries(
         pupils.append(p)
     with django_assert_max_num_queries(16):
         amounts = selectors.monthly_top_ups(primary.pk, dt.date(2025, 11, 1))
-    assert set(amounts.values()) == {D("647.87")}
+    # £6,090.00 a year: £6,090 × 118/188 = £3,822.45 less × 98/188 = £3,174.57 = £647.88
+    assert set(amounts.values()) == {D("647.88")}
     assert len(amounts) == 12
 
 

@@ -67,7 +67,13 @@ def test_import_creates_pupil_placement_plan_and_support_periods(schools):
 
     result = pupils_import(content=content, filename="pupils.csv")
 
-    assert result.created == {"pupils": 2, "placements": 2, "plans": 2, "support levels": 3}
+    assert result.created == {
+        "pupils": 2,
+        "home LA periods": 2,
+        "placements": 2,
+        "plans": 2,
+        "support levels": 3,
+    }
     amara = Pupil.objects.get(upn=UPN_A)
     assert amara.home_la.code == "999"
     plan = amara.plans.get()
@@ -91,7 +97,13 @@ def test_reimporting_the_same_file_changes_nothing(schools):
 
     assert sum(again.created.values()) == 0
     assert sum(again.updated.values()) == 0
-    assert again.unchanged == {"pupils": 1, "placements": 1, "plans": 1, "support levels": 2}
+    assert again.unchanged == {
+        "pupils": 1,
+        "home LA periods": 1,
+        "placements": 1,
+        "plans": 1,
+        "support levels": 2,
+    }
     assert SupportLevel.objects.count() == 2
 
 

@@ -1,13 +1,30 @@
-"""manage.py run_allocation --fy 2025 --kind initial: run the engine now and print the totals."""
+"""manage.py run_allocation --fy 2025 --kind initial: run the engine now and print the totals.
+
+--as-at 2025-12-01T00:00 computes from the data as it stood at that moment (ISO date and time;
+without a zone, local time), e.g. to reproduce an earlier run from its recorded "as at".
+"""
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from funding import services
 from funding.models import RunKind, RunStatus
 from funding.selectors import recoupment, run_totals
+
+
+def _iso_datetime(value: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO date and time, e.g. 2025-12-01T00:00"
+        ) from None
 
 
 class Command(BaseCommand):
@@ -17,10 +34,17 @@ class Command(BaseCommand):
         parser.add_argument("--fy", type=int, required=True, help="2025 means FY 2025-26.")
         parser.add_argument("--kind", choices=RunKind.values, default=RunKind.INITIAL)
         parser.add_argument("--note", default="")
+        parser.add_argument(
+            "--as-at",
+            dest="as_at",
+            type=_iso_datetime,
+            default=None,
+            help="Compute from the data as it stood at this moment (ISO, e.g. 2025-12-01T00:00).",
+        )
 
-    def handle(self, *args, fy, kind, note="", **options):
+    def handle(self, *args, fy, kind, note="", as_at=None, **options):
         try:
-            run = services.run_allocation(fy=fy, kind=kind, note=note)
+            run = services.run_allocation(fy=fy, kind=kind, note=note, as_at=as_at)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         if run.status != RunStatus.DONE:
@@ -28,6 +52,7 @@ class Command(BaseCommand):
         totals = run_totals(run)
         out = self.stdout
         out.write(f"Run {run.pk}: FY {run.fy} {run.kind}, {run.line_count:,} lines")
+        out.write(f"Data as at {timezone.localtime(run.as_at):%Y-%m-%dT%H:%M:%S%z}")
         if run.seconds is not None:
             out.write(f"Calculated in {run.seconds:.2f} s")
         out.write("")
@@ -35,12 +60,8 @@ class Command(BaseCommand):
         for t in totals.elements:
             out.write(f"{t.label:<{width}}  £{t.amount:>16,.2f}  ({t.lines:,} lines)")
         out.write(f"{'Total':<{width}}  £{totals.total:>16,.2f}")
-        if totals.retained_centrally:
-            out.write(
-                f"{'of which retained centrally':<{width}}  £{totals.retained_centrally:>16,.2f}"
-            )
-        if totals.paid_by_esfa:
-            out.write(f"{'of which paid by the ESFA':<{width}}  £{totals.paid_by_esfa:>16,.2f}")
+        for label, amount in totals.routes:
+            out.write(f"{'  ' + label:<{width}}  £{amount:>16,.2f}")
         r = recoupment(run)
         out.write("")
         out.write(

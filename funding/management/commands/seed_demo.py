@@ -38,6 +38,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"In-year changes recorded between the FY 2025-26 runs: {funding.changes}"
         )
+        for move in funding.house_moves:
+            self.stdout.write(f"House move (R8+, split between the two LAs): {move}")
+        self.stdout.write(
+            f"SEN spend recorded for FY 2025-26 by {funding.spends} schools (R21: allocation "
+            "against spend in the final report)."
+        )
+        self.stdout.write(
+            "Every demo row has its history (recorded by the officer, from March 2024), so "
+            "run_allocation --as-at can re-run any run as at its own moment."
+        )
         from funding.panel.demo import seed_panel_demo
         from funding.reports.demo import seed_reports_demo
         from funding.returns.tasks import generate_returns_for_month

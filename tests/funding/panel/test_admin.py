@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from funding.panel import selectors, services
+from funding.panel.enf import ENF_GROUND_REQUIRED
 from funding.panel.models import CaseStatus, Outcome, PanelCase, PanelDecision
 from pupils.models import PlacementKind
 from pupils.services import SupportHours
@@ -130,6 +131,7 @@ def test_record_decision_page_shows_r9_error_on_end_date(
         pupil=special_pupil,
         school=special_school,
         kind="enf",
+        enf_ground="short_term",
         requested_amount="2000.00",
         requested_from=dt.date(2026, 1, 5),
         evidence_summary="Crisis.",
@@ -144,13 +146,136 @@ def test_record_decision_page_shows_r9_error_on_end_date(
             "granted_amount": "2000.00",
             "effective_from": "2026-01-05",
             "end_date": "2026-12-31",
+            "enf_ground": "short_term",
             "reasons": "Crisis.",
         },
     )
 
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["end_date"]
+    assert (
+        "for a short-term intervention lasts at most one academic year"
+        in (response.context["form"].errors["end_date"][0])
+    )
     assert not PanelDecision.objects.exists()
+
+
+@pytest.fixture
+def enf_case(special_pupil, special_school, officer, meeting):
+    return services.case_submit(
+        user=officer,
+        pupil=special_pupil,
+        school=special_school,
+        kind="enf",
+        enf_ground="crisis",
+        requested_amount="2000.00",
+        requested_from=dt.date(2026, 1, 5),
+        evidence_summary="Crisis.",
+        meeting=meeting,
+    )
+
+
+def test_record_decision_page_refuses_enf_without_a_ground(client, panellist, enf_case):
+    client.force_login(panellist)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_decide", args=[enf_case.pk]),
+        {
+            "outcome": "approved_with_changes",
+            "granted_amount": "2000.00",
+            "effective_from": "2026-01-05",
+            "end_date": "2026-08-31",
+            "enf_ground": "",
+            "reasons": "Crisis.",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"enf_ground": [ENF_GROUND_REQUIRED]}
+    assert not PanelDecision.objects.exists()
+
+
+def test_record_decision_page_grants_crisis_enf_across_two_academic_years(
+    client, panellist, enf_case
+):
+    # R9+: crisis funding is not held to one academic year (the scheme's default: no limit).
+    client.force_login(panellist)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_decide", args=[enf_case.pk]),
+        {
+            "outcome": "approved",
+            "granted_amount": "2000.00",
+            "effective_from": "2026-01-05",
+            "end_date": "2027-01-04",
+            "enf_ground": "crisis",
+            "reasons": "Crisis support for twelve months.",
+        },
+    )
+
+    assert response.status_code == 302
+    decision = PanelDecision.objects.get()
+    assert (decision.enf_ground, decision.funding_item.ends_on) == ("crisis", dt.date(2027, 1, 4))
+
+
+def test_record_decision_page_offers_the_ground_for_enf_only(
+    client, panellist, enf_case, band_case
+):
+    client.force_login(panellist)
+
+    enf_page = client.get(reverse("admin:panel_panelcase_decide", args=[enf_case.pk]))
+    band_page = client.get(reverse("admin:panel_panelcase_decide", args=[band_case.pk]))
+
+    assert enf_page.context["form"].initial["enf_ground"] == "crisis"
+    assert "enf_ground" in enf_page.context["form"].fields
+    assert "enf_ground" not in band_page.context["form"].fields
+
+
+def test_admin_case_form_refuses_enf_without_a_ground(
+    client, officer, special_pupil, special_school, meeting
+):
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_add"),
+        {
+            "meeting": meeting.pk,
+            "pupil": special_pupil.pk,
+            "school": special_school.pk,
+            "kind": "enf",
+            "requested_amount": "2000.00",
+            "requested_from": "2026-01-05",
+            "enf_ground": "",
+            "evidence_summary": "Crisis.",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"enf_ground": [ENF_GROUND_REQUIRED]}
+    assert not PanelCase.objects.exists()
+
+
+def test_admin_case_form_records_the_enf_ground(
+    client, officer, special_pupil, special_school, meeting
+):
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("admin:panel_panelcase_add"),
+        {
+            "meeting": meeting.pk,
+            "pupil": special_pupil.pk,
+            "school": special_school.pk,
+            "kind": "enf",
+            "requested_amount": "2000.00",
+            "requested_from": "2026-01-05",
+            "enf_ground": "outside_cohort",
+            "evidence_summary": "Needs unlike any other pupil at the school.",
+        },
+    )
+
+    assert response.status_code == 302
+    assert PanelCase.objects.get().enf_ground == "outside_cohort"
 
 
 def test_decisions_cannot_be_edited_in_the_admin(client, panellist, band_case):

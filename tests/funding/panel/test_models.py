@@ -35,7 +35,21 @@ def _case(**overrides):
         {"requested_amount": Decimal("-0.01")},
         {"kind": CaseKind.BAND_CHANGE, "requested_lsa_hours": None},
         {"kind": CaseKind.PERSONAL_SUPPLEMENT, "requested_amount": None},
-        {"kind": CaseKind.ENF, "requested_amount": Decimal("100"), "requested_band": 2},
+        {
+            "kind": CaseKind.ENF,
+            "enf_ground": "short_term",
+            "requested_amount": Decimal("100"),
+            "requested_band": 2,
+        },
+        # R9: an ENF case names its ground; no other case has one; grounds are the three.
+        {"kind": CaseKind.ENF, "requested_amount": Decimal("100"), "requested_lsa_hours": None},
+        {"enf_ground": "crisis"},
+        {
+            "kind": CaseKind.ENF,
+            "enf_ground": "bogus",
+            "requested_amount": Decimal("100"),
+            "requested_lsa_hours": None,
+        },
         {"requested_lsa_hours": None},
         {"requested_until": dt.date(2026, 1, 1)},
         {
@@ -97,6 +111,8 @@ def test_a_case_has_one_decision_per_meeting(band_case, panellist, next_meeting)
         {"outcome": Outcome.DEFERRED},  # no meeting to move to
         {"outcome": Outcome.DECLINED, "reasons": ""},
         {"outcome": "bogus"},
+        {"outcome": Outcome.DECLINED, "enf_ground": "crisis"},  # R9: a refusal grants no ground
+        {"outcome": Outcome.DECLINED, "enf_ground": "bogus"},
     ],
 )
 def test_decision_constraints_refuse_bad_rows(band_case, panellist, overrides):

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 
 from funding.panel import services
 from funding.panel.models import (
-    ENF_LONGER_THAN_ONE_ACADEMIC_YEAR,
     CaseKind,
     CaseStatus,
+    EnfGround,
     Outcome,
     PanelDecision,
 )
@@ -218,11 +218,29 @@ def test_r9_personal_supplement_needs_an_end_date(supplement_case, panellist):
 
 @pytest.fixture
 def enf_case(special_pupil, special_school, officer, meeting):
+    """ENF asked for a short-term intervention: £3,000.00 a year from 5 January 2026."""
     return services.case_submit(
         user=officer,
         pupil=special_pupil,
         school=special_school,
         kind=CaseKind.ENF,
+        enf_ground=EnfGround.SHORT_TERM,
+        requested_amount=Decimal("3000.00"),
+        requested_from=dt.date(2026, 1, 5),
+        evidence_summary="Six months of speech and language therapy before the review.",
+        meeting=meeting,
+    )
+
+
+@pytest.fixture
+def crisis_case(special_pupil, special_school, officer, meeting):
+    """ENF asked as crisis funding: £3,000.00 a year from 5 January 2026."""
+    return services.case_submit(
+        user=officer,
+        pupil=special_pupil,
+        school=special_school,
+        kind=CaseKind.ENF,
+        enf_ground=EnfGround.CRISIS,
         requested_amount=Decimal("3000.00"),
         requested_from=dt.date(2026, 1, 5),
         evidence_summary="Crisis: placement at risk.",
@@ -230,17 +248,22 @@ def enf_case(special_pupil, special_school, officer, meeting):
     )
 
 
-def test_r9_enf_to_the_end_of_the_academic_year_is_accepted(enf_case, panellist):
-    # ENF from 5 Jan 2026 (academic year 2025/26) may run to 31 Aug 2026.
-    decision = services.decision_record(
-        case=enf_case,
-        user=panellist,
-        outcome=Outcome.APPROVED,
-        reasons="Crisis support.",
+def _decide_enf(case, user, ground, end_date, outcome=Outcome.APPROVED):
+    return services.decision_record(
+        case=case,
+        user=user,
+        outcome=outcome,
+        reasons="Agreed.",
         effective_from=dt.date(2026, 1, 5),
-        end_date=dt.date(2026, 8, 31),
+        end_date=end_date,
         granted_amount=Decimal("3000.00"),
+        enf_ground=ground,
     )
+
+
+def test_r9_short_term_enf_to_the_end_of_the_academic_year_is_accepted(enf_case, panellist):
+    # Short-term ENF from 5 Jan 2026 (academic year 2025/26) may run to 31 Aug 2026.
+    decision = _decide_enf(enf_case, panellist, EnfGround.SHORT_TERM, dt.date(2026, 8, 31))
 
     item = decision.funding_item
     assert (item.kind, item.annual_amount, item.starts_on, item.ends_on) == (
@@ -249,47 +272,124 @@ def test_r9_enf_to_the_end_of_the_academic_year_is_accepted(enf_case, panellist)
         dt.date(2026, 1, 5),
         dt.date(2026, 8, 31),
     )
+    assert decision.enf_ground == EnfGround.SHORT_TERM
 
 
-def test_r9_enf_beyond_the_academic_year_is_refused_naming_the_end_date(enf_case, panellist):
+def test_r9_short_term_enf_beyond_the_academic_year_is_refused_naming_the_end_date(
+    enf_case, panellist
+):
     # 1 Sep 2026 is in academic year 2026/27: refused, and nothing is created.
     with pytest.raises(ValidationError) as exc:
-        services.decision_record(
-            case=enf_case,
-            user=panellist,
-            outcome=Outcome.APPROVED,
-            reasons="Crisis support.",
-            effective_from=dt.date(2026, 1, 5),
-            end_date=dt.date(2026, 9, 1),
-            granted_amount=Decimal("3000.00"),
-        )
+        _decide_enf(enf_case, panellist, EnfGround.SHORT_TERM, dt.date(2026, 9, 1))
 
     assert exc.value.message_dict == {
         "end_date": [
-            ENF_LONGER_THAN_ONE_ACADEMIC_YEAR.format(end=dt.date(2026, 8, 31), year="2025/26")
+            "Exceptional needs funding for a short-term intervention lasts at most one academic "
+            "year: the end date must be on or before 31 August 2026, the end of the 2025/26 "
+            "academic year in which it starts (R9)."
         ]
     }
     assert not FundingItem.objects.exists()
     assert not PanelDecision.objects.exists()
 
 
-def test_r9_enf_of_twelve_months_across_two_academic_years_is_refused(enf_case, panellist):
-    # Twelve months from 5 Jan 2026 (to 4 Jan 2027) crosses into 2026/27: refused.
+def test_r9_enf_of_twelve_months_across_two_academic_years_is_accepted_as_crisis_funding(
+    crisis_case, panellist
+):
+    # R9+: "at most one academic year" is the limit for a short-term intervention only; crisis
+    # funding is a separate ground with its own limit (the scheme's default: none). So twelve
+    # months from 5 Jan 2026, to 4 Jan 2027, across 2025/26 and 2026/27, is a valid crisis
+    # award: the pupil's funding item runs the whole twelve months at £3,000.00 a year.
+    decision = _decide_enf(crisis_case, panellist, EnfGround.CRISIS, dt.date(2027, 1, 4))
+
+    item = decision.funding_item
+    assert (item.kind, item.annual_amount, item.starts_on, item.ends_on) == (
+        FundingItemKind.ENF,
+        Decimal("3000.00"),
+        dt.date(2026, 1, 5),
+        dt.date(2027, 1, 4),
+    )
+    assert decision.enf_ground == EnfGround.CRISIS
+
+
+def test_r9_enf_of_twelve_months_across_two_academic_years_is_refused_as_short_term(
+    enf_case, panellist
+):
+    # The same twelve months as a short-term intervention cross into 2026/27: refused.
     with pytest.raises(ValidationError) as exc:
-        services.decision_record(
-            case=enf_case,
-            user=panellist,
-            outcome=Outcome.APPROVED,
-            reasons="Crisis support.",
-            effective_from=dt.date(2026, 1, 5),
-            end_date=dt.date(2027, 1, 4),
-            granted_amount=Decimal("3000.00"),
-        )
+        _decide_enf(enf_case, panellist, EnfGround.SHORT_TERM, dt.date(2027, 1, 4))
 
     assert list(exc.value.message_dict) == ["end_date"]
+    assert "short-term intervention" in exc.value.message_dict["end_date"][0]
+    assert not FundingItem.objects.exists()
 
 
-def test_r9_enf_case_asking_beyond_the_academic_year_is_refused(
+def test_r9_enf_approval_without_a_ground_is_refused(enf_case, panellist):
+    with pytest.raises(ValidationError) as exc:
+        _decide_enf(enf_case, panellist, "", dt.date(2026, 8, 31))
+
+    assert exc.value.message_dict == {
+        "enf_ground": [
+            "Select the ground for exceptional needs funding: a short-term intervention, crisis "
+            "funding, or need outside the usual cohort."
+        ]
+    }
+    assert not PanelDecision.objects.exists()
+
+
+def test_r9_enf_granted_on_another_ground_than_asked_is_approved_with_changes(enf_case, panellist):
+    # Asked as short-term, granted as crisis funding: not what was asked.
+    with pytest.raises(ValidationError) as exc:
+        _decide_enf(enf_case, panellist, EnfGround.CRISIS, dt.date(2026, 8, 31))
+    assert exc.value.message_dict == {"outcome": [services.APPROVED_DIFFERS_FROM_ASK]}
+
+    decision = _decide_enf(
+        enf_case,
+        panellist,
+        EnfGround.CRISIS,
+        dt.date(2026, 8, 31),
+        outcome=Outcome.APPROVED_WITH_CHANGES,
+    )
+    assert decision.enf_ground == EnfGround.CRISIS
+
+
+def test_r9_only_enf_has_a_ground(supplement_case, panellist):
+    with pytest.raises(ValidationError) as exc:
+        services.decision_record(
+            case=supplement_case,
+            user=panellist,
+            outcome=Outcome.APPROVED_WITH_CHANGES,
+            reasons="Agreed.",
+            effective_from=dt.date(2026, 3, 9),
+            end_date=dt.date(2026, 8, 31),
+            granted_amount=Decimal("4500.00"),
+            enf_ground=EnfGround.CRISIS,
+        )
+
+    assert exc.value.message_dict == {"enf_ground": [services.ENF_GROUND_ONLY]}
+
+
+def test_r9_declined_enf_has_no_ground(enf_case, panellist):
+    decision = services.decision_record(
+        case=enf_case, user=panellist, outcome=Outcome.DECLINED, reasons="Not exceptional."
+    )
+
+    assert (decision.enf_ground, decision.funding_item) == ("", None)
+
+
+def test_r9_approve_as_requested_grants_enf_on_the_ground_asked_for(crisis_case, panellist):
+    # Crisis funding has no limit by default, and no end was asked for: it is offered to the
+    # end of the academic year it starts in, 31 Aug 2026 (the panel can set another end).
+    decision = services.case_approve_as_requested(case=crisis_case, user=panellist)
+
+    assert (decision.enf_ground, decision.end_date, decision.funding_item.ends_on) == (
+        EnfGround.CRISIS,
+        dt.date(2026, 8, 31),
+        dt.date(2026, 8, 31),
+    )
+
+
+def test_r9_enf_case_asking_beyond_the_academic_year_for_a_short_term_intervention_is_refused(
     special_pupil, special_school, officer, meeting
 ):
     with pytest.raises(ValidationError) as exc:
@@ -298,6 +398,7 @@ def test_r9_enf_case_asking_beyond_the_academic_year_is_refused(
             pupil=special_pupil,
             school=special_school,
             kind=CaseKind.ENF,
+            enf_ground=EnfGround.SHORT_TERM,
             requested_amount=Decimal("3000.00"),
             requested_from=dt.date(2025, 9, 1),
             requested_until=dt.date(2026, 9, 30),
@@ -307,9 +408,27 @@ def test_r9_enf_case_asking_beyond_the_academic_year_is_refused(
 
     assert exc.value.message_dict == {
         "requested_until": [
-            ENF_LONGER_THAN_ONE_ACADEMIC_YEAR.format(end=dt.date(2026, 8, 31), year="2025/26")
+            "Exceptional needs funding for a short-term intervention lasts at most one academic "
+            "year: the end date must be on or before 31 August 2026, the end of the 2025/26 "
+            "academic year in which it starts (R9)."
         ]
     }
+
+
+def test_r9_enf_case_without_a_ground_is_refused(special_pupil, special_school, officer, meeting):
+    with pytest.raises(ValidationError) as exc:
+        services.case_submit(
+            user=officer,
+            pupil=special_pupil,
+            school=special_school,
+            kind=CaseKind.ENF,
+            requested_amount=Decimal("3000.00"),
+            requested_from=dt.date(2026, 1, 5),
+            evidence_summary="x",
+            meeting=meeting,
+        )
+
+    assert list(exc.value.message_dict) == ["enf_ground"]
 
 
 def test_r9_enf_is_for_special_schools_and_sscs_only(pupil, school, officer, meeting):
@@ -319,6 +438,7 @@ def test_r9_enf_is_for_special_schools_and_sscs_only(pupil, school, officer, mee
             pupil=pupil,
             school=school,
             kind=CaseKind.ENF,
+            enf_ground=EnfGround.SHORT_TERM,
             requested_amount=Decimal("3000.00"),
             requested_from=dt.date(2026, 1, 5),
             evidence_summary="x",

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from funding import selectors as engine
 from funding.models import HourlyRate
 from funding.reports import selectors, services
 from funding.reports.models import BudgetSnapshot
@@ -187,6 +188,22 @@ def test_r22_commitment_by_month_adds_up_to_the_commitment(alder, home_la):
     assert position.months[4].commitment == D("0.00")  # August: no school days
 
 
+def test_r7_plus_commitment_for_a_month_is_the_entitlement_the_return_shows(alder, home_la):
+    # November: the pupil's £6,090.00 line to 30 Nov (118 of 188 school days) less to 31 Oct
+    # (98): £3,822.45 − £3,174.57 = £647.88, the same as on the school's monthly return.
+    # Central's £4,000 outside the runs as a year: 400,000p × 118/188 = 251,063.83 -> £2,510.64
+    # less × 98/188 = 208,510.64 -> £2,085.11 = £425.53. Commitment £647.88 + £425.53.
+    # Budget £10,000 (£6,276.60 − £5,212.77 = £1,063.83) + £5,000 (£3,138.30 − £2,606.38 =
+    # £531.92) = £1,595.75.
+    pupil = pupil_with_plan(alder, home_la)
+    run("initial")
+    november = selectors.budget_position(2025, as_of=AS_OF).months[7]
+    assert november.first == dt.date(2025, 11, 1)
+    assert engine.monthly_top_up(pupil.pk, alder.pk, dt.date(2025, 11, 1)) == D("647.88")
+    assert november.commitment == D("647.88") + D("425.53") == D("1073.41")
+    assert november.budget == D("1595.75")
+
+
 def test_r22_budget_position_queries_do_not_grow_with_pupils(alder, home_la):
     for n in range(3):
         pupil_with_plan(alder, home_la, given_name=f"P{n}")
@@ -288,7 +305,9 @@ def test_r12_band_rate_change_reforecasts_that_schools_pupils_only(alder, home_l
     factories.PlacementFactory(pupil=pupil, school=cedar, kind="special_school")
     factories.SupportLevelFactory(plan=factories.PlanFactory(pupil=pupil), lsa_hours=D("0"), band=3)
     pupil_with_plan(alder, home_la)
-    run("initial")
+    # A revised run follows each child (R11+); an initial run funds Cedar's January occupancy
+    # by band as one school-level line, which this per-pupil re-forecast does not revisit.
+    run("revised")
     band.annual_rate = D("13880.00")
     band.save()
     position = selectors.budget_position(2025, as_of=AS_OF)

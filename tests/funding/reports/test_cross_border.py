@@ -104,6 +104,8 @@ def test_r8_quarter_statement_shows_the_share_and_its_working(borough, other_la)
     (nia,) = [line for line in statement.lines if line.name == "Nia Evans"]
     assert nia.amount == D("1781.65")
     assert "55 of the line's 188 school days" in nia.working
+    # R7+: the line's entitlement to 31 Mar less that to 31 Dec (133 of 188 days, £4,308.35).
+    assert "£6,090.00 to date £6,090.00 − £4,308.35 = £1,781.65" in nia.working
     assert all(line.name != "Owen Hughes" for line in statement.lines)  # left in December
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import sys
-import types
 from decimal import Decimal
 
 import pytest
@@ -267,50 +264,49 @@ def test_r20_moving_school_is_left_at_one_and_new_at_the_other(school, other_sch
 # --- Monthly amount from the funding engine ---------------------------------------------------
 
 
-def _engine_module(monkeypatch):
-    """funding.selectors as the generator imports it (a stand-in module if the engine is absent)."""
-    try:
-        module = importlib.import_module("funding.selectors")
-    except ImportError:
-        module = types.ModuleType("funding.selectors")
-        monkeypatch.setitem(sys.modules, "funding.selectors", module)
-    return module
+NOVEMBER = dt.date(2025, 11, 1)
 
 
-def test_monthly_amount_comes_from_the_engines_bulk_read(school, monkeypatch):
+def test_r7_plus_monthly_amount_is_the_months_entitlement_from_the_engine(school, scheme):
+    # The scheme (tests/funding/builders.make_scheme): LSA £15.50 an hour, 39 weeks, £6,000
+    # threshold. 25 h LSA all year: 25 × £15.50 × 39 = £15,112.50 − £6,000 = £9,112.50.
+    # FY 2025-26 has 188 school days; 98 to 31 Oct and 118 to 30 Nov. November is the
+    # entitlement to 30 Nov less that to 31 Oct (R7+):
+    #   911,250p × 118/188 = 571,955.05 -> £5,719.55; × 98/188 = 475,013.30 -> £4,750.13
+    #   November = £5,719.55 − £4,750.13 = £969.42 (rounding the month alone gave £969.41).
+    pupil = add_pupil(school, lsa="25")
+
+    generate(NOVEMBER)
+
+    assert line_for(school, NOVEMBER, pupil).monthly_amount == Decimal("969.42")
+
+
+def test_r7_plus_a_pupils_twelve_returns_add_up_to_the_year(school, scheme):
+    # £9,112.50 a year (above). Each month rounded alone summed to £9,112.48; as differences
+    # of the entitlement to date the twelve returns add up to the line, £9,112.50.
+    pupil = add_pupil(school, lsa="25")
+    months = [dt.date(2025, m, 1) for m in range(4, 13)] + [dt.date(2026, m, 1) for m in (1, 2, 3)]
+    for month in months:
+        generate(month)
+    amounts = [line_for(school, month, pupil).monthly_amount for month in months]
+    assert amounts[4] == Decimal("0.00")  # August: no school days, still on roll
+    assert sum(amounts) == Decimal("9112.50")
+
+
+def test_r7_plus_a_joiner_is_paid_from_the_day_they_join(school, scheme):
+    # Joins 10 Nov 2025 with 20 h LSA (£6,090.00 a year): 10 Nov-31 Mar has 85 school days,
+    # the line is £6,090 × 85/188 = 2,753.457 -> £2,753.46; November holds 15 of them:
+    # 275,346p × 15/85 = 48,590.47 -> £485.90.
+    joiner = add_pupil(school, starts_on=dt.date(2025, 11, 10))
+
+    generate(NOVEMBER)
+
+    assert line_for(school, NOVEMBER, joiner).monthly_amount == Decimal("485.90")
+
+
+def test_monthly_amount_is_blank_without_a_scheme_for_the_year(school):
+    # No funding scheme (and no term dates) for FY 2025-26: the engine cannot price the month.
     pupil = add_pupil(school)
-    calls = []
-
-    def monthly_top_ups(school_id, month_start, pupil_ids=None):
-        calls.append((school_id, month_start, list(pupil_ids)))
-        return {pupil_id: Decimal("583.33") for pupil_id in pupil_ids}
-
-    monkeypatch.setattr(
-        _engine_module(monkeypatch), "monthly_top_ups", monthly_top_ups, raising=False
-    )
-
-    generate(MAY)
-
-    assert line_for(school, MAY, pupil).monthly_amount == Decimal("583.33")
-    assert calls == [(school.pk, MAY, [pupil.pk])]
-
-
-def test_monthly_amount_falls_back_to_the_engines_per_pupil_read(school, monkeypatch):
-    pupil = add_pupil(school)
-    engine = _engine_module(monkeypatch)
-    monkeypatch.delattr(engine, "monthly_top_ups", raising=False)
-    monkeypatch.setattr(
-        engine, "monthly_top_up", lambda pupil_id, school_id, month: Decimal("12.50"), raising=False
-    )
-
-    generate(MAY)
-
-    assert line_for(school, MAY, pupil).monthly_amount == Decimal("12.50")
-
-
-def test_monthly_amount_is_blank_without_the_engine(school, monkeypatch):
-    pupil = add_pupil(school)
-    monkeypatch.setitem(sys.modules, "funding.selectors", types.ModuleType("funding.selectors"))
 
     generate(MAY)
 
@@ -318,14 +314,13 @@ def test_monthly_amount_is_blank_without_the_engine(school, monkeypatch):
 
 
 def test_monthly_amount_is_blank_when_the_engine_cannot_price_the_school(school, monkeypatch):
+    # Not about money: an engine error leaves the amounts blank and the return is still made.
     pupil = add_pupil(school)
 
     def monthly_top_ups(school_id, month_start, pupil_ids=None):
         raise LookupError("no rates for FY 2025-26")
 
-    monkeypatch.setattr(
-        _engine_module(monkeypatch), "monthly_top_ups", monthly_top_ups, raising=False
-    )
+    monkeypatch.setattr(services.funding_selectors, "monthly_top_ups", monthly_top_ups)
 
     generation = generate(MAY)
 
