@@ -43,6 +43,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
@@ -172,7 +173,10 @@ def _all_rows(qs) -> list[tuple]:
     fetches 100 rows a round trip; a run reads tens of thousands)."""
     if connection.vendor != "postgresql":
         return list(qs)
-    sql, params = qs.query.sql_with_params()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:  # e.g. an empty list of pupil ids
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -252,7 +256,12 @@ def allocation_inputs(
     home_las = {
         pupil_id: [HomeLaSpan(*period) for period in periods]
         for pupil_id, periods in home_la_periods(
-            pupil_subquery, fy.starts_on, fy.ends_on, as_at=as_at
+            pupil_ids
+            if pupil_ids is not None
+            else placements_qs.values_list("pupil_id", flat=True),
+            fy.starts_on,
+            fy.ends_on,
+            as_at=as_at,
         ).items()
         if periods
     }
