@@ -14,7 +14,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; \
 	done)
 
-.PHONY: help python venv demo demo-data serve test lint services vendor clean bench
+.PHONY: help python venv lock demo demo-data serve test lint services vendor clean bench
 
 help:
 	@echo "make demo   - install, load the demo LA and serve it on http://127.0.0.1:8000"
@@ -26,13 +26,26 @@ python:
 	  echo "Install one, e.g. 'pyenv install 3.13' or 'apt-get install python3.13', or run 'make PYTHON=/path/to/python3.12'."; \
 	  exit 1; fi
 
-$(VENV)/.installed: pyproject.toml | python
+# Installs exactly what requirements-dev.lock pins, each file checked against its hash; then the
+# project itself without resolving anything again. `make lock` rewrites the locks from pyproject.toml.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock | python
 	@[ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { rm -rf $(VENV); "$(PYTHON)" -m venv $(VENV); }
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev]'
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
+	$(PIP) install --quiet --no-deps -e .
 	@touch $@
 
 venv: $(VENV)/.installed
+
+# Recompile the hash-pinned locks (pip-tools in a throwaway venv). The locks are compiled on
+# Python 3.13 (what .venv, CI and the demo run on).
+LOCK_PYTHON ?= python3.13
+LOCK_VENV := /tmp/sen-funding-piptools
+LOCK_ARGS := --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links --quiet
+lock:
+	@[ -x $(LOCK_VENV)/bin/pip-compile ] || { $(LOCK_PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet pip-tools; }
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_ARGS) -o requirements.lock pyproject.toml
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_ARGS) --extra dev -o requirements-dev.lock pyproject.toml
 
 # The demo runs on SQLite (no DATABASE_URL) with DEBUG on and mail to the console.
 DEMO_ENV := env -u DATABASE_URL DEBUG=true CELERY_BROKER_URL= EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from clusters.models import (
     AuxiliaryAidsApplication,
@@ -12,6 +11,7 @@ from clusters.models import (
     PsfProtectedAmount,
     PsfRules,
 )
+from schools.admin_history import HistoryAdmin
 
 
 class ClusterMembershipInline(admin.TabularInline):
@@ -21,7 +21,7 @@ class ClusterMembershipInline(admin.TabularInline):
 
 
 @admin.register(Cluster)
-class ClusterAdmin(SimpleHistoryAdmin):
+class ClusterAdmin(HistoryAdmin):
     list_display = ["name", "host_school", "host_contact"]
     search_fields = ["name"]
     list_select_related = ["host_school", "host_contact"]
@@ -29,7 +29,7 @@ class ClusterAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClusterMembership)
-class ClusterMembershipAdmin(SimpleHistoryAdmin):
+class ClusterMembershipAdmin(HistoryAdmin):
     list_display = ["cluster", "school", "starts_on", "ends_on"]
     list_filter = ["cluster"]
     search_fields = ["school__name", "school__urn", "cluster__name"]
@@ -59,7 +59,7 @@ class ClusterPotInline(admin.StackedInline):
 
 
 @admin.register(PsfRules)
-class PsfRulesAdmin(SimpleHistoryAdmin):
+class PsfRulesAdmin(HistoryAdmin):
     list_display = [
         "scheme",
         "basis",
@@ -72,7 +72,7 @@ class PsfRulesAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClusterPot)
-class ClusterPotAdmin(SimpleHistoryAdmin):
+class ClusterPotAdmin(HistoryAdmin):
     list_display = ["scheme", "base_amount", "psf_released", "fixed_sum_per_school", "updated_at"]
     list_select_related = ["scheme__la"]
     readonly_fields = ["psf_released_note", "updated_at"]
@@ -83,14 +83,14 @@ class ClusterPotAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClusterMeeting)
-class ClusterMeetingAdmin(SimpleHistoryAdmin):
+class ClusterMeetingAdmin(HistoryAdmin):
     list_display = ["cluster", "academic_year", "number", "date", "session", "status"]
     list_filter = ["status", "academic_year", "cluster"]
     list_select_related = ["cluster"]
     search_fields = ["cluster__name", "agenda", "minutes"]
 
 
-class _ReadOnlyAdmin(SimpleHistoryAdmin):
+class _ReadOnlyAdmin(HistoryAdmin):
     """Decisions are made in the service's pages (with their checks); here they are only read."""
 
     def has_add_permission(self, request):
@@ -123,7 +123,7 @@ class ClusterRequestAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(AuxiliaryAidsFund)
-class AuxiliaryAidsFundAdmin(SimpleHistoryAdmin):
+class AuxiliaryAidsFundAdmin(HistoryAdmin):
     list_display = ["financial_year", "budget"]
 
 
@@ -144,7 +144,7 @@ class AuxiliaryAidsApplicationAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(PsfProtectedAmount)
-class PsfProtectedAmountAdmin(SimpleHistoryAdmin):
+class PsfProtectedAmountAdmin(HistoryAdmin):
     """R15+: each PSF-protected pupil's protected historical amount, with its source."""
 
     list_display = ["pupil", "annual_amount", "source", "recorded_by", "updated_at"]

@@ -139,7 +139,7 @@ class RequestForm(ServiceForm):
         required=False,
         empty_label="None: describe the pupil or group below",
         widget=_select(),
-        help_text="Only pupils on roll at your school who have a statement or EHC plan here.",
+        help_text="Pupils with a statement or EHC plan on roll at the school chosen above.",
     )
     for_whom = forms.CharField(
         label="Who is it for?",
@@ -166,10 +166,25 @@ class RequestForm(ServiceForm):
         required_message="Enter the date the period ends",
     )
 
-    def __init__(self, *args, schools=None, pupils=None, **kwargs):
+    def __init__(self, *args, schools=None, pupils=None, school=None, **kwargs):
+        """`pupils` are those of the chosen `school` the user may see (`None`: the user sees
+        no school's pupils, so the field is left out and the request describes them)."""
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools if schools is not None else School.objects.none()
-        self.fields["pupil"].queryset = pupils if pupils is not None else Pupil.objects.none()
+        if school is not None:
+            self.fields["school"].initial = school.pk
+        if pupils is None:
+            del self.fields["pupil"]
+            return
+        self.fields["pupil"].queryset = pupils
+        if school is None:
+            self.fields[
+                "pupil"
+            ].help_text = "Choose the school first: its pupils with a plan are listed then."
+        else:
+            self.fields[
+                "pupil"
+            ].help_text = f"Pupils with a statement or EHC plan on roll at {school.name}."
 
     def clean(self):
         data = super().clean()

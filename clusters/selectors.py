@@ -74,6 +74,7 @@ from funding.calculations.top_up import Support
 from funding.models import FundingScheme
 from funding.selectors import allocation_inputs
 from pupils.models import Placement, Plan, Pupil, SupportLevel
+from pupils.selectors import pupils_with_plan_in_force
 from schools.dates import FinancialYear
 from schools.models import LocalAuthority, School, SchoolCensus
 from schools.roles import is_cluster_host, is_la_officer, is_school_user
@@ -156,6 +157,12 @@ class ClusterAccess:
     def can_request(self) -> bool:
         return self.is_host or bool(self.senco_schools)
 
+    def sees_pupils_of(self, school_id: int | None) -> bool:
+        """Pupil names and UPNs of a school: the LA, and the school's own SENCO (its business
+        manager). A host acts for the cluster, not for its schools' pupils: a host who is also
+        a school's business manager sees that school's pupils, no other's."""
+        return self.is_la_officer or school_id in self.senco_schools
+
 
 def cluster_access(user, cluster: Cluster, on: dt.date | None = None) -> ClusterAccess:
     on = on or timezone.localdate()
@@ -200,6 +207,21 @@ def requestable_schools(user, cluster: Cluster, access: ClusterAccess, on: dt.da
     if access.is_host:
         return members
     return members.filter(pk__in=access.senco_schools)
+
+
+def request_pupils(access: ClusterAccess, school: School | None, on: dt.date) -> QuerySet[Pupil]:
+    """The pupils a request form may name: those on roll at the chosen `school` on `on` with a
+    plan in force, when the user sees that school's pupils; else none. Nothing is listed until
+    a school is chosen, so a host (or a SENCO of several schools) never sees a cluster-wide list.
+    """
+    if school is None or not access.sees_pupils_of(school.pk):
+        return Pupil.objects.none()
+    return pupils_with_plan_in_force(
+        Pupil.objects.filter(
+            pk__in=Placement.objects.filter(in_force(on), school=school).values("pupil_id")
+        ),
+        on,
+    ).order_by("family_name", "given_name", "pk")
 
 
 # ---- PSF: rules and inputs ---------------------------------------------------------------------

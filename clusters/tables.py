@@ -40,9 +40,9 @@ class ComparisonTable(tables.Table):
     schools = NumberColumn(verbose_name="Schools")
     pupils = NumberColumn(verbose_name="Pupils on roll")
     share = MoneyColumn(verbose_name="Share of pot")
-    pot_per_pupil = MoneyColumn(verbose_name="Pot per pupil")
+    pot_per_pupil = MoneyColumn(verbose_name="Pot per pupil", total=False)
     approved = MoneyColumn(verbose_name="Approved")
-    approved_per_pupil = MoneyColumn(verbose_name="Approved per pupil")
+    approved_per_pupil = MoneyColumn(verbose_name="Approved per pupil", total=False)
     committed = MoneyColumn(verbose_name="Committed")
     spent = MoneyColumn(verbose_name="Spent")
     remaining = MoneyColumn(verbose_name="Remaining")
@@ -100,8 +100,17 @@ class RequestTable(tables.Table):
     def value_reference(self, record):
         return record.reference
 
+    def __init__(self, *args, access=None, **kwargs):
+        #: whose pupils' UPNs the viewer sees (`ClusterAccess.sees_pupils_of`); None: nobody's
+        self.access = access
+        super().__init__(*args, **kwargs)
+
     def render_for_whom(self, record):
-        if record.pupil_id:
+        if (
+            record.pupil_id
+            and self.access is not None
+            and self.access.sees_pupils_of(record.school_id)
+        ):
             return f"{record.for_whom} ({record.pupil.upn})"
         return record.for_whom
 
@@ -159,6 +168,8 @@ class ProfileTable(tables.Table):
 class ForecastTable(tables.Table):
     """PSF still protected and released per school, one pair of columns a year (built per
     request with `extra_columns`)."""
+
+    export_total = False  # the view's rows end with their own total row
 
     school = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN", default="")

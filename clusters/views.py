@@ -25,7 +25,6 @@ from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from clusters import selectors, services
 from clusters.filters import RequestFilter
@@ -60,9 +59,10 @@ from clusters.tables import (
     RequestTable,
     SharesTable,
 )
-from pupils.models import Placement, Pupil
+from pupils.models import Pupil
 from schools.access import LAOfficerRequiredMixin
 from schools.dates import FinancialYear
+from schools.exports import ExportMixin
 from schools.models import School
 from schools.roles import is_la_officer, is_school_user
 
@@ -245,6 +245,9 @@ class RequestListView(ClusterMixin, ExportMixin, SingleTableMixin, FilterView):
             "-submitted_at", "-pk"
         )
 
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "access": self.access}
+
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
         cluster = self.get_cluster()
@@ -313,6 +316,7 @@ class RequestDetailView(RequestMixin, TemplateView):
         )
         access = self.access
         mine = access.is_host or req.school_id in access.senco_schools
+        context["show_upn"] = access.sees_pupils_of(req.school_id)
         context["can_review"] = access.can_review and req.status == RequestStatus.SUBMITTED
         context["can_record_impact"] = mine and req.status == RequestStatus.APPROVED
         context["can_withdraw"] = mine and req.status == RequestStatus.SUBMITTED
@@ -333,23 +337,51 @@ class RequestCreateView(ClusterMixin, ServiceFormMixin, FormView):
                 raise PermissionDenied("Only the cluster's host and member schools ask here.")
         return super().dispatch(request, *args, **kwargs)
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        today = timezone.localdate()
-        schools = selectors.requestable_schools(
-            self.request.user, self.get_cluster(), self.access, today
-        )
-        kwargs["schools"] = schools
-        kwargs["pupils"] = (
-            Pupil.objects.filter(
-                placements__in=Placement.objects.filter(
-                    selectors.in_force(today), school__in=schools
+    def schools(self) -> list[School]:
+        if not hasattr(self, "_schools"):
+            self._schools = list(
+                selectors.requestable_schools(
+                    self.request.user, self.get_cluster(), self.access, timezone.localdate()
                 )
             )
-            .distinct()
-            .order_by("family_name", "given_name")
+        return self._schools
+
+    def chosen_school(self) -> School | None:
+        """The school asking: the one posted, or picked with ?school=, or the only one."""
+        schools = self.schools()
+        raw = (self.request.POST if self.request.method == "POST" else self.request.GET).get(
+            "school", ""
+        )
+        if raw.isdigit():
+            return next((s for s in schools if s.pk == int(raw)), None)
+        return schools[0] if len(schools) == 1 else None
+
+    def pupil_schools(self) -> list[School]:
+        """The requestable schools whose pupils the user may name (their own school's)."""
+        return [s for s in self.schools() if self.access.sees_pupils_of(s.pk)]
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        school = self.chosen_school()
+        kwargs["schools"] = School.objects.filter(pk__in=[s.pk for s in self.schools()]).order_by(
+            "name"
+        )
+        kwargs["school"] = school
+        kwargs["pupils"] = (
+            selectors.request_pupils(self.access, school, timezone.localdate())
+            if self.pupil_schools()
+            else None
         )
         return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        own = self.pupil_schools()
+        chosen = self.chosen_school()
+        if len(own) > 1 or (own and chosen not in own):
+            # Name a pupil with a plan: pick the school first (a GET, so nothing is lost).
+            context["school_links"] = [(s.name, f"?school={s.pk}", s == chosen) for s in own]
+        return context
 
     def call_service(self, form):
         return services.request_submit(

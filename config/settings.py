@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "funding.returns",
     "funding.reports",
     "funding.spend",
+    "funding.payments",
+    "funding.scenarios",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +96,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.middleware.SessionTimeoutMiddleware",
+    "config.middleware.NoStoreForSignedInMiddleware",
+    "config.middleware.ClampPerPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,7 +136,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -176,7 +184,12 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_AGE = 8 * 60 * 60
+# Sessions end 8 hours after sign-in however busy (absolute), or after SESSION_IDLE_TIMEOUT seconds
+# without a request (idle; 0 switches it off): config.middleware.SessionTimeoutMiddleware.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# History is for reading: no past version is saved over the current row (schools.admin_history).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # Content Security Policy: no inline script anywhere (django-csp 4).
 CONTENT_SECURITY_POLICY = {
@@ -223,6 +236,15 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "sen-funding@localhost")
 
+# Imports (schools/importing.py): the largest file, data rows and columns one import reads, and
+# how far an XLSX may inflate when opened (a zip bomb is refused before it is read).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 40 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 200)
+IMPORT_MAX_XLSX_UNCOMPRESSED = env_int("IMPORT_MAX_XLSX_UNCOMPRESSED", 256 * 1024 * 1024)
+# A pupil file larger than this (about 2,500 rows) is imported in the background, with progress.
+IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 512 * 1024)
+
 # Celery: Redis broker from CELERY_BROKER_URL; unset -> tasks run eagerly in-process.
 _BROKER = os.environ.get("CELERY_BROKER_URL", "")
 # Eager mode still needs a broker name: the in-memory transport, so nothing looks for a host.
@@ -242,12 +264,20 @@ RETURNS_GENERATION_DAY = env_int("RETURNS_GENERATION_DAY", 1)
 RETURNS_GENERATION_HOUR = env_int("RETURNS_GENERATION_HOUR", 6)
 # School days after issue before a return counts as overdue.
 RETURNS_OVERDUE_SCHOOL_DAYS = env_int("RETURNS_OVERDUE_SCHOOL_DAYS", 10)
+# An unfinished generation is resumed once its last attempt is this old, at most this often.
+RETURNS_GENERATION_STALE_MINUTES = env_int("RETURNS_GENERATION_STALE_MINUTES", 30)
+RETURNS_GENERATION_MAX_ATTEMPTS = env_int("RETURNS_GENERATION_MAX_ATTEMPTS", 3)
 CELERY_BEAT_SCHEDULE = {
     "generate-monthly-returns": {
         "task": "funding.returns.tasks.generate_returns_for_coming_month",
         "schedule": crontab(
             minute=0, hour=RETURNS_GENERATION_HOUR, day_of_month=RETURNS_GENERATION_DAY
         ),
+    },
+    # A generation cut short (a worker killed mid-run) is sent out again once it is stale.
+    "resume-unfinished-return-generations": {
+        "task": "funding.returns.tasks.resume_unfinished_return_generations",
+        "schedule": crontab(minute="*/15"),
     },
     # R20: remind schools whose return is overdue (RETURNS_OVERDUE_SCHOOL_DAYS), each weekday.
     "overdue-return-reminders": {

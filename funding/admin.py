@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from simple_history.admin import SimpleHistoryAdmin
 
 from clusters.admin import ClusterPotInline, PsfRulesInline
 from funding import services
@@ -25,6 +24,7 @@ from funding.models import (
     RunStatus,
     TaHoursBand,
 )
+from schools.admin_history import HistoryAdmin
 
 
 def _live_forms(formset):
@@ -102,7 +102,7 @@ class TaHoursBandInline(admin.TabularInline):
 
 
 @admin.register(FundingScheme)
-class FundingSchemeAdmin(SimpleHistoryAdmin):
+class FundingSchemeAdmin(HistoryAdmin):
     list_display = ["name", "la", "financial_year", "top_up_method", "threshold", "updated_at"]
     list_filter = ["financial_year", "la", "top_up_method", "preset"]
     search_fields = ["name", "la__name", "la__code"]
@@ -170,7 +170,7 @@ class FundingSchemeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AllocationRun)
-class AllocationRunAdmin(SimpleHistoryAdmin):
+class AllocationRunAdmin(HistoryAdmin):
     list_display = [
         "pk",
         "financial_year",

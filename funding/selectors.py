@@ -21,6 +21,8 @@ Public API (stable; other parts of the product call these):
   the same for many pupils of one school with a constant number of queries.
 - ``monthly_top_ups_detail(school_id, month_start, pupil_ids=None) -> dict[int, MonthlyTopUp]``:
   the same with the school days and the working of each part.
+- ``monthly_top_ups_by_school(month_start, school_ids=None, pupil_ids=None)``: the same for
+  every school at once, one engine over the LA (monthly returns read a month this way).
 - ``current_annual_top_up(pupil, on=None) -> Decimal | None``: the annual element 3 top-up the
   pupil's support level in force on `on` attracts at their school (for the panel summary).
 - ``current_annual_top_up_detail(pupil, on=None) -> AnnualTopUp | None``: the same with the
@@ -659,11 +661,19 @@ def school_statement(
 
 def statement_school(user, urn: int) -> School | None:
     """The school whose statement `user` may read: LA officers any, a school's business
-    managers their own (through SchoolAccess); anyone else None (the view answers 404)."""
+    managers their own (through SchoolAccess); anyone else None (the view answers 404).
+
+    A statement is pupil-level (names, UPNs, each pupil's top-up), and so are the reports and
+    spend pages that share this check. A `SchoolAccess` link alone is not enough: a cluster
+    host linked to a school reads it only if they are also that school's business manager
+    (their cluster's money is on the cluster pages; a school's element 3 total can be one
+    pupil's top-up)."""
     if not user.is_authenticated:
         return None
     qs = School.objects.select_related("la")
     if not is_la_officer(user):
+        if not is_school_user(user):
+            return None
         qs = qs.filter(accesses__user=user)
     return qs.filter(urn=urn).first()
 
@@ -824,7 +834,7 @@ def lines_for_pupil(pupil: Pupil | int, fy: int | FinancialYear | None = None):
     ]
 
 
-def _engine_for(fy: FinancialYear, pupil_ids: list[int]) -> Engine | None:
+def _engine_for(fy: FinancialYear, pupil_ids: list[int] | None) -> Engine | None:
     la = administering_la()
     scheme = scheme_for(fy, la)
     if scheme is None:
@@ -869,7 +879,6 @@ def monthly_top_ups_detail(
     funded period at the school in the month are absent.
     """
     first, last = month_bounds(month_start)
-    fy = FinancialYear.of(first)
     if pupil_ids is None:
         pupil_ids = list(
             Placement.objects.filter(school_id=school_id, starts_on__lte=last)
@@ -879,26 +888,50 @@ def monthly_top_ups_detail(
         )
     if not pupil_ids:
         return {}
-    engine = _engine_for(fy, list(pupil_ids))
+    by_school = monthly_top_ups_by_school(
+        month_start, school_ids=[school_id], pupil_ids=list(pupil_ids), working=True
+    )
+    return by_school.get(school_id, {})
+
+
+def monthly_top_ups_by_school(
+    month_start: dt.date,
+    *,
+    school_ids: list[int] | None = None,
+    pupil_ids: list[int] | None = None,
+    working: bool = False,
+) -> dict[int, dict[int, MonthlyTopUp]]:
+    """{school id: {pupil id: the month's money}} for many schools at once (R7, R7+), live.
+
+    The entitlement to date read in bulk: one engine over `pupil_ids` (every pupil of the
+    administering LA when None) in a constant number of queries, each line paid to a school
+    (in `school_ids`, if given) split into the month by `split_line`, exactly as
+    `monthly_top_ups_detail` does for one school. With `working`, each part's working too.
+    {} when there is no scheme or school calendar for the year.
+    """
+    first, last = month_bounds(month_start)
+    engine = _engine_for(FinancialYear.of(first), pupil_ids)
     if engine is None:
         return {}
+    wanted = set(school_ids) if school_ids is not None else None
     D = engine.year_days
-    out: dict[int, MonthlyTopUp] = {}
-    for pupil_id in pupil_ids:
-        pupil = engine.inputs.pupils.get(pupil_id)
-        if pupil is None:
-            continue
+    out: dict[int, dict[int, MonthlyTopUp]] = defaultdict(dict)
+    for pupil in engine.inputs.pupils.values():
         for line in engine.pupil_lines(pupil):
-            if line.school_id != school_id or not line.delegated:
+            if not line.delegated or (wanted is not None and line.school_id not in wanted):
                 continue
             (share,) = split_line(line, [(first, last)], engine.days)
             if share is None:
                 continue
-            found = out.setdefault(pupil_id, MonthlyTopUp(Decimal("0.00"), 0, D))
+            at_school = out[line.school_id]
+            found = at_school.get(pupil.id)
+            if found is None:
+                found = at_school[pupil.id] = MonthlyTopUp(Decimal("0.00"), 0, D)
             found.amount += share.amount
             found.school_days += share.school_days
-            found.parts.append(share.working(ELEMENT_LABELS.get(line.element, line.element)))
-    return out
+            if working:
+                found.parts.append(share.working(ELEMENT_LABELS.get(line.element, line.element)))
+    return dict(out)
 
 
 def monthly_top_ups(

@@ -13,11 +13,15 @@ NUMERIC = {"td": {"class": "app-numeric"}, "th": {"class": "app-numeric"}}
 
 class MoneyColumn(tables.Column):
     """£1,234.56 (−£12.00 below zero; +£5.00 with `signed`); exports the plain number so a
-    spreadsheet can add it up. The one money column every table uses."""
+    spreadsheet can add it up. The one money column every table uses. Exports (schools.exports)
+    write it as pounds to the penny and add it up in a total row unless `total=False`."""
 
-    def __init__(self, *args, signed: bool = False, **kwargs):
+    export_kind = "money"
+
+    def __init__(self, *args, signed: bool = False, total: bool = True, **kwargs):
         kwargs.setdefault("attrs", NUMERIC)
         self.signed = signed
+        self.export_total = total
         super().__init__(*args, **kwargs)
 
     def render(self, value):
@@ -28,6 +32,8 @@ class MoneyColumn(tables.Column):
 
 
 class RunTable(tables.Table):
+    export_total = False  # runs of different years and kinds: their sum means nothing
+
     pk = tables.Column(verbose_name="Run", linkify=("funding:run_detail", [tables.A("pk")]))
     financial_year = tables.Column(verbose_name="Financial year")
     kind = tables.Column()

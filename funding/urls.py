@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import views
+from funding import readiness_views, views
 
 app_name = "funding"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/<int:pk>/lines/", views.RunLinesView.as_view(), name="run_lines"),
     path("compare/<int:fy>/", views.CompareView.as_view(), name="compare"),
     path("schemes/", views.SchemeListView.as_view(), name="schemes"),
+    path("readiness/", readiness_views.ReadinessView.as_view(), name="readiness"),
     path("schemes/<int:pk>/", views.SchemeDetailView.as_view(), name="scheme_detail"),
     path("schools/<int:urn>/", views.SchoolStatementsView.as_view(), name="school_statements"),
     path(

@@ -13,16 +13,16 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from funding import selectors, services
-from funding.exports import export_bytes, lines_dataset, run_lines_dataset
+from funding.exports import lines_dataset, run_lines_dataset
 from funding.filters import LineFilter, RunFilter
 from funding.forms import RunStartForm
 from funding.models import AllocationRun, FundingScheme, RunKind, RunStatus
 from funding.tables import ComparisonTable, LineTable, RunTable, SchoolTotalsTable
 from schools.access import LAOfficerRequiredMixin
 from schools.dates import FinancialYear
+from schools.exports import ExportMixin, download
 from schools.models import EstablishmentType
 from schools.roles import is_la_officer
 
@@ -34,11 +34,7 @@ CONTENT_TYPES = {
 
 
 def _download(data, fmt: str, filename: str) -> HttpResponse:
-    if fmt not in EXPORT_FORMATS:
-        raise Http404("Unknown export format")
-    response = HttpResponse(export_bytes(data, fmt), content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+    return download(data, fmt, filename)
 
 
 class RunListView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, FilterView):

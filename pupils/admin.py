@@ -1,7 +1,15 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from pupils.models import FundingItem, Placement, Plan, Pupil, PupilHomeLa, SupportLevel
+from pupils.models import (
+    FundingItem,
+    ImportJob,
+    Placement,
+    Plan,
+    Pupil,
+    PupilHomeLa,
+    SupportLevel,
+)
+from schools.admin_history import HistoryAdmin
 
 
 class PlacementInline(admin.TabularInline):
@@ -14,6 +22,7 @@ class PlacementInline(admin.TabularInline):
 class PlanInline(admin.TabularInline):
     model = Plan
     extra = 0
+    can_delete = False  # a plan carries its support levels (money history): ceased, not deleted
     fields = ["kind", "issued_on", "ceased_on", "primary_need", "annual_review_due", "caseworker"]
     show_change_link = True
 
@@ -21,6 +30,7 @@ class PlanInline(admin.TabularInline):
 class SupportLevelInline(admin.TabularInline):
     model = SupportLevel
     extra = 0
+    can_delete = False
     fields = [
         "effective_from",
         "effective_to",
@@ -34,7 +44,7 @@ class SupportLevelInline(admin.TabularInline):
 
 
 @admin.register(Pupil)
-class PupilAdmin(SimpleHistoryAdmin):
+class PupilAdmin(HistoryAdmin):
     list_display = ["upn", "family_name", "given_name", "date_of_birth", "home_la"]
     list_filter = ["home_la"]
     search_fields = ["upn", "family_name", "given_name"]
@@ -43,7 +53,7 @@ class PupilAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Placement)
-class PlacementAdmin(SimpleHistoryAdmin):
+class PlacementAdmin(HistoryAdmin):
     list_display = ["pupil", "school", "starts_on", "ends_on", "kind", "admission_kind"]
     list_filter = ["kind", "admission_kind"]
     search_fields = ["pupil__upn", "pupil__family_name", "school__name", "school__urn"]
@@ -53,7 +63,7 @@ class PlacementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(HistoryAdmin):
     list_display = ["pupil", "kind", "issued_on", "ceased_on", "primary_need", "annual_review_due"]
     list_filter = ["kind", "primary_need"]
     search_fields = ["pupil__upn", "pupil__family_name"]
@@ -63,7 +73,7 @@ class PlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SupportLevel)
-class SupportLevelAdmin(SimpleHistoryAdmin):
+class SupportLevelAdmin(HistoryAdmin):
     list_display = [
         "plan",
         "effective_from",
@@ -78,9 +88,13 @@ class SupportLevelAdmin(SimpleHistoryAdmin):
     list_select_related = ["plan__pupil"]
     raw_id_fields = ["plan"]
 
+    def has_delete_permission(self, request, obj=None):
+        """Support levels are what the money was paid on: superseded, never deleted."""
+        return False
+
 
 @admin.register(FundingItem)
-class FundingItemAdmin(SimpleHistoryAdmin):
+class FundingItemAdmin(HistoryAdmin):
     list_display = ["pupil", "school", "kind", "annual_amount", "starts_on", "ends_on"]
     list_filter = ["kind"]
     search_fields = ["pupil__upn", "pupil__family_name", "school__name"]
@@ -89,7 +103,7 @@ class FundingItemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PupilHomeLa)
-class PupilHomeLaAdmin(SimpleHistoryAdmin):
+class PupilHomeLaAdmin(HistoryAdmin):
     """Read-only: a move or a correction goes through the pupil page (pupils.services), so the
     previous period is closed and the pupil's current home LA kept in step (R8+)."""
 
@@ -106,4 +120,33 @@ class PupilHomeLaAdmin(SimpleHistoryAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Background pupil imports: who, when, how far, what went wrong (read-only)."""
+
+    list_display = ("filename", "kind", "status", "created_by", "created_at", "error_count")
+    list_filter = ("status", "kind")
+    exclude = ("content", "errors_csv_gz")
+    readonly_fields = (
+        "kind",
+        "filename",
+        "created_by",
+        "created_at",
+        "finished_at",
+        "status",
+        "stage",
+        "rows_total",
+        "rows_done",
+        "summary",
+        "error_count",
+        "errors_shown",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

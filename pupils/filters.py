@@ -107,9 +107,16 @@ class PupilFilter(SchoolChoicesMixin, django_filters.FilterSet):
         return pupils_with_support_in_force(queryset, today(), band=int(value))
 
     def with_hours_min(self, queryset, name, value):
-        return pupils_with_support_in_force(queryset, today(), total_hours__gte=value)
+        # Both bounds in one subquery: the same support level is within them (and the list
+        # reads the support levels once, not twice).
+        bounds = {"total_hours__gte": value}
+        if self.form.cleaned_data.get("hours_max") is not None:
+            bounds["total_hours__lte"] = self.form.cleaned_data["hours_max"]
+        return pupils_with_support_in_force(queryset, today(), **bounds)
 
     def with_hours_max(self, queryset, name, value):
+        if self.form.cleaned_data.get("hours_min") is not None:
+            return queryset  # applied with the minimum
         return pupils_with_support_in_force(queryset, today(), total_hours__lte=value)
 
     def with_review_overdue(self, queryset, name, value):

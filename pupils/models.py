@@ -396,3 +396,57 @@ class FundingItem(Recorded):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} £{self.annual_amount:,.2f} for {self.pupil.upn}"
+
+
+class ImportJob(models.Model):
+    """One web import of a file (issue 17): a large pupil file runs in the background and this
+    row shows its progress; a refused file keeps every problem here, so the page lists the first
+    200 and the full list downloads as CSV. The uploaded bytes are cleared once the import ends
+    (pupil data is not kept beside the records it became)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Imported"
+        REJECTED = "rejected", "Not imported: the file has problems"
+        FAILED = "failed", "Not imported: the import failed"
+
+    kind = models.CharField(max_length=20)
+    filename = models.CharField(max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    content = models.BinaryField(default=bytes, editable=False)
+    stage = models.CharField(max_length=100, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    #: The first problems, as shown on the page: [[row, column, message], ...].
+    errors_shown = models.JSONField(default=list, blank=True)
+    #: Every problem as gzip-compressed CSV (row, column, problem).
+    errors_csv_gz = models.BinaryField(default=bytes, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+    @property
+    def more_errors(self) -> int:
+        """Problems not listed on the page (they are in the CSV)."""
+        return max(0, self.error_count - len(self.errors_shown))

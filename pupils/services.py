@@ -48,6 +48,12 @@ NOTHING_TO_CHANGE = (
     "Enter hours, a band or a resource amount that differs from the current support."
 )
 HOME_LA_FROM_BIRTH = "Home LA from date of birth"
+#: SEN funding follows a child from birth to 25, so a plausible date of birth is at most this many
+#: years ago (with room for late corrections) and never in the future.
+OLDEST_PUPIL_YEARS = 30
+DOB_IMPLAUSIBLE = (
+    "Enter a date of birth between {earliest:%-d %B %Y} and today (a pupil is 0 to 25 years old)."
+)
 HOME_LA_SAME = "{la} is already the pupil's home LA from {start:%-d %B %Y}."
 HOME_LA_BEFORE_CURRENT = (
     "The date of the move must be after the current home LA period started "
@@ -88,6 +94,15 @@ class SupportHours:
     resource_amount: Decimal | None = None
 
 
+def date_of_birth_problem(date_of_birth: dt.date, *, today: dt.date | None = None) -> str | None:
+    """Why `date_of_birth` cannot be a pupil's (0001-01-01, next year), or None when plausible."""
+    today = today or dt.date.today()
+    earliest = today.replace(year=today.year - OLDEST_PUPIL_YEARS, day=1)
+    if not earliest <= date_of_birth <= today:
+        return DOB_IMPLAUSIBLE.format(earliest=earliest)
+    return None
+
+
 @transaction.atomic
 def pupil_create(
     *,
@@ -106,6 +121,9 @@ def pupil_create(
         home_la=home_la,
     )
     pupil._history_user = user if getattr(user, "is_authenticated", False) else None
+    problem = date_of_birth_problem(date_of_birth)
+    if problem:
+        raise ValidationError({"date_of_birth": problem})
     pupil.full_clean()
     pupil.save()
     _save(PupilHomeLa(pupil=pupil, la=home_la, starts_on=date_of_birth), user, HOME_LA_FROM_BIRTH)

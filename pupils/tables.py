@@ -88,7 +88,7 @@ class PupilTable(DirectCells, tables.Table):
         return _day(record.date_of_birth)
 
     def value_date_of_birth(self, record):
-        return record.date_of_birth.isoformat()
+        return record.date_of_birth  # a date cell in the export
 
     def render_home_la(self, record):
         return record.home_la.name
@@ -148,7 +148,7 @@ class PupilTable(DirectCells, tables.Table):
 
     def value_review_due(self, record):
         plan = current_plan(record)
-        return plan.annual_review_due.isoformat() if plan and plan.annual_review_due else ""
+        return plan.annual_review_due if plan else None  # a date cell in the export
 
 
 class SchoolPupilTable(PupilTable):
@@ -195,7 +195,7 @@ class ReviewTable(DirectCells, tables.Table):
         return _day(record.annual_review_due)
 
     def value_annual_review_due(self, record):
-        return record.annual_review_due.isoformat()
+        return record.annual_review_due  # a date cell in the export
 
     def render_school(self, record):
         placements = getattr(record.pupil, "placements_now", None) or []

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from pupils import selectors, services
 from pupils.filters import PupilFilter, ReviewFilter
@@ -33,6 +32,7 @@ from pupils.models import Plan
 from pupils.tables import PupilTable, ReviewTable, current_placement, current_plan
 from schools.access import LAOfficerRequiredMixin
 from schools.dates import year_group_label
+from schools.exports import ExportMixin
 from schools.models import School, SchoolStatus
 from schools.roles import is_la_officer
 

@@ -1,6 +1,11 @@
-from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
+from schools import accounts
+from schools.admin_history import HistoryAdmin
 from schools.models import (
     ClosureDay,
     LocalAuthority,
@@ -53,7 +58,7 @@ class SchoolAccessInline(admin.TabularInline):
 
 
 @admin.register(School)
-class SchoolAdmin(SimpleHistoryAdmin):
+class SchoolAdmin(HistoryAdmin):
     list_display = ["urn", "name", "la", "phase", "establishment_type", "status", "number_on_roll"]
     list_filter = ["phase", "establishment_type", "status", "la"]
     search_fields = ["urn", "name"]
@@ -62,7 +67,7 @@ class SchoolAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SchoolCensus)
-class SchoolCensusAdmin(SimpleHistoryAdmin):
+class SchoolCensusAdmin(HistoryAdmin):
     list_display = ["school", "census_date", "fsm", "idaci", "low_prior_attainment", "ehc_plans"]
     list_filter = ["census_date"]
     search_fields = ["school__name", "school__urn"]
@@ -71,7 +76,7 @@ class SchoolCensusAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PlannedPlaces)
-class PlannedPlacesAdmin(SimpleHistoryAdmin):
+class PlannedPlacesAdmin(HistoryAdmin):
     list_display = ["school", "academic_year", "provision", "places", "occupied"]
     list_filter = ["academic_year", "provision"]
     search_fields = ["school__name", "school__urn"]
@@ -80,7 +85,7 @@ class PlannedPlacesAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SpecialSchoolBand)
-class SpecialSchoolBandAdmin(SimpleHistoryAdmin):
+class SpecialSchoolBandAdmin(HistoryAdmin):
     list_display = ["school", "financial_year", "band", "annual_rate"]
     list_filter = ["financial_year", "band"]
     search_fields = ["school__name", "school__urn"]
@@ -106,3 +111,39 @@ class SchoolAccessAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "school__name", "school__urn"]
     list_select_related = ["user", "school"]
     autocomplete_fields = ["user", "school"]
+
+
+# ---- users: deactivated, never deleted once they have acted (issue 17) --------------------------
+
+
+@admin.action(description="Deactivate (cannot sign in; their records still name them)")
+def deactivate_users(modeladmin, request, queryset):
+    for user in queryset:
+        accounts.user_deactivate(user=user)
+    modeladmin.message_user(request, f"Deactivated {queryset.count()} user(s).", messages.SUCCESS)
+
+
+class UserAdmin(DjangoUserAdmin):
+    actions = [deactivate_users]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one at a time, so each is checked
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and accounts.user_has_acted(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        user = self.get_object(request, object_id)
+        if user is not None and accounts.user_has_acted(user):
+            message = accounts.USER_HAS_ACTED.format(user=user.get_username())
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:auth_user_change", args=[user.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

@@ -5,14 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from schools.importing import (
-    Cells,
-    ImportRejected,
-    ImportResult,
-    RowError,
-    read_rows,
-    require_columns,
-)
+from schools.gias import gias_rows, missing_columns
+from schools.importing import Cells, ImportRejected, ImportResult, RowError
 from schools.models import EstablishmentType, LocalAuthority, Phase, School, SchoolStatus
 
 GIAS_REQUIRED = [
@@ -131,11 +125,11 @@ def schools_import(*, content: bytes, filename: str, user=None) -> ImportResult:
 
     Validates every row first; any error rejects the whole file and nothing is written.
     """
-    rows = read_rows(content, filename)
+    rows, trimmed = gias_rows(content, filename)
     errors: list[RowError] = []
     if not rows:
         raise ImportRejected([RowError(0, "", "the file has no data rows")])
-    errors += require_columns(set(rows[0]), GIAS_REQUIRED)
+    errors += missing_columns(set(rows[0]), GIAS_REQUIRED)
     if errors:
         raise ImportRejected(errors)
     parsed: list[dict] = []
@@ -154,6 +148,8 @@ def schools_import(*, content: bytes, filename: str, user=None) -> ImportResult:
         raise ImportRejected(errors)
 
     result = ImportResult(rows=len(rows))
+    if trimmed:
+        result.count("unchanged", "rows with extra trailing fields (ignored)", trimmed)
     las = {la.code: la for la in LocalAuthority.objects.all()}
     for item in parsed:
         if item["la_code"] not in las:

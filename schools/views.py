@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from clusters.models import ClusterMembership
 from pupils import selectors as pupil_selectors
@@ -26,6 +25,7 @@ from pupils.models import Pupil
 from pupils.tables import SchoolPupilTable
 from schools.access import visible_schools
 from schools.dates import AcademicYear, FinancialYear
+from schools.exports import ExportMixin
 from schools.filters import SchoolFilter, memberships_in_force
 from schools.models import YEAR_GROUP_FIELDS, School
 from schools.roles import (

@@ -20,7 +20,17 @@ from pupils.models import Placement, Plan
 from schools.models import School
 
 REFUSED = {403, 404, 405}
-PUBLIC = {"login", "logout", "reports:public_index", "reports:public_statement"}
+PUBLIC = {
+    "login",
+    "logout",
+    "reports:public_index",
+    "reports:public_statement",
+    # Password reset by email: for signed-out users, and shows nothing of any school.
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 SKIPPED_PREFIXES = ("admin:",)  # the admin is for staff: tested in tests/funding/panel
 
 
@@ -98,6 +108,8 @@ class World:
             if not self.pupil.home_la.is_administering
             else "936",
             "direction": "charge",
+            "kind": "census",  # schools:la_data_import / la_data_template (LA officers only)
+            "period": self._pk("payments.PaymentPeriod", lines__school=b) or 0,
         }
         if param in simple:
             return simple[param]
@@ -117,6 +129,10 @@ class World:
                 "returns.ReturnLine", monthly_return__school=b
             ),
             "clusters:aux_decide": lambda: self._others("clusters.AuxiliaryAidsApplication"),
+            **{
+                f"scenarios:{n}": lambda: 1
+                for n in ("detail", "edit", "run", "cost_neutral", "compare", "pack")
+            },  # LA-only: 403 before any lookup  # noqa: E501
         }
         if param == "pk":
             if name in by_name:
@@ -127,7 +143,25 @@ class World:
             return self._pk("clusters.ClusterRequest", cluster=cluster)
         if param == "meeting_pk":
             return self._pk("clusters.ClusterMeeting", cluster=cluster)
+        if param == "job_id":
+            return self._import_job()
         return None
+
+    def _import_job(self) -> int:
+        """An LA officer's refused pupil import whose problems name school B's pupil."""
+        from pupils.models import ImportJob
+
+        job, _ = ImportJob.objects.get_or_create(
+            filename="isolation.csv",
+            defaults={
+                "kind": "pupils",
+                "created_by": User.objects.get(username="officer"),
+                "status": ImportJob.Status.REJECTED,
+                "error_count": 1,
+                "errors_shown": [[2, "UPN", f"{self.pupil.upn} is also in row 3"]],
+            },
+        )
+        return job.pk
 
     def _others(self, label: str):
         """An object of any school but A (when school B has none of this kind)."""

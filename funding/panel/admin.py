@@ -21,7 +21,6 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from simple_history.admin import SimpleHistoryAdmin
 
 from funding.panel import selectors, services
 from funding.panel.forms import (
@@ -31,6 +30,7 @@ from funding.panel.forms import (
     add_service_errors,
 )
 from funding.panel.models import CaseStatus, PanelCase, PanelDecision, PanelMeeting
+from schools.admin_history import HistoryAdmin
 from schools.roles import PANEL_MEMBER, is_la_officer, is_panel_member
 
 NO_REVERT = "Past versions cannot be restored here: record a new case or decision instead."
@@ -184,7 +184,7 @@ class MeetingDecisionInline(admin.TabularInline):
 
 
 @admin.register(PanelMeeting)
-class PanelMeetingAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
+class PanelMeetingAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
     list_display = ["date", "status", "case_count", "open_case_count", "member_count"]
     list_filter = ["status"]
     date_hierarchy = "date"
@@ -252,7 +252,7 @@ class PanelMeetingAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PanelCase)
-class PanelCaseAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
+class PanelCaseAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
     form = PanelCaseAdminForm
     list_display = [
         "reference",
@@ -510,7 +510,7 @@ class PanelCaseAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PanelDecision)
-class PanelDecisionAdmin(_HistoryReadOnlyMixin, SimpleHistoryAdmin):
+class PanelDecisionAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
     """Decisions are recorded through the services and never edited here."""
 
     list_display = [

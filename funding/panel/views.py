@@ -11,11 +11,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, TemplateView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from funding.panel import selectors
 from funding.panel.tables import PupilHistoryTable
 from pupils.models import Pupil
+from schools.exports import ExportMixin
 from schools.models import LocalAuthority
 
 

@@ -2,7 +2,6 @@
 published statements."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from funding.reports.models import (
     BudgetLine,
@@ -10,10 +9,11 @@ from funding.reports.models import (
     BudgetSnapshotLine,
     PublishedStatement,
 )
+from schools.admin_history import HistoryAdmin
 
 
 @admin.register(BudgetLine)
-class BudgetLineAdmin(SimpleHistoryAdmin):
+class BudgetLineAdmin(HistoryAdmin):
     list_display = ["line", "financial_year", "budget", "other_commitment", "updated_at"]
     list_filter = ["financial_year", "line"]
     ordering = ["-financial_year", "line"]
@@ -53,9 +53,12 @@ class BudgetSnapshotAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # snapshots are taken by the service (command, task, budget page)
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the budget position as it stood: kept, never deleted
+
 
 @admin.register(PublishedStatement)
-class PublishedStatementAdmin(SimpleHistoryAdmin):
+class PublishedStatementAdmin(HistoryAdmin):
     list_display = ["financial_year", "run", "published_at", "published_by"]
     readonly_fields = ["published_at", "published_by"]
     raw_id_fields = ["run"]

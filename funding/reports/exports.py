@@ -1,28 +1,20 @@
-"""Reports as spreadsheets (tablib): CSV and Excel with raw Decimal pounds and ISO dates."""
+"""Reports as sheets for the one export layer (schools.exports): money as pounds to the penny,
+dates as dates, the headers the report pages show."""
 
 from __future__ import annotations
 
-import tablib
-from django.http import Http404, HttpResponse
-
 from funding.reports import calculations as calc
+from schools.exports import EXPORT_FORMATS, Col, Sheet, download, money, table_sheet
 
-EXPORT_FORMATS = ("csv", "xlsx")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def download(data: tablib.Dataset, fmt: str, filename: str) -> HttpResponse:
-    if fmt not in EXPORT_FORMATS:
-        raise Http404("Unknown export format")
-    content = data.export(fmt)
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
+__all__ = [
+    "EXPORT_FORMATS",
+    "budget_dataset",
+    "budget_months_dataset",
+    "download",
+    "final_report_dataset",
+    "governors_dataset",
+    "table_sheet",
+]
 
 
 def _events_text(change: calc.ExplainedChange) -> str:
@@ -31,38 +23,39 @@ def _events_text(change: calc.ExplainedChange) -> str:
     return "; ".join(f"{calc.EVENT_LABELS[e.kind]}: {e.text}" for e in change.events)
 
 
-FINAL_HEADERS = [
-    "urn",
-    "school",
-    "element",
-    "initial",
-    "final",
-    "difference",
-    "upn",
-    "pupil",
-    "changed_from",
-    "changed_to",
-    "event_date",
-    "events",
-    "amount",
+FINAL_COLUMNS = [
+    Col("URN"),
+    Col("School"),
+    Col("Element"),
+    money("Initial"),
+    money("Final"),
+    money("Difference"),
+    Col("UPN"),
+    Col("Pupil"),
+    Col("Changed from"),
+    Col("Changed to"),
+    Col("Event date"),
+    Col("Why"),
+    money("Change amount", total=False),  # the changes explain the differences: not added twice
 ]
 
 
-def final_report_dataset(rows, why: dict, title: str, *, pupil_names: bool = True):
-    """One row per school and element, then one row per explained change beneath it."""
-    data = tablib.Dataset(headers=FINAL_HEADERS, title=title[:31])
+def final_report_dataset(rows, why: dict, title: str, *, pupil_names: bool = True) -> Sheet:
+    """One row per school and element, then one row per explained change beneath it; a total
+    row of initial, final and difference."""
+    data = Sheet(title=title, columns=FINAL_COLUMNS)
+    blank7 = [None] * 7
     for row in rows:
-        data.append(
-            [row.urn, row.school_name, row.label, row.initial, row.final, row.difference] + [""] * 7
-        )
+        data.append([row.urn, row.school_name, row.label, row.initial, row.final, row.difference,
+                     *blank7])  # fmt: skip
         found = why.get((row.school_id, row.element))
         if found is None:
             continue
         if found.school_level is not None:
             level = found.school_level
             data.append(
-                [row.urn, row.school_name, row.label, "", "", "", "", "", "", "", "",
-                 "Recalculated. Initial: " + " | ".join(level.initial_working)
+                [row.urn, row.school_name, row.label, None, None, None, None, None, None, None,
+                 None, "Recalculated. Initial: " + " | ".join(level.initial_working)
                  + ". Final: " + " | ".join(level.final_working), level.difference]
             )  # fmt: skip
         for pupil in found.pupils:
@@ -72,14 +65,14 @@ def final_report_dataset(rows, why: dict, title: str, *, pupil_names: bool = Tru
                         row.urn,
                         row.school_name,
                         row.label,
-                        "",
-                        "",
-                        "",
-                        pupil.upn if pupil_names else "",
+                        None,
+                        None,
+                        None,
+                        pupil.upn if pupil_names else None,
                         pupil.name if pupil_names else pupil.initials,
-                        change.starts_on.isoformat(),
-                        change.ends_on.isoformat(),
-                        change.on.isoformat(),
+                        change.starts_on,
+                        change.ends_on,
+                        change.on,
                         _events_text(change),
                         change.difference,
                     ]
@@ -87,42 +80,46 @@ def final_report_dataset(rows, why: dict, title: str, *, pupil_names: bool = Tru
     return data
 
 
-def governors_dataset(report) -> tablib.Dataset:
-    """The governors' report: initials and year group only, never a name or UPN."""
-    data = tablib.Dataset(
-        headers=["section", "item", "pupil", "date", "amount"],
-        title=f"SEN funding {report.fy}"[:31],
+def governors_dataset(report) -> Sheet:
+    """The governors' report: initials and year group only, never a name or UPN. It carries
+    its own total (Total SEN funding), so no total row is added."""
+    data = Sheet(
+        title=f"SEN funding {report.fy}",
+        columns=[Col("Section"), Col("Item"), Col("Pupil"), Col("Date"), money("Amount")],
+        total_label=None,
     )
-    data.append(["Summary", "Notional SEN budget (element 2)", "", "", report.notional_sen])
+    data.append(["Summary", "Notional SEN budget (element 2)", None, None, report.notional_sen])
     if report.additional_sen_support:
-        data.append(["Summary", "Additional SEN Support", "", "", report.additional_sen_support])
+        data.append(["Summary", "Additional SEN Support", None, None,
+                     report.additional_sen_support])  # fmt: skip
     if report.place:
-        data.append(["Summary", "Place funding", "", "", report.place])
-    data.append(["Summary", "Top-ups received (element 3)", "", "", report.top_ups])
-    data.append(["Summary", "Total SEN funding", "", "", report.total])
+        data.append(["Summary", "Place funding", None, None, report.place])
+    data.append(["Summary", "Top-ups received (element 3)", None, None, report.top_ups])
+    data.append(["Summary", "Total SEN funding", None, None, report.total])
     for pupil in report.pupils:
-        data.append(["Top-ups received", "Top-up", pupil.label, "", pupil.amount])
+        data.append(["Top-ups received", "Top-up", pupil.label, None, pupil.amount])
     for change in report.changes:
-        data.append(["In-year changes", change.event, change.pupil, change.on.isoformat(),
-                     change.amount])  # fmt: skip
+        data.append(["In-year changes", change.event, change.pupil, change.on, change.amount])
     if report.unexplained:
-        data.append(["In-year changes", "Other adjustments", "", "", report.unexplained])
+        data.append(["In-year changes", "Other adjustments", None, None, report.unexplained])
     return data
 
 
-def budget_dataset(position) -> tablib.Dataset:
-    data = tablib.Dataset(
-        headers=[
-            "line",
-            "budget",
-            "allocated_by_latest_run",
-            "forecast_to_year_end",
-            "panel_decisions_not_in_a_run",
-            "committed_outside_runs",
-            "commitment",
-            "variance",
+def budget_dataset(position) -> Sheet:
+    """Each budget line and the position's own total row (as on the page)."""
+    data = Sheet(
+        title=f"High needs FY {position.fy}",
+        columns=[
+            Col("Line"),
+            money("Budget"),
+            money("Allocated by the latest run"),
+            money("Forecast to year end"),
+            money("Panel decisions not in a run"),
+            money("Committed outside runs"),
+            money("Commitment"),
+            money("Variance"),
         ],
-        title=f"High needs FY {position.fy}"[:31],
+        total_label=None,
     )
     for row in [*position.rows, position.total]:
         data.append(
@@ -132,14 +129,17 @@ def budget_dataset(position) -> tablib.Dataset:
     return data
 
 
-def budget_months_dataset(position) -> tablib.Dataset:
-    data = tablib.Dataset(
-        headers=["month", "budget", "commitment", "cumulative_budget", "cumulative_commitment"],
+def budget_months_dataset(position) -> Sheet:
+    data = Sheet(
         title="By month",
+        columns=[
+            Col("Month"),
+            money("Budget"),
+            money("Commitment"),
+            money("Cumulative budget", total=False),
+            money("Cumulative commitment", total=False),
+        ],
     )
     for m in position.months:
-        data.append(
-            [m.first.isoformat(), m.budget, m.commitment, m.cumulative_budget,
-             m.cumulative_commitment]
-        )  # fmt: skip
+        data.append([m.first, m.budget, m.commitment, m.cumulative_budget, m.cumulative_commitment])
     return data

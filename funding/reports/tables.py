@@ -97,12 +97,13 @@ class CrossBorderTable(tables.Table):
     pay_pupils = CountColumn(verbose_name="Our pupils in their schools")
     pay = MoneyColumn(verbose_name="We pay them")
     net = MoneyColumn(verbose_name="Net (owed to us)", signed=True)
-    statements = tables.Column(verbose_name="Statements", empty_values=(), orderable=False)
+    statements = tables.Column(
+        verbose_name="Statements", empty_values=(), orderable=False, exclude_from_export=True
+    )
 
     class Meta:
         attrs = {"class": "govuk-table app-table--small"}
         empty_text = "No pupils cross the border in this run."
-        exclude_columns_from_export = ["statements"]
 
     def __init__(self, *args, fy=None, run=None, **kwargs):
         self.fy = fy
@@ -144,8 +145,8 @@ class StatementTable(tables.Table):
     period_from = tables.DateColumn(verbose_name="From", format="j M Y")
     period_to = tables.DateColumn(verbose_name="To", format="j M Y")
     school_days = CountColumn(verbose_name="School days")
-    annual_amount = MoneyColumn(verbose_name="Annual")
-    line_amount = MoneyColumn(verbose_name="Period amount")
+    annual_amount = MoneyColumn(verbose_name="Annual", total=False)
+    line_amount = MoneyColumn(verbose_name="Period amount", total=False)
     amount = MoneyColumn(verbose_name="Charged in this statement")
     working = tables.Column(attrs={"td": {"class": "app-working"}}, orderable=False)
 
@@ -191,7 +192,8 @@ class AnnexBTable(tables.Table):
     phase = tables.Column()
     establishment_type = tables.Column(verbose_name="Type")
     notional_sen = MoneyColumn(verbose_name="Notional SEN budget (element 2)")
-    top_up = MoneyColumn(verbose_name="Top-up funding (element 3)")
+    # No total: with suppressed schools it would reveal their top-up (total − published).
+    top_up = MoneyColumn(verbose_name="Top-up funding (element 3)", total=False)
     place = MoneyColumn(verbose_name="Place funding")
 
     class Meta:

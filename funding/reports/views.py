@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import tablib
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +21,6 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import RequestConfig, SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from funding.reports import exports, selectors, services
 from funding.reports.tables import (
@@ -39,6 +37,7 @@ from funding.spend import selectors as spend_selectors
 from funding.spend.tables import AllocationSpendTable
 from schools.access import LAOfficerRequiredMixin
 from schools.dates import FinancialYear
+from schools.exports import ExportMixin
 from schools.models import LocalAuthority
 from schools.roles import is_la_officer, is_school_user
 
@@ -407,11 +406,7 @@ class CrossBorderStatementView(LAOfficerRequiredMixin, SingleTableMixin, Templat
         fmt = request.GET.get("_export")
         if fmt:
             statement = self.statement()
-            table = StatementTable(statement.lines)
-            data = table.as_values()
-            rows = list(data)
-            dataset = tablib.Dataset(*rows[1:], headers=rows[0])
-            dataset.append([""] * (len(rows[0]) - 2) + ["Total", statement.total])
+            dataset = exports.table_sheet(StatementTable(statement.lines), title="Statement")
             name = (
                 f"{statement.direction}-{statement.la.code}-{statement.run.fy.label}-"
                 f"{statement.period[0]}-run-{statement.run.pk}"
@@ -451,8 +446,7 @@ class ImportExportView(LAOfficerRequiredMixin, TemplateView):
             else:
                 table = ImportExportTable(report.rows)
                 name = f"import-export-{report.census_date:%Y-%m-%d}"
-            rows = list(table.as_values())
-            return exports.download(tablib.Dataset(*rows[1:], headers=rows[0]), fmt, name)
+            return exports.download(exports.table_sheet(table, title="Import export"), fmt, name)
         by_la = ImportExportTable(report.rows)
         pupils = CountedPupilTable(report.pupils, prefix="p-")
         RequestConfig(request, paginate={"per_page": 100}).configure(pupils)

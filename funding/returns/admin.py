@@ -1,7 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from funding.returns.models import MonthlyReturn, ReturnGeneration, ReturnLine
+from schools.admin_history import HistoryAdmin
 
 
 class ReturnLineInline(admin.TabularInline):
@@ -30,7 +30,7 @@ class ReturnLineInline(admin.TabularInline):
 
 
 @admin.register(MonthlyReturn)
-class MonthlyReturnAdmin(SimpleHistoryAdmin):
+class MonthlyReturnAdmin(HistoryAdmin):
     list_display = ["school", "month", "status", "issued_at", "submitted_at"]
     list_filter = ["status", "month"]
     search_fields = ["school__name", "school__urn"]
@@ -51,9 +51,12 @@ class MonthlyReturnAdmin(SimpleHistoryAdmin):
     ]
     inlines = [ReturnLineInline]
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a return is money history: kept, never deleted (issue 17)
+
 
 @admin.register(ReturnLine)
-class ReturnLineAdmin(SimpleHistoryAdmin):
+class ReturnLineAdmin(HistoryAdmin):
     list_display = ["pupil", "monthly_return", "queried", "resolution"]
     list_filter = ["queried", "resolution"]
     search_fields = ["pupil__upn", "pupil__family_name", "monthly_return__school__name"]
@@ -62,6 +65,9 @@ class ReturnLineAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # answers and resolutions go through the portal's services
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # lines are replaced by return generation while open, never by hand
 
 
 @admin.register(ReturnGeneration)
@@ -82,4 +88,7 @@ class ReturnGenerationAdmin(admin.ModelAdmin):
         return False
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

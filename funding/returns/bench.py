@@ -6,7 +6,8 @@ month, and waits for its chord to finish. Prints the total seconds from queueing
 and per-school figures from the run's record: the seconds each school's task spent in the
 service (p50 / p95 / max) and each school's latency from the start of the run to its return
 being written (p50 / p95 / max). Then does the same again to show a re-run (every return
-rebuilt, since none is opened). Target: the first run in at most 10 s. Not a test.
+rebuilt, since none is opened). Targets: the first run in at most 5 s, and at most 10 ms of
+CPU a school (worker and database backends: the figure that holds on a busy machine). Not a test.
 
 The worker subprocess is `python -m funding.returns.bench worker`, which points the Celery app
 at the bench queue before starting (so the parent's fan-out and the chord stay on that queue).
@@ -22,7 +23,13 @@ import uuid
 
 REDIS_URL = os.environ.get("RETURNS_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 QUEUE_ENV = "RETURNS_BENCH_QUEUE"
-TARGET_SECONDS = 10.0
+TARGET_SECONDS = 5.0
+TARGET_CPU_MS = 10.0
+
+
+def _machine() -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} cores, load average {load} (1, 5, 15 min)"
 
 
 def run(
@@ -32,6 +39,7 @@ def run(
     month: str = "2025-10",
     concurrency: int | None = None,
     amounts: bool = True,
+    build: bool = True,
     out=print,
 ) -> dict:
     from django.conf import settings
@@ -41,12 +49,16 @@ def run(
     from funding.returns.models import ReturnLine
 
     database = use_bench_database()
-    out(f"Database {database}: building a synthetic LA of {schools} schools, {pupils} pupils...")
-    summary = build_synthetic_la(schools=schools, pupils=pupils, seed=seed)
-    out(
-        f"  built in {summary.seconds:.1f} s: {summary.placements} placements, "
-        f"{summary.plans} plans, {summary.support_levels} support levels"
-    )
+    out(f"Machine at start: {_machine()}")
+    if build:
+        out(f"Database {database}: building a synthetic LA of {schools} schools, {pupils} pupils")
+        summary = build_synthetic_la(schools=schools, pupils=pupils, seed=seed)
+        out(
+            f"  built in {summary.seconds:.1f} s: {summary.placements} placements, "
+            f"{summary.plans} plans, {summary.support_levels} support levels"
+        )
+    else:
+        out(f"Database {database}: the synthetic LA already there")
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE returns_returnline, returns_monthlyreturn, returns_returngeneration"
@@ -72,8 +84,26 @@ def run(
         figures = results["first run (create)"]
         lines = ReturnLine.objects.filter(monthly_return__month=figures["month"]).count()
         out(f"Lines written: {lines}")
-        verdict = "within" if figures["seconds"] <= TARGET_SECONDS else "OVER"
+        cpu_ms = figures["cpu"] / max(figures["schools"], 1) * 1000
+        verdict = "met" if figures["seconds"] <= TARGET_SECONDS else "OVER"
         out(f"Target <= {TARGET_SECONDS:.0f} s: {verdict} ({figures['seconds']:.2f} s)")
+        verdict = "met" if cpu_ms <= TARGET_CPU_MS else "OVER"
+        out(f"Target <= {TARGET_CPU_MS:.0f} ms CPU a school: {verdict} ({cpu_ms:.1f} ms)")
+        out(f"Machine at the end: {_machine()}")
+        results["figures"] = [
+            {
+                "figure": f"returns: {figures['schools']} schools, first run",
+                "value": figures["seconds"],
+                "unit": "s",
+                "target": TARGET_SECONDS,
+            },
+            {
+                "figure": "returns: CPU a school (worker + database)",
+                "value": cpu_ms,
+                "unit": "ms",
+                "target": TARGET_CPU_MS,
+            },
+        ]
         return results
     finally:
         worker.terminate()
@@ -109,6 +139,8 @@ def _start_worker(queue: str, concurrency: int, db: dict, amounts: bool) -> subp
         QUEUE_ENV: queue,
         "RETURNS_BENCH_CONCURRENCY": str(concurrency),
         "RETURNS_BENCH_AMOUNTS": "1" if amounts else "0",
+        # The worker only runs tasks: Django's system checks (URLs, admin) are `check`'s job.
+        "CELERY_SKIP_CHECKS": "1",
     }
     return subprocess.Popen(  # noqa: S603 - our own module with a fixed argument list
         [sys.executable, "-m", "funding.returns.bench", "worker"],

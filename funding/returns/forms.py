@@ -61,6 +61,8 @@ class LineAnswerForm(forms.Form):
         label="Is the support level correct?",
         error_messages={"required": "Select yes if the support level is correct"},
     )
+    #: the line's version when the form was shown (optimistic concurrency)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
     correction = forms.CharField(
         label="What is wrong?",
         help_text=(
@@ -77,6 +79,7 @@ class LineAnswerForm(forms.Form):
             "on_roll": _yes_no(line.on_roll),
             "support_correct": _yes_no(line.support_correct),
             "correction": line.correction,
+            "version": line.version,
             **(kwargs.get("initial") or {}),
         }
         super().__init__(*args, **kwargs)
@@ -94,6 +97,7 @@ class LineAnswerForm(forms.Form):
             Field.radios("on_roll", legend_size=Size.MEDIUM, legend_tag="h2"),
             Field.radios("support_correct", legend_size=Size.MEDIUM, legend_tag="h2"),
             Field.textarea("correction", label_size=Size.MEDIUM, rows=3),
+            "version",
             Submit("save", "Save and continue"),
         )
 

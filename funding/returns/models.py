@@ -73,6 +73,15 @@ class ReturnGeneration(models.Model):
     timings = models.JSONField(
         default=dict, blank=True, help_text="Seconds per school: p50, p95, max."
     )
+    attempts = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Times the schools were sent out: 1, plus each resume of a run cut short.",
+    )
+    last_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the schools were last sent out (the start, or a resume).",
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -206,6 +215,12 @@ class ReturnLine(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=0,
+        db_default=0,  # the generator writes lines with COPY, naming only its own columns
+        help_text="Goes up with each answer or resolution: a form sent with an older one is "
+        "refused, so of two people answering the line at once the later is told it changed.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -15,12 +15,13 @@ import json
 import logging
 import statistics
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -64,6 +65,10 @@ CORRECTION_NEEDED = (
     "they actually receive."
 )
 UNANSWERED_LINES = "Answer every line before you submit the return: {count} still to answer."
+LINE_CHANGED = (
+    "{user} answered this line at {time:%H:%M on %d %B %Y}, after you opened it. Their answer is "
+    "shown below: check it, then save again if it needs changing."
+)
 NOT_A_QUERY = "The school agreed with this line; there is nothing to resolve."
 ALREADY_RESOLVED = "This line was already {resolution} on {date:%d %B %Y}."
 NOT_SUBMITTED = "The school has not submitted this return yet."
@@ -99,6 +104,12 @@ def _actor(user):
     return user if getattr(user, "is_authenticated", False) else None
 
 
+def _person(user) -> str:
+    if user is None:
+        return "Someone"
+    return user.get_full_name() or user.get_username()
+
+
 # --- Generation -------------------------------------------------------------------------------
 
 
@@ -115,7 +126,12 @@ def _rebuildable(status: str, opened_at) -> bool:
 
 
 def monthly_return_generate(
-    *, school_id: int, month: dt.date, generation_id: int | None = None, _again: bool = False
+    *,
+    school_id: int,
+    month: dt.date,
+    generation_id: int | None = None,
+    amounts: dict[str, str] | None = None,
+    _again: bool = False,
 ) -> GenerationOutcome:
     """Create (or, while unopened, rebuild) one school's return for `month`.
 
@@ -123,6 +139,10 @@ def monthly_return_generate(
     return, four bulk reads, the engine's amounts, then in one transaction the return row
     (inserted, or locked with SELECT ... FOR UPDATE and checked again) and its lines. A return
     the school has opened, started or submitted is left alone.
+
+    `amounts` ({pupil id: amount} as strings) are the month's money already read for the whole
+    generation (`selectors.monthly_amounts_by_school`); without them the engine is run for this
+    school's pupils alone.
     """
     start = month_start(month)
     recent = list(
@@ -135,7 +155,11 @@ def monthly_return_generate(
     if existing is not None and not _rebuildable(existing[2], existing[3]):
         return GenerationOutcome(school_id, LEFT_ALONE, monthly_return_id=existing[0])
     drafts = _draft_lines(school_id, start, previous)
-    amounts = _monthly_amounts(drafts, school_id, start)
+    line_amounts = (
+        _monthly_amounts(drafts, school_id, start)
+        if amounts is None
+        else _given_amounts(drafts, amounts)
+    )
     now = timezone.now()
     created = existing is None
     try:
@@ -159,7 +183,7 @@ def monthly_return_generate(
                     return GenerationOutcome(
                         school_id, LEFT_ALONE, monthly_return_id=monthly_return.pk
                     )
-            _write_lines(monthly_return, drafts, amounts, created)
+            _write_lines(monthly_return, drafts, line_amounts, created)
             if not created:
                 MonthlyReturn.objects.filter(pk=monthly_return.pk).update(
                     issued_at=now, generation_id=generation_id
@@ -169,7 +193,11 @@ def monthly_return_generate(
             raise
         # Another run created this return meanwhile: start again, as a rebuild (or leave it).
         return monthly_return_generate(
-            school_id=school_id, month=start, generation_id=generation_id, _again=True
+            school_id=school_id,
+            month=start,
+            generation_id=generation_id,
+            amounts=amounts,
+            _again=True,
         )
     return GenerationOutcome(
         school_id, CREATED if created else REBUILT, len(drafts), monthly_return.pk
@@ -305,6 +333,16 @@ def _monthly_amounts(drafts: list[LineDraft], school_id: int, start: dt.date) ->
         return {}
 
 
+def _given_amounts(drafts: list[LineDraft], amounts: dict[str, str]) -> dict[int, Decimal]:
+    """The generation's amounts for the pupils in the month (as `_monthly_amounts` answers)."""
+    out = {}
+    for draft in drafts:
+        amount = amounts.get(str(draft.pupil_id)) if draft.in_month else None
+        if amount is not None:
+            out[draft.pupil_id] = Decimal(amount)
+    return out
+
+
 def _record(draft: LineDraft, amounts: dict) -> tuple:
     """The LA's record for one line, in RECORD_FIELDS order."""
     support = draft.support
@@ -379,7 +417,7 @@ def _insert_lines(monthly_return_id: int, records: dict[int, tuple]) -> None:
         )
         return
     # PostgreSQL's COPY: no conflicts are possible on a new return. Answers and resolutions
-    # start empty; the text columns without a database default are written as "".
+    # start empty; the columns without a database default are written as COPY_EMPTY says.
     quote = connection.ops.quote_name
     names = ["monthly_return_id", "pupil_id", *RECORD_FIELDS, *COPY_EMPTY]
     columns = ", ".join(quote(ReturnLine._meta.get_field(name).column) for name in names)
@@ -392,7 +430,13 @@ def _insert_lines(monthly_return_id: int, records: dict[int, tuple]) -> None:
             )
 
 
-COPY_EMPTY = {"correction": "", "queried": False, "resolution": "", "resolution_reason": ""}
+COPY_EMPTY = {
+    "correction": "",
+    "queried": False,
+    "resolution": "",
+    "resolution_reason": "",
+    "version": 0,  # a new line has not been answered (see the line's version)
+}
 
 
 def return_generation_start(
@@ -400,13 +444,37 @@ def return_generation_start(
 ) -> tuple[ReturnGeneration, list[int]]:
     """Record a generation run for `month` and decide which schools get a return."""
     school_ids = selectors.schools_due_a_return(month)
+    now = timezone.now()
     generation = ReturnGeneration.objects.create(
         month=month_start(month),
         requested_by_id=requested_by_id,
-        started_at=timezone.now(),
+        started_at=now,
+        last_attempt_at=now,
         schools=len(school_ids),
     )
     return generation, school_ids
+
+
+def return_generation_claim_resume(
+    *, generation_id: int, stale_before: dt.datetime, max_attempts: int
+) -> list[int] | None:
+    """Claim an unfinished generation whose last attempt began before `stale_before` (its
+    worker was killed, or its tally never ran) for one more attempt: the schools due a return
+    for its month, or None if it finished, was claimed by someone else meanwhile, or has had
+    `max_attempts`. One conditional UPDATE, so two beats never resume it twice."""
+    claimed = ReturnGeneration.objects.filter(
+        Q(last_attempt_at__lt=stale_before)
+        | Q(last_attempt_at__isnull=True, started_at__lt=stale_before),
+        pk=generation_id,
+        finished_at__isnull=True,
+        attempts__lt=max_attempts,
+    ).update(attempts=F("attempts") + 1, last_attempt_at=timezone.now())
+    if not claimed:
+        return None
+    generation = ReturnGeneration.objects.get(pk=generation_id)
+    school_ids = selectors.schools_due_a_return(generation.month)
+    ReturnGeneration.objects.filter(pk=generation_id).update(schools=len(school_ids))
+    return school_ids
 
 
 @transaction.atomic
@@ -495,12 +563,33 @@ def _start(monthly_return: MonthlyReturn, user, now) -> None:
 
 @transaction.atomic
 def return_line_answer(
-    *, line: ReturnLine, user, on_roll: bool, support_correct: bool, correction: str = ""
+    *,
+    line: ReturnLine,
+    user,
+    on_roll: bool,
+    support_correct: bool,
+    correction: str = "",
+    version: int | None = None,
 ) -> ReturnLine:
-    """The school's answer for one line. Locks the return row, then just this line."""
+    """The school's answer for one line. Locks the return row, then just this line.
+
+    `version` is the line's version the person saw: if someone answered the line since, the
+    answer is refused (LINE_CHANGED) instead of silently replacing theirs."""
     monthly_return = _lock_return(line.monthly_return_id)
     _require_open(monthly_return)
-    line = ReturnLine.objects.select_for_update().get(pk=line.pk)
+    line = (
+        ReturnLine.objects.select_for_update(of=("self",))
+        .select_related("answered_by")
+        .get(pk=line.pk)
+    )
+    if version is not None and version != line.version:
+        raise ValidationError(
+            LINE_CHANGED.format(
+                user=_person(line.answered_by),
+                time=timezone.localtime(line.answered_at or line.resolved_at or timezone.now()),
+            ),
+            code="line_changed",
+        )
     correction = (correction or "").strip()
     queried = on_roll != line.expected_on_roll or not support_correct
     if queried and not correction:
@@ -512,6 +601,7 @@ def return_line_answer(
     line.queried = queried
     line.answered_by = _actor(user)
     line.answered_at = now
+    line.version += 1
     line._history_user = _actor(user)
     line.save(
         update_fields=[
@@ -521,6 +611,7 @@ def return_line_answer(
             "queried",
             "answered_by",
             "answered_at",
+            "version",
         ]
     )
     _start(monthly_return, user, now)
@@ -545,11 +636,20 @@ def return_lines_confirm_remaining(*, monthly_return: MonthlyReturn, user) -> in
         line.queried = False
         line.answered_by = _actor(user)
         line.answered_at = now
+        line.version += 1
     if lines:
         bulk_update_with_history(
             lines,
             ReturnLine,
-            ["on_roll", "support_correct", "correction", "queried", "answered_by", "answered_at"],
+            [
+                "on_roll",
+                "support_correct",
+                "correction",
+                "queried",
+                "answered_by",
+                "answered_at",
+                "version",
+            ],
             default_user=_actor(user),
             default_change_reason="Confirmed as recorded",
         )
@@ -621,6 +721,7 @@ def _resolve(line, monthly_return, user, resolution, reason, effective_on=None) 
     line.resolution_effective_on = effective_on
     line.resolved_by = _actor(user)
     line.resolved_at = now
+    line.version += 1
     line._history_user = _actor(user)
     line.save(
         update_fields=[
@@ -629,6 +730,7 @@ def _resolve(line, monthly_return, user, resolution, reason, effective_on=None) 
             "resolution_effective_on",
             "resolved_by",
             "resolved_at",
+            "version",
         ]
     )
     _close_if_done(monthly_return, user, now)

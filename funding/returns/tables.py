@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from funding.returns.models import ReturnStatus
+from funding.tables import MoneyColumn
 
 STATUS_TAG = {
     ReturnStatus.ISSUED: "govuk-tag--grey",
@@ -93,7 +94,7 @@ class ReturnLinesTable(tables.Table):
     year_group = tables.Column(verbose_name="Year")
     plan_kind = tables.Column(verbose_name="Plan")
     support = tables.Column(accessor="support_summary", verbose_name="Support a week")
-    monthly_amount = tables.Column(verbose_name="Monthly amount", attrs=NUMERIC)
+    monthly_amount = MoneyColumn(verbose_name="Monthly amount")
     changes = tables.Column(verbose_name="Changes since last return", empty_values=())
     on_roll = tables.Column(verbose_name="On roll?", empty_values=())
     support_correct = tables.Column(verbose_name="Support correct?", empty_values=())

@@ -9,15 +9,18 @@ so one school never stops the others and the chord always completes.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
 from celery import chord, shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
-from funding.returns import services
+from funding.returns import selectors, services
 from funding.returns.calculations import coming_month, parse_month
+from funding.returns.models import ReturnGeneration
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +36,20 @@ DB_ERRORS = (OperationalError, InterfaceError)
     max_retries=5,
     acks_late=True,
 )
-def generate_school_return(self, school_id: int, month: str, generation_id: int | None = None):
+def generate_school_return(
+    self,
+    school_id: int,
+    month: str,
+    generation_id: int | None = None,
+    amounts: dict[str, str] | None = None,
+):
     started = time.perf_counter()
     try:
         outcome = services.monthly_return_generate(
-            school_id=school_id, month=parse_month(month), generation_id=generation_id
+            school_id=school_id,
+            month=parse_month(month),
+            generation_id=generation_id,
+            amounts=amounts,
         )
     except DB_ERRORS as exc:
         _drop_broken_connections()
@@ -97,11 +109,45 @@ def generate_returns_for_month(month: str, requested_by_id: int | None = None) -
     if not school_ids:
         finish_return_generation(results=[], generation_id=generation.pk)
         return generation.pk
-    month_iso = generation.month.isoformat()
-    chord(
-        generate_school_return.s(school_id, month_iso, generation.pk) for school_id in school_ids
-    )(finish_return_generation.s(generation.pk))
+    _send_out(generation.pk, generation.month, school_ids)
     return generation.pk
+
+
+def _send_out(generation_id: int, month, school_ids: list[int]) -> None:
+    month_iso = month.isoformat()
+    # The month's money for every school is read once here (one engine over the LA), not once
+    # per school; each school's task gets its own pupils' amounts with its arguments.
+    amounts = selectors.monthly_amounts_by_school(month, school_ids)
+    chord(
+        generate_school_return.s(school_id, month_iso, generation_id, amounts[school_id])
+        for school_id in school_ids
+    )(finish_return_generation.s(generation_id))
+
+
+@shared_task(autoretry_for=DB_ERRORS, retry_backoff=True, max_retries=5)
+def resume_unfinished_return_generations() -> list[int]:
+    """Beat: a generation cut short (a worker killed mid-run, a lost tally) is sent out again
+    once its last attempt is RETURNS_GENERATION_STALE_MINUTES old, up to
+    RETURNS_GENERATION_MAX_ATTEMPTS in all. Each school's return is idempotent: a missing one
+    is created, an unopened one rebuilt, an opened one left alone. Answers the ids resumed."""
+    stale_before = timezone.now() - dt.timedelta(minutes=settings.RETURNS_GENERATION_STALE_MINUTES)
+    resumed = []
+    for generation_id in selectors.stale_generations(stale_before):
+        school_ids = services.return_generation_claim_resume(
+            generation_id=generation_id,
+            stale_before=stale_before,
+            max_attempts=settings.RETURNS_GENERATION_MAX_ATTEMPTS,
+        )
+        if school_ids is None:
+            continue
+        generation = ReturnGeneration.objects.get(pk=generation_id)
+        if school_ids:
+            _send_out(generation_id, generation.month, school_ids)
+        else:
+            finish_return_generation(results=[], generation_id=generation_id)
+        logger.warning("Resumed unfinished return generation %s", generation_id)
+        resumed.append(generation_id)
+    return resumed
 
 
 @shared_task

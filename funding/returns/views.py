@@ -15,11 +15,11 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
-from django_tables2.export import ExportMixin
 
 from funding.returns import selectors, services, tasks
 from funding.returns.calculations import coming_month, parse_month
@@ -33,6 +33,7 @@ from funding.returns.tables import (
     SchoolReturnsTable,
 )
 from schools.access import LAOfficerRequiredMixin
+from schools.exports import ExportMixin
 from schools.roles import is_la_officer, is_school_user
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -163,8 +164,13 @@ class LineAnswerView(SchoolUserRequiredMixin, FormView):
                 on_roll=form.cleaned_data["on_roll"],
                 support_correct=form.cleaned_data["support_correct"],
                 correction=form.cleaned_data["correction"],
+                version=form.cleaned_data.get("version"),
             )
         except ValidationError as exc:
+            if getattr(exc, "code", None) == "line_changed":
+                # Show the other person's answer, and the version it is now, to check and keep.
+                messages.error(self.request, exc.message)
+                return redirect("returns:line_answer", pk=self.line.pk)
             _form_errors(form, exc)
             return self.form_invalid(form)
         following = selectors.next_unanswered_line(self.line.monthly_return_id, self.line)
@@ -291,7 +297,17 @@ class RemindView(LAOfficerRequiredMixin, View):
             messages.success(request, f"Sent {result.get()} reminder email(s) for overdue returns.")
         else:
             messages.success(request, "Reminder emails for overdue returns are being sent.")
-        return redirect(request.POST.get("next") or reverse("returns:dashboard"))
+        return redirect(_safe_next(request, reverse("returns:dashboard")))
+
+
+def _safe_next(request, default: str) -> str:
+    """The form's `next` when it is a page of this site, else `default` (no open redirect)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 class QueryQueueView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, FilterView):

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from funding.spend.models import SenSpend
+from schools.admin_history import HistoryAdmin
 
 
 @admin.register(SenSpend)
-class SenSpendAdmin(SimpleHistoryAdmin):
+class SenSpendAdmin(HistoryAdmin):
     """Read-only here: spend is recorded on the SEN spend pages (through the service)."""
 
     list_display = ("school", "financial_year", "amount", "recorded_by", "recorded_at")

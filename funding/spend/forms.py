@@ -6,7 +6,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fieldset, Fixed, Layout, Size, Submit
 from django import forms
 
-from schools.import_views import MAX_UPLOAD_BYTES
+from schools.importing import max_upload_bytes
 
 
 def _money(label: str, *, required: bool, help_text: str = "") -> forms.DecimalField:
@@ -83,8 +83,10 @@ class SpendImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The selected file must be smaller than 20MB")
+        if upload.size > max_upload_bytes():
+            raise forms.ValidationError(
+                f"The selected file must be smaller than {max_upload_bytes() // (1024 * 1024)}MB"
+            )
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError("The selected file must be a CSV or XLSX")
         return upload

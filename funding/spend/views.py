@@ -161,7 +161,11 @@ class SpendImportView(LAOfficerRequiredMixin, FormView):
                 content=upload.read(), filename=upload.name, user=self.request.user
             )
         except ImportRejected as rejected:
-            context = {"form": form, "rejected": rejected, "filename": upload.name}
+            from schools.import_views import rejected_context
+
+            context = self.get_context_data(form=form) | rejected_context(
+                kind="spend", filename=upload.name, user=self.request.user, rejected=rejected
+            )
             return render(self.request, self.template_name, context, status=422)
         messages.success(self.request, f"{upload.name} imported. {result.summary()}")
         return redirect("spend:import")

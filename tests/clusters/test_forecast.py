@@ -93,7 +93,7 @@ def test_psf_forecast_page_and_export(client, la_officer, pupils):
     assert response.status_code == 200
     rows = response.context["table"].data.data
     assert rows[-1]["school"] == "Total" and rows[-1]["protected_2025"] == Decimal("5573.14")
-    csv_text = client.get(url + "&_export=csv").content.decode()
+    csv_text = client.get(url + "&_export=csv").content.decode("utf-8-sig")
     header = csv_text.splitlines()[0]
     assert "Protected 2025-26" in header and "Released 2031-32" in header
     assert csv_text.splitlines()[-1].startswith("Total,,3,8250.00,5573.14,2676.86")

@@ -34,7 +34,13 @@ FY = 2025
 #: The scheme's rate tables, reset by funding itself.
 FUNDING_TABLES = {"funding.NotionalSenFactor", "funding.HourlyRate", "funding.TaHoursBand"}
 #: Results, not settings: a run stays with its scheme (and keeps its own figures).
-RESULTS = {"funding.AllocationRun"}
+RESULTS = {
+    "funding.AllocationRun",
+    # A scenario is a copy of the scheme taken at a moment, with its runs: editing or
+    # replacing the live scheme never touches it (R26).
+    "scenarios.Scenario",
+    "scenarios.ScenarioRun",
+}
 #: Which scheme and year a scheme is, and its bookkeeping: never reset by a load.
 NOT_COMPARED = {"id", "la", "updated_at"}
 

@@ -186,22 +186,23 @@ def test_export_allocations_csv(pupil_with_change, primary, tmp_path):
     run = services.run_allocation(fy=2025, kind="initial")
     out = tmp_path / "lines.csv"
     call_command("export_allocations", "--run", str(run.pk), "--format", "csv", "--out", str(out))
-    with out.open(newline="") as f:
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # a UTF-8 BOM: Excel reads the £ right
+    with out.open(newline="", encoding="utf-8-sig") as f:
         rows = list(csv.reader(f))
     assert tuple(rows[0]) == LINE_COLUMNS
-    assert rows[1][:10] == [
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert [line[h] for h in ("URN", "School", "UPN", "Element", "Rule", "From", "To")] == [
         str(primary.urn),
         "Meadow Primary",
         pupil_with_change.upn,
-        "top_up",
+        "Element 3 top-up",
         "R5",
         "2025-04-01",
         "2025-12-31",
-        "4308.35",
-        "999",
-        "yes",
     ]
-    assert rows[1][10].startswith("LSA 20 h × £15.50 × 39 wk")
+    assert [line[h] for h in ("Amount", "Payer", "Delegated")] == ["4308.35", "999", "Yes"]
+    assert line["Working"].startswith("LSA 20 h × £15.50 × 39 wk")
+    assert rows[-1][0] == "Total"
 
 
 def test_export_allocations_xlsx(pupil_with_change, tmp_path):
@@ -210,4 +211,4 @@ def test_export_allocations_xlsx(pupil_with_change, tmp_path):
     call_command("export_allocations", "--run", str(run.pk), "--format", "xlsx", "--out", str(out))
     sheet = openpyxl.load_workbook(out).active
     assert tuple(c.value for c in sheet[1]) == LINE_COLUMNS
-    assert sheet.max_row == 3
+    assert sheet.max_row == 4  # the header, two lines and the total row

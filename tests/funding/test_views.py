@@ -130,9 +130,9 @@ def test_statement_export_is_the_schools_lines_only(client, world):
     client.force_login(world["manager"])
     url = reverse("funding:statement", args=[111111, 2025])
     response = client.get(url + "?_export=csv")
-    text = response.content.decode()
+    text = response.content.decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
-    assert text.splitlines()[0].startswith("urn,school,upn,element,rule")
+    assert text.splitlines()[0].startswith("URN,School,UPN,Pupil,Element,Rule")
     assert "222222" not in text and text.count("111111") == 3
 
 
@@ -196,8 +196,8 @@ def test_run_lines_filter_and_export(client, world):
     assert response.status_code == 200
     assert len(response.context["table"].rows) == 2
     export = client.get(url, {"element": "top_up", "school": "Meadow", "_export": "csv"})
-    rows = export.content.decode().strip().splitlines()
-    assert len(rows) == 2 and ",top_up,R5," in rows[1]
+    rows = export.content.decode("utf-8-sig").strip().splitlines()
+    assert len(rows) == 3 and ",Element 3 top-up,R5," in rows[1]  # header, the line, total
 
 
 def test_compare_page_initial_against_final(client, world):
@@ -289,9 +289,11 @@ def test_run_detail_exports_the_totals_per_school(client, world):
     client.force_login(world["officer"])
     url = reverse("funding:run_detail", args=[world["run"].pk])
     rows = client.get(url + "?_export=csv").content.decode().strip().splitlines()
-    # header + Brook Primary + Meadow Primary, each 630,000 + 31,500 + 6,090 = £667,590.00
-    assert len(rows) == 3
+    # header + Brook Primary + Meadow Primary, each 630,000 + 31,500 + 6,090 = £667,590.00,
+    # and the total row: 2 × 667,590.00 = 1,335,180.00
+    assert len(rows) == 4
     assert rows[1].startswith("Brook Primary,222222,999,3,1,667590.00")
+    assert rows[3] == "Total,,,,,1335180.00"
 
 
 def test_compare_without_runs_to_compare(client, home_la, scheme):

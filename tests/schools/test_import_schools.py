@@ -113,15 +113,19 @@ def test_import_schools_command_prints_the_summary_or_every_problem(tmp_path):
 
     from django.core.management import CommandError, call_command
 
+    from tests.factories import la_officer
+
+    officer = la_officer(username="officer")
     good = tmp_path / "gias.csv"
     good.write_bytes(GOOD)
     out = io.StringIO()
-    call_command("import_schools", str(good), stdout=out)
+    call_command("import_schools", str(good), "--user", "officer", stdout=out)
     assert "Created: 1 local authorities, 3 schools" in out.getvalue()
 
     bad = tmp_path / "bad.csv"
     bad.write_bytes(gias("12x,Broken,999,Demo Borough,Community school,Primary,4,11,Open,10,,"))
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was imported"):
-        call_command("import_schools", str(bad), stderr=err)
+        call_command("import_schools", str(bad), "--user", "officer", stderr=err)
     assert "row 2, URN: '12x' is not a whole number" in err.getvalue()
+    assert School.history.filter(history_user=officer).count() == 3  # issue 17: who imported

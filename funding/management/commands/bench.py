@@ -5,7 +5,11 @@ Benchmarks are imported lazily so a missing one does not break the others:
   returns     -> funding.returns.bench       (monthly returns through the real worker)
   pages       -> funding.bench.pages         (pages under load)
   reports     -> funding.reports.bench       (reports and budget pages)
+  imports     -> funding.bench.imports       (pupil import of 25,000 and 100,000 rows)
 Each module provides run(schools=..., pupils=..., seed=..., out=callable).
+  all         -> funding.bench.all           (every benchmark above on one synthetic LA, then
+                                              one table: figure, target, met/over, with the
+                                              machine's cores and load average)
 
 `bench allocations --schools N` builds a synthetic LA of N schools (any number up to the
 national 24,000 and beyond). `bench allocations --from-census` builds England instead from
@@ -28,6 +32,7 @@ BENCHMARKS = {
     "returns": "funding.returns.bench",
     "pages": "funding.bench.pages",
     "reports": "funding.reports.bench",
+    "imports": "funding.bench.imports",
 }
 
 
@@ -41,7 +46,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=sorted(BENCHMARKS))
+        parser.add_argument("name", choices=[*sorted(BENCHMARKS), "all"])
         parser.add_argument(
             "--schools", type=int, help="Schools (default 600; with --from-census: all)."
         )
@@ -60,6 +65,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, name, schools, pupils, seed, from_census, repeat, **options):
+        if name == "all":
+            from funding.bench.all import run_all
+
+            run_all(BENCHMARKS, schools=schools, pupils=pupils, seed=seed, out=self.stdout.write)
+            return
         module_name = BENCHMARKS[name]
         try:
             module = importlib.import_module(module_name)

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from pupils.imports import pupils_import
-from schools.importing import import_file_for_command
+from schools.importing import add_user_argument, import_file_for_command
 
 
 class Command(BaseCommand):
@@ -11,6 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        add_user_argument(parser)
 
-    def handle(self, *args, file: Path, **options):
-        import_file_for_command(self, pupils_import, file)
+    def handle(self, *args, file: Path, user: str | None = None, **options):
+        import_file_for_command(
+            self, pupils_import, file, username=user, verbosity=options["verbosity"]
+        )

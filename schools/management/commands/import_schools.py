@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from schools.importing import import_file_for_command
+from schools.importing import add_user_argument, import_file_for_command
 from schools.services import schools_import
 
 
@@ -11,6 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        add_user_argument(parser)
 
-    def handle(self, *args, file: Path, **options):
-        import_file_for_command(self, schools_import, file)
+    def handle(self, *args, file: Path, user: str | None = None, **options):
+        import_file_for_command(
+            self, schools_import, file, username=user, verbosity=options["verbosity"]
+        )

@@ -114,9 +114,10 @@ def test_r8_statement_csv_lists_each_period_and_the_total(borough, other_la, cli
     client.force_login(la_officer)
     response = client.get(f"/reports/2025/cross-border/{other_la.code}/charge/?_export=csv")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["UPN", "Pupil"]
-    assert rows[-1][-2:] == ["Total", "15404.87"]
+    assert rows[0][-2:] == ["Charged in this statement", "Working"]
+    assert rows[-1][0] == "Total" and rows[-1][-2:] == ["15404.87", ""]
     assert len(rows) == 2 + 3  # header, Nia, Owen's top-up and supplement, total
 
 

@@ -68,7 +68,7 @@ def test_public_page_withholds_a_top_up_total_for_fewer_than_three_pupils(publis
 def test_public_csv_is_school_level_only(published, client):
     _, _, pupils, _ = published
     response = client.get("/reports/published/2025/?_export=csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "URN",
         "School",

@@ -275,7 +275,8 @@ def test_return_downloads_as_xlsx(client, lines, manager):
     )
 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    assert sheet.max_row == 3  # header + two pupils
+    assert sheet.max_row == 4  # header + two pupils + the total row of the monthly amounts
+    assert sheet.cell(row=4, column=1).value == "Total"
     assert sheet.cell(row=2, column=2).value == lines[0].pupil.upn
 
 

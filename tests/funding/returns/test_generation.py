@@ -304,6 +304,38 @@ def test_r7_plus_a_joiner_is_paid_from_the_day_they_join(school, scheme):
     assert line_for(school, NOVEMBER, joiner).monthly_amount == Decimal("485.90")
 
 
+def test_r7_plus_a_generation_reads_every_schools_month_at_once(school, other_school, scheme):
+    # One engine over the LA gives each school's task its pupils' money for November (R7+):
+    # 25 h LSA all year at one school, £969.42 (above); a joiner on 10 Nov at the other with
+    # 20 h LSA, £485.90 (above). The amounts are those of each school read alone.
+    stayer = add_pupil(school, lsa="25")
+    joiner = add_pupil(other_school, starts_on=dt.date(2025, 11, 10))
+
+    amounts = selectors.monthly_amounts_by_school(NOVEMBER, [school.pk, other_school.pk])
+
+    assert amounts == {
+        school.pk: {str(stayer.pk): "969.42"},
+        other_school.pk: {str(joiner.pk): "485.90"},
+    }
+    assert services.funding_selectors.monthly_top_ups(school.pk, NOVEMBER) == {
+        stayer.pk: Decimal("969.42")
+    }
+
+
+def test_a_schools_task_given_the_generations_amounts_writes_them_and_reruns_alike(school, scheme):
+    # The task's arguments carry the amounts, so a retry (or a re-run) writes the same line:
+    # November for 25 h LSA all year, £969.42.
+    pupil = add_pupil(school, lsa="25")
+    given = {str(pupil.pk): "969.42"}
+
+    first = services.monthly_return_generate(school_id=school.pk, month=NOVEMBER, amounts=given)
+    again = services.monthly_return_generate(school_id=school.pk, month=NOVEMBER, amounts=given)
+
+    assert (first.outcome, again.outcome) == (services.CREATED, services.REBUILT)
+    assert line_for(school, NOVEMBER, pupil).monthly_amount == Decimal("969.42")
+    assert ReturnLine.objects.filter(monthly_return__school=school).count() == 1
+
+
 def test_monthly_amount_is_blank_without_a_scheme_for_the_year(school):
     # No funding scheme (and no term dates) for FY 2025-26: the engine cannot price the month.
     pupil = add_pupil(school)
@@ -317,10 +349,12 @@ def test_monthly_amount_is_blank_when_the_engine_cannot_price_the_school(school,
     # Not about money: an engine error leaves the amounts blank and the return is still made.
     pupil = add_pupil(school)
 
-    def monthly_top_ups(school_id, month_start, pupil_ids=None):
+    def monthly_top_ups(*args, **kwargs):
         raise LookupError("no rates for FY 2025-26")
 
+    # A generation reads the whole LA's month at once; one school alone reads its own.
     monkeypatch.setattr(services.funding_selectors, "monthly_top_ups", monthly_top_ups)
+    monkeypatch.setattr(services.funding_selectors, "monthly_top_ups_by_school", monthly_top_ups)
 
     generation = generate(MAY)
 
@@ -465,10 +499,10 @@ def test_one_schools_failure_does_not_stop_the_others_and_is_reported(
     add_pupil(other_school)
     real = services.monthly_return_generate
 
-    def generate_or_fail(*, school_id, month, generation_id=None):
+    def generate_or_fail(*, school_id, **kwargs):
         if school_id == school.pk:
             raise ValueError("bad data")
-        return real(school_id=school_id, month=month, generation_id=generation_id)
+        return real(school_id=school_id, **kwargs)
 
     monkeypatch.setattr(services, "monthly_return_generate", generate_or_fail)
 

@@ -93,10 +93,10 @@ def test_r21_final_report_export_of_allocation_against_spend(runs, alder, client
     client.force_login(la_officer)
     response = client.get("/reports/2025/final/?_export=csv&table=spend")
     assert response.status_code == 200
-    lines = response.content.decode().splitlines()
+    lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == (
-        "urn,school,initial_sen_allocation,final_sen_allocation,sen_spend,"
-        "final_sen_allocation_minus_spend"
+        "URN,School,Initial SEN allocation,Final SEN allocation,SEN spend,"
+        "Final SEN allocation minus spend"
     )
     assert lines[1:] == [
         "300001,Alder Primary,55590.00,53808.35,50000.00,3808.35",

@@ -1,0 +1,154 @@
+"""Payments of pupil-led money in periods (R24): calculate → pay → remit.
+
+A `PaymentPeriod` is one month (or term) of a financial year. For each school it holds
+`PaymentLine`s: what is due = entitlement to the period's end, from the data as it stood at the
+period's moment (`as_at`), − what earlier approved periods paid (R24, R7+). Each line says why
+(a regular month, a new pupil, back-pay for a backdated change, a recovery) and keeps its
+working. One officer prepares a period, another approves it (`funding.payments.services`); an
+approved period and its lines never change: a correction is a later period's line.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from funding.models import Element, Route
+from pupils.models import Pupil
+from schools.dates import FinancialYear
+from schools.models import LocalAuthority, School
+
+
+class PeriodKind(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    TERMLY = "termly", "Termly"
+
+
+class PeriodStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PREPARED = "prepared", "Prepared"
+    APPROVED = "approved", "Approved"
+
+
+class LineReason(models.TextChoices):
+    REGULAR = "regular", "Regular payment"
+    NEW = "new", "New"
+    BACK_PAY = "back_pay", "Back-pay"
+    RECOVERY = "recovery", "Recovery"
+
+
+def signed_money(verbose_name: str, **kwargs):
+    """Money to the penny that may be negative (a recovery)."""
+    return models.DecimalField(verbose_name, max_digits=12, decimal_places=2, **kwargs)
+
+
+class PaymentPeriod(models.Model):
+    financial_year = models.PositiveSmallIntegerField(help_text="2025 means FY 2025-26.")
+    index = models.PositiveSmallIntegerField(help_text="1 = the first period of the year.")
+    kind = models.CharField(max_length=10, choices=PeriodKind.choices, default=PeriodKind.MONTHLY)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    cut_off = models.DateField(help_text="Changes recorded after this day wait for the next one.")
+    pay_on = models.DateField()
+    status = models.CharField(
+        max_length=10, choices=PeriodStatus.choices, default=PeriodStatus.DRAFT
+    )
+    #: The moment the data was read for the lines (None: not generated yet).
+    as_at = models.DateTimeField(null=True, blank=True)
+    generated_at = models.DateTimeField(null=True, blank=True)
+    generation_failures = models.JSONField(default=list, blank=True)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-financial_year", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["financial_year", "index"], name="payment_period_one_per_year_and_index"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="payment_period_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(index__gte=1), name="payment_period_index_from_1"),
+            models.CheckConstraint(
+                condition=Q(status="draft")
+                | Q(prepared_by__isnull=False, prepared_at__isnull=False),
+                name="payment_period_prepared_has_preparer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="approved")
+                | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="payment_period_approved_has_approver",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"FY {self.fy} period {self.index} ({self.starts_on:%B %Y})"
+
+    @property
+    def fy(self) -> FinancialYear:
+        return FinancialYear(self.financial_year)
+
+    @property
+    def label(self) -> str:
+        if self.kind == PeriodKind.MONTHLY:
+            return f"{self.starts_on:%B %Y}"
+        return f"{self.starts_on:%-d %b %Y} to {self.ends_on:%-d %b %Y}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == PeriodStatus.APPROVED
+
+
+class PaymentLine(models.Model):
+    """What one period pays a school for one pupil and element (and payer), and why.
+
+    amount = entitlement_to_date − paid_before (a database check): for a regular line the
+    entitlement to the period's end less that to the day before it; for back-pay or recovery
+    the entitlement to the day before the period, as now recorded, less what was paid.
+    """
+
+    period = models.ForeignKey(PaymentPeriod, on_delete=models.PROTECT, related_name="lines")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="payment_lines")
+    pupil = models.ForeignKey(
+        Pupil, null=True, blank=True, on_delete=models.PROTECT, related_name="payment_lines"
+    )
+    element = models.CharField(max_length=30, choices=Element.choices)
+    route = models.CharField(max_length=10, choices=Route.choices)
+    payer_la = models.ForeignKey(
+        LocalAuthority, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason_kind = models.CharField(max_length=10, choices=LineReason.choices)
+    amount = signed_money("amount")
+    entitlement_to_date = signed_money("entitlement to date")
+    paid_before = signed_money("paid before")
+    school_days = models.PositiveSmallIntegerField(default=0)
+    reason = models.TextField()
+    working = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["school_id", "pupil_id", "element", "id"]
+        indexes = [models.Index(fields=["period", "school"], name="payment_line_period_school")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount=F("entitlement_to_date") - F("paid_before")),
+                name="payment_line_amount_is_entitlement_less_paid",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "school", "pupil", "element", "route", "payer_la", "reason_kind"],
+                name="payment_line_one_per_key_and_reason",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school} {self.get_element_display()}: £{self.amount:,.2f}"

@@ -1,0 +1,340 @@
+"""Writes for payments (R24): periods, generation (per school, idempotent), prepare, approve.
+
+Generation reads the engine's lines as the data stood at the period's moment (`as_at`) and
+pays the difference between the entitlement to the period's end and what approved earlier
+periods paid (`funding.payments.calculations`). A school's lines are replaced whole in one
+transaction, so generating an unprepared period again gives the same rows. One officer
+prepares a period, another approves it; from then on it never changes (R24).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from funding.calculations.allocation import Engine
+from funding.calculations.entitlement import month_bounds
+from funding.extensions import line_sources
+from funding.models import Element
+from funding.payments import selectors
+from funding.payments.calculations import due_for_school
+from funding.payments.models import PaymentLine, PaymentPeriod, PeriodKind, PeriodStatus
+from funding.selectors import allocation_inputs, scheme_for
+from schools.dates import FinancialYear
+from schools.selectors import administering_la
+
+PERIOD_APPROVED = (
+    "The payments for {period} were approved by {user} on {on}: they cannot be changed. "
+    "Correct them in a later period."
+)
+PERIOD_NOT_DRAFT = "The payments for {period} are {status}: only a draft period can be generated."
+EARLIER_NOT_APPROVED = (
+    "Approve the earlier periods of the year first ({periods}): what they pay is taken off "
+    "this one."
+)
+NOT_GENERATED = "Generate the payments for {period} before you prepare them."
+GENERATION_FAILED = "The payments for {period} failed for {count} school(s): generate them again."
+PREPARE_NEEDS_USER = "Preparing payments needs a signed-in person, recorded as the preparer."
+APPROVE_NEEDS_USER = "Approving payments needs a signed-in person, recorded as the approver."
+APPROVE_NOT_PREPARED = (
+    "The payments for {period} are {status}: only prepared payments can be approved."
+)
+APPROVE_OWN = (
+    "You prepared the payments for {period}, so someone else must approve them "
+    "(segregation of duties)."
+)
+ALREADY_APPROVED = "The payments for {period} are already approved."
+NO_SCHEME = "There is no funding scheme for FY {fy}: set one up before paying the year."
+
+#: Defaults for a new year's periods: data frozen on the 10th, paid on the 15th.
+CUT_OFF_DAY = 10
+PAY_DAY = 15
+ELEMENT_LABELS = dict(Element.choices)
+ZERO = Decimal("0.00")
+
+
+def _person(user) -> str:
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
+def _user(user):
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def _locked(period_id: int) -> PaymentPeriod:
+    return (
+        PaymentPeriod.objects.select_for_update(of=("self",))
+        .select_related("approved_by", "prepared_by")
+        .get(pk=period_id)
+    )
+
+
+def refuse_if_approved(period: PaymentPeriod) -> None:
+    if period.status == PeriodStatus.APPROVED:
+        raise ValidationError(
+            PERIOD_APPROVED.format(
+                period=period.label,
+                user=_person(period.approved_by),
+                on=f"{timezone.localtime(period.approved_at):%d %B %Y}",
+            )
+        )
+
+
+def _refuse_unless_draft(period: PaymentPeriod) -> None:
+    refuse_if_approved(period)
+    if period.status != PeriodStatus.DRAFT:
+        raise ValidationError(
+            PERIOD_NOT_DRAFT.format(period=period.label, status=period.get_status_display().lower())
+        )
+
+
+def _refuse_if_earlier_unapproved(period: PaymentPeriod) -> None:
+    earlier = selectors.unapproved_earlier(period)
+    if earlier:
+        raise ValidationError(
+            EARLIER_NOT_APPROVED.format(periods=", ".join(p.label for p in earlier))
+        )
+
+
+# ---- periods -------------------------------------------------------------------------------
+
+
+def _period_dates(fy: FinancialYear, kind: str) -> list[tuple[dt.date, dt.date]]:
+    if kind == PeriodKind.TERMLY:  # summer, autumn, spring parts of the financial year
+        y = fy.start_year
+        return [
+            (fy.starts_on, dt.date(y, 8, 31)),
+            (dt.date(y, 9, 1), dt.date(y, 12, 31)),
+            (dt.date(y + 1, 1, 1), fy.ends_on),
+        ]
+    out, day = [], fy.starts_on
+    while day <= fy.ends_on:
+        first, last = month_bounds(day)
+        out.append((first, last))
+        day = last + dt.timedelta(days=1)
+    return out
+
+
+@transaction.atomic
+def payment_periods_create(
+    *, financial_year: int, kind: str = PeriodKind.MONTHLY, user=None
+) -> list[PaymentPeriod]:
+    """The year's periods (monthly by default; termly: three), each cut off on the 10th of its
+    first month and paid on the 15th. Periods that already exist are left as they are."""
+    fy = FinancialYear(financial_year)
+    out = []
+    for index, (starts_on, ends_on) in enumerate(_period_dates(fy, kind), 1):
+        period, created = PaymentPeriod.objects.get_or_create(
+            financial_year=fy.start_year,
+            index=index,
+            defaults={
+                "kind": kind,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "cut_off": starts_on.replace(day=CUT_OFF_DAY),
+                "pay_on": starts_on.replace(day=PAY_DAY),
+            },
+        )
+        if created:
+            period.full_clean()
+        out.append(period)
+    return out
+
+
+# ---- generation ----------------------------------------------------------------------------
+
+
+def default_as_at(period: PaymentPeriod, now: dt.datetime | None = None) -> dt.datetime:
+    """The end of the cut-off day, or now if that is still to come."""
+    now = now or timezone.now()
+    end_of_cut_off = timezone.make_aware(
+        dt.datetime.combine(period.cut_off + dt.timedelta(days=1), dt.time.min)
+    ) - dt.timedelta(microseconds=1)
+    return min(now, end_of_cut_off)
+
+
+@transaction.atomic
+def payment_generation_start(
+    *, period_id: int, as_at: dt.datetime | None = None
+) -> tuple[PaymentPeriod, list[int]]:
+    """Fix the period's moment and answer the schools to generate (refused once prepared)."""
+    period = _locked(period_id)
+    _refuse_unless_draft(period)
+    _refuse_if_earlier_unapproved(period)
+    if scheme_for(period.fy) is None:
+        raise ValidationError(NO_SCHEME.format(fy=period.fy))
+    period.as_at = as_at or default_as_at(period)
+    period.generated_at = None
+    period.generation_failures = []
+    period._change_reason = f"Generation started as at {period.as_at.isoformat()}"
+    period.save()
+    return period, selectors.schools_to_pay(period, administering_la().pk)
+
+
+def school_due(period: PaymentPeriod, school_id: int):
+    """The school's due lines for the period (the engine as at the period's moment)."""
+    fy = period.fy
+    la = administering_la()
+    pupil_ids = selectors.pupils_to_pay(period, school_id)
+    paid, segments = selectors.paid_to_date(period, school_id)
+    lines = []
+    engine = None
+    if pupil_ids:
+        inputs = allocation_inputs(
+            fy,
+            scheme=scheme_for(fy, la),
+            la=la,
+            pupil_ids=pupil_ids,
+            with_schools=False,
+            as_at=period.as_at,
+        )
+        engine = Engine(inputs)
+        for pupil_id in pupil_ids:
+            pupil = inputs.pupils.get(pupil_id)
+            if pupil is not None:
+                lines.extend(engine.pupil_lines(pupil))
+        for _name, source in line_sources():
+            extra, _warnings = source(inputs)
+            lines.extend(extra)
+    days = engine.days if engine is not None else (lambda start, end: 0)
+    return due_for_school(
+        school_id=school_id,
+        lines=lines,
+        starts_on=period.starts_on,
+        ends_on=period.ends_on,
+        paid=paid,
+        days=days,
+        period_label=period.label,
+        earlier_periods=period.index > 1,
+        paid_segments=segments,
+        labels=ELEMENT_LABELS,
+    )
+
+
+@dataclass
+class SchoolOutcome:
+    school_id: int
+    lines: int
+
+
+@transaction.atomic
+def payment_school_generate(*, period_id: int, school_id: int) -> SchoolOutcome:
+    """Replace the school's lines of a draft period with what is due (idempotent)."""
+    # FOR SHARE: the schools of a period generate side by side, while prepare and approve
+    # (FOR UPDATE) wait for them.
+    period = next(
+        iter(
+            PaymentPeriod.objects.raw(
+                f"SELECT * FROM {PaymentPeriod._meta.db_table} WHERE id = %s FOR SHARE",
+                [period_id],
+            )
+        )
+    )
+    _refuse_unless_draft(period)
+    due = school_due(period, school_id)
+    PaymentLine.objects.filter(period=period, school_id=school_id).delete()
+    PaymentLine.objects.bulk_create(
+        PaymentLine(
+            period=period,
+            school_id=school_id,
+            pupil_id=d.key.pupil_id,
+            element=d.key.element,
+            route=d.key.route,
+            payer_la_id=d.key.payer_la_id,
+            reason_kind=d.reason_kind,
+            amount=d.amount,
+            entitlement_to_date=d.entitlement_to_date,
+            paid_before=d.paid_before,
+            school_days=d.school_days,
+            reason=d.reason,
+            working={**d.working, "as_at": period.as_at.isoformat()},
+        )
+        for d in due
+    )
+    return SchoolOutcome(school_id, len(due))
+
+
+@transaction.atomic
+def payment_generation_finish(*, period_id: int, results: list[dict]) -> PaymentPeriod:
+    period = _locked(period_id)
+    period.generated_at = timezone.now()
+    period.generation_failures = [r for r in results if r.get("error")]
+    period._change_reason = f"Generated: {len(results)} schools"
+    period.save()
+    return period
+
+
+def payment_period_generate(*, period: PaymentPeriod, as_at: dt.datetime | None = None) -> None:
+    """Queue the period's generation: one task per school (run in-process without a broker).
+
+    Checked here first, so a refusal reaches the officer rather than the worker's log.
+    """
+    from funding.payments import tasks
+
+    with transaction.atomic():
+        _refuse_unless_draft(_locked(period.pk))
+        _refuse_if_earlier_unapproved(period)
+    when = (as_at or default_as_at(period)).isoformat()
+    transaction.on_commit(lambda: tasks.generate_period_payments.delay(period.pk, when))
+
+
+# ---- prepare and approve -------------------------------------------------------------------
+
+
+@transaction.atomic
+def payment_period_prepare(*, period: PaymentPeriod, user) -> PaymentPeriod:
+    """Mark a generated draft period ready for approval, recording who prepared it."""
+    period = _locked(period.pk)
+    preparer = _user(user)
+    if preparer is None:
+        raise ValidationError(PREPARE_NEEDS_USER)
+    _refuse_unless_draft(period)
+    _refuse_if_earlier_unapproved(period)
+    if period.generated_at is None:
+        raise ValidationError(NOT_GENERATED.format(period=period.label))
+    if period.generation_failures:
+        raise ValidationError(
+            GENERATION_FAILED.format(period=period.label, count=len(period.generation_failures))
+        )
+    period.status = PeriodStatus.PREPARED
+    period.prepared_by = preparer
+    period.prepared_at = timezone.now()
+    period._history_user = preparer
+    period._change_reason = "Prepared"
+    period.full_clean()
+    period.save()
+    return period
+
+
+@transaction.atomic
+def payment_period_approve(*, period: PaymentPeriod, user) -> PaymentPeriod:
+    """Approve prepared payments (someone other than the preparer); they never change again."""
+    period = _locked(period.pk)
+    approver = _user(user)
+    if approver is None:
+        raise ValidationError(APPROVE_NEEDS_USER)
+    if period.status == PeriodStatus.APPROVED:
+        raise ValidationError(ALREADY_APPROVED.format(period=period.label))
+    if period.status != PeriodStatus.PREPARED:
+        raise ValidationError(
+            APPROVE_NOT_PREPARED.format(
+                period=period.label, status=period.get_status_display().lower()
+            )
+        )
+    if period.prepared_by_id == approver.pk:
+        raise ValidationError(APPROVE_OWN.format(period=period.label))
+    period.status = PeriodStatus.APPROVED
+    period.approved_by = approver
+    period.approved_at = timezone.now()
+    period._history_user = approver
+    period._change_reason = "Approved"
+    period.full_clean()
+    period.save()
+    return period

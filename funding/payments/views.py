@@ -1,0 +1,199 @@
+"""Payment pages (R24). Thin: check the role, scope the school (another school's is a 404),
+call one selector or service, render or export.
+
+LA finance officers: periods, per-school totals, generate / prepare / approve. A school's
+business manager: its own remittance advice for approved periods; any other school is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.functional import cached_property
+from django.views import View
+from django.views.generic import TemplateView
+from django_tables2 import SingleTableMixin
+
+from funding.payments import selectors, services
+from funding.payments.models import PaymentPeriod, PeriodKind, PeriodStatus
+from funding.payments.tables import PeriodTable, RemittanceTable, SchoolTotalTable
+from schools.access import LAOfficerRequiredMixin
+from schools.exports import ExportMixin
+from schools.roles import is_la_officer
+
+BAD_YEAR = "Choose a financial year between 2000 and 2099."
+
+
+class PeriodListView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
+    template_name = "payments/index.html"
+    table_class = PeriodTable
+    table_pagination = False
+
+    def get_table_data(self):
+        return selectors.periods()
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "kinds": PeriodKind.choices}
+
+
+class PeriodsCreateView(LAOfficerRequiredMixin, View):
+    def post(self, request):
+        raw, kind = request.POST.get("financial_year", ""), request.POST.get("kind", "monthly")
+        if not raw.isdigit() or not 2000 <= int(raw) <= 2099 or kind not in PeriodKind.values:
+            messages.error(request, BAD_YEAR)
+            return redirect("payments:index")
+        made = services.payment_periods_create(
+            financial_year=int(raw), kind=kind, user=request.user
+        )
+        messages.success(request, f"FY {made[0].fy} has {len(made)} payment periods.")
+        return redirect("payments:index")
+
+
+class PeriodMixin:
+    @cached_property
+    def period(self) -> PaymentPeriod:
+        return get_object_or_404(
+            PaymentPeriod.objects.select_related("prepared_by", "approved_by"),
+            pk=self.kwargs["period"],
+        )
+
+
+class PeriodDetailView(LAOfficerRequiredMixin, PeriodMixin, ExportMixin, SingleTableMixin,
+                       TemplateView):  # fmt: skip
+    template_name = "payments/period.html"
+    table_class = SchoolTotalTable
+    table_pagination = False
+    export_title = "Payments"
+
+    def get_table_data(self):
+        return selectors.school_totals(self.period)
+
+    def get_table_kwargs(self):
+        return {"period": self.period}
+
+    def get_export_filename(self, export_format):
+        p = self.period
+        return f"payments-fy{p.financial_year}-period-{p.index}.{export_format}"
+
+    def get_context_data(self, **kwargs):
+        p = self.period
+        user = self.request.user
+        totals = selectors.school_totals(p)
+        return {
+            **super().get_context_data(**kwargs),
+            "period": p,
+            "total": sum((t.total for t in totals), services.ZERO),
+            "earlier_unapproved": selectors.unapproved_earlier(p),
+            "can_generate": p.status == PeriodStatus.DRAFT,
+            "can_prepare": p.status == PeriodStatus.DRAFT and p.generated_at is not None,
+            "can_approve": p.status == PeriodStatus.PREPARED and p.prepared_by_id != user.pk,
+            "history": list(p.history.select_related("history_user")[:10]),
+        }
+
+
+class _PeriodAction(LAOfficerRequiredMixin, PeriodMixin, View):
+    done = ""
+
+    def act(self):
+        raise NotImplementedError
+
+    def post(self, request, period):
+        try:
+            self.act()
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, self.done.format(period=self.period.label))
+        return redirect("payments:period", period=self.period.pk)
+
+
+class PeriodGenerateView(_PeriodAction):
+    done = "Payments for {period} are being generated, one school at a time."
+
+    def act(self):
+        services.payment_period_generate(period=self.period)
+
+
+class PeriodPrepareView(_PeriodAction):
+    done = "Payments for {period} prepared: another officer must approve them."
+
+    def act(self):
+        services.payment_period_prepare(period=self.period, user=self.request.user)
+
+
+class PeriodApproveView(_PeriodAction):
+    done = "Payments for {period} approved: they can no longer change."
+
+    def act(self):
+        services.payment_period_approve(period=self.period, user=self.request.user)
+
+
+class SchoolScopedMixin(LoginRequiredMixin):
+    @cached_property
+    def school(self):
+        school = selectors.remittance_school(self.request.user, self.kwargs["urn"])
+        if school is None:
+            raise Http404("No such school")
+        return school
+
+
+class RemittanceView(SchoolScopedMixin, ExportMixin, SingleTableMixin, TemplateView):
+    """A school's remittance advice for a period: pupil by pupil, with back-pay and recovery."""
+
+    template_name = "payments/remittance.html"
+    table_class = RemittanceTable
+    table_pagination = False
+    export_title = "Remittance"
+
+    @cached_property
+    def period(self) -> PaymentPeriod:
+        period = selectors.remittance_period(self.request.user, self.kwargs["period"])
+        if period is None:
+            raise Http404("No such payment period")
+        return period
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.school, self.period  # noqa: B018 - 404 before anything else
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_table_data(self):
+        return selectors.remittance_lines(self.period, self.school)
+
+    def get_table_kwargs(self):
+        return {"period": self.period}
+
+    def get_export_filename(self, export_format):
+        p = self.period
+        return f"remittance-{self.school.urn}-fy{p.financial_year}-{p.index}.{export_format}"
+
+    def get_context_data(self, **kwargs):
+        lines = list(self.get_table_data())
+        return {
+            **super().get_context_data(**kwargs),
+            "school": self.school,
+            "period": self.period,
+            "total": sum((line.amount for line in lines), services.ZERO),
+            "corrections": [line for line in lines if line.reason_kind in ("back_pay", "recovery")],
+            "is_la_officer": is_la_officer(self.request.user),
+        }
+
+
+class SchoolRemittancesView(SchoolScopedMixin, TemplateView):
+    template_name = "payments/school.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.school  # noqa: B018 - 404 before anything else
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "school": self.school,
+            "periods": selectors.school_remittance_periods(self.school, self.request.user),
+        }

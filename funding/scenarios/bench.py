@@ -1,0 +1,58 @@
+"""`manage.py bench scenarios [--schools 600 --pupils 25000 --seed 1]` (a benchmark, not a test).
+
+On `<DATABASE>_bench` it builds the engine's synthetic LA, copies the FY 2025-26 scheme into a
+scenario with every hourly rate up 3% (a pay award) and times: a scenario run (the scenario and
+the live scheme on the same data, results written) plus the comparison; then the cost-neutral
+solve back to the live total (one run for the components, the bisection, and the confirming
+run). Targets: run + comparison ≤ 10 s, the solve ≤ 5 s (the bisection alone is reported too).
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+FY = 2025
+
+
+def run(schools: int = 600, pupils: int = 25000, seed: int = 1, out=print) -> dict:
+    from funding.bench.synthetic import build_synthetic_la, use_bench_database
+    from funding.scenarios import calculations as calc
+    from funding.scenarios import selectors, services
+    from funding.scenarios.models import Scenario
+
+    database = use_bench_database()
+    out(f"Database {database}: building a synthetic LA of {schools} schools, {pupils} pupils")
+    summary = build_synthetic_la(schools=schools, pupils=pupils, seed=seed)
+    out(f"  built in {summary.seconds:.1f} s")
+    Scenario.objects.filter(name="Bench pay award").delete()
+    scenario = services.scenario_create_from_scheme(financial_year=FY, name="Bench pay award")
+    uplift = {
+        (r["role"], r["phase"]): {"hourly_rate": Decimal(r["hourly_rate"]) * Decimal("1.03")}
+        for r in scenario.values["hourly_rates"]
+    }
+    scenario = services.scenario_update_rates(scenario=scenario, hourly_rates=uplift)
+    started = time.perf_counter()
+    scenario_run = services.scenario_run(scenario=scenario)
+    comparison = selectors.comparison(scenario_run.baseline, scenario_run)
+    run_seconds = time.perf_counter() - started
+    out(
+        f"Scenario run + comparison: {run_seconds:.1f} s ({scenario_run.pupils:,} pupils, "
+        f"{comparison.total.difference:+,.2f} on {comparison.total.before:,.2f}; "
+        f"{comparison.schools_gaining} schools gain, {comparison.schools_losing} lose)"
+    )
+    started = time.perf_counter()
+    found = services.scenario_cost_neutral(scenario=scenario, rate_set=calc.HOURLY_RATES)
+    solve_seconds = time.perf_counter() - started
+    out(
+        f"Cost-neutral solve: {solve_seconds:.1f} s in all (components + bisection "
+        f"{found.seconds_to_solve:.2f} s, then one confirming run): factor {found.factor}, "
+        f"total {found.run.total:,.2f} against {found.target:,.2f} "
+        f"(difference {found.difference:+.2f}, tolerance {found.tolerance})"
+    )
+    return {
+        "run_and_compare_seconds": run_seconds,
+        "solve_seconds": solve_seconds,
+        "factor": found.factor,
+        "difference": found.difference,
+    }

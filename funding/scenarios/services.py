@@ -1,0 +1,299 @@
+"""Writes for scenarios (R26): copy a live scheme into a scenario, edit its rates, run it on the
+live data, make it cost neutral. Nothing here writes to a live scheme, run or payment."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import time
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from funding.calculations.allocation import NoSchoolDays, allocate
+from funding.calculations.scheme import validate_scheme
+from funding.extensions import line_sources
+from funding.scenarios import calculations as calc
+from funding.scenarios.models import (
+    Scenario,
+    ScenarioPupilAmount,
+    ScenarioRun,
+    ScenarioSchoolTotal,
+)
+from funding.scenarios.selectors import plain_field, rates_of, values_from_scheme
+from funding.selectors import allocation_inputs, scheme_for
+from schools.dates import FinancialYear
+from schools.selectors import administering_la
+
+NO_SCHEME = "There is no live funding scheme for FY {fy} to copy or compare with."
+NAME_TAKEN = "There is already a scenario called {name} for FY {fy}."
+NEGATIVE_BAND = "Band {band} at school {school} cannot be negative ({amount})."
+UNKNOWN_FIELD = "{name} is not a figure of a funding scheme."
+AS_AT_IN_FUTURE = "A scenario can only read the data as it stood at a moment that has passed."
+UNKNOWN_RATE_SET = "Choose the rates the factor applies to: hourly rates or band values."
+WRITE_BATCH = 5000
+
+
+def _user(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _validate(scenario: Scenario) -> None:
+    """The same checks as a live scheme (floors, missing rates, negatives), and band rates."""
+    rates, band_rates = rates_of(scenario)
+    errors = validate_scheme(rates)
+    for (school, band), amount in band_rates.items():
+        if amount is None or amount < 0:
+            errors.setdefault("band_rates", []).append(
+                NEGATIVE_BAND.format(band=band, school=school, amount=amount)
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save(scenario: Scenario, user, reason: str) -> Scenario:
+    scenario._history_user = _user(user)
+    scenario._change_reason = reason[:100]
+    scenario.save()
+    return scenario
+
+
+@transaction.atomic
+def scenario_create_from_scheme(
+    *, financial_year: int, name: str, description: str = "", user=None, la=None
+) -> Scenario:
+    """A scenario holding a copy of every value of the LA's live scheme for the year."""
+    fy = FinancialYear(int(financial_year))
+    la = la or administering_la()
+    scheme = scheme_for(fy, la)
+    if scheme is None:
+        raise ValidationError({"financial_year": NO_SCHEME.format(fy=fy)})
+    if Scenario.objects.filter(la=la, financial_year=fy.start_year, name=name).exists():
+        raise ValidationError({"name": NAME_TAKEN.format(name=name, fy=fy)})
+    scenario = Scenario(
+        la=la,
+        financial_year=fy.start_year,
+        name=name,
+        description=description,
+        source_scheme=scheme,
+        values=values_from_scheme(scheme),
+        created_by=_user(user),
+    )
+    scenario.full_clean()
+    return _save(scenario, user, f"Copied from the live scheme {scheme.name}")
+
+
+def _merge_rows(rows: list[dict], changes: dict, keys: tuple[str, ...]) -> list[dict]:
+    """Rows with the changes {(key values): {field: value}} applied (a row not there is added)."""
+    out = [dict(r) for r in rows]
+    index = {tuple(str(r[k]) for k in keys): r for r in out}
+    for key, fields in changes.items():
+        key = tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+        row = index.get(key)
+        if row is None:
+            row = dict(zip(keys, key, strict=True))
+            out.append(row)
+            index[key] = row
+        row.update({k: plain_field(v) for k, v in fields.items()})
+    return out
+
+
+@transaction.atomic
+def scenario_update_rates(
+    *,
+    scenario: Scenario,
+    fields: dict | None = None,
+    hourly_rates: dict | None = None,
+    ta_bands: dict | None = None,
+    band_rates: dict | None = None,
+    sen_factors: dict | None = None,
+    description: str | None = None,
+    user=None,
+    reason: str = "Rates edited",
+) -> Scenario:
+    """Change the scenario's values (never the live scheme's): `fields` by name; `hourly_rates`
+    {(role, phase): {"hourly_rate": ...}}; `ta_bands` {min_hours: {...}}; `band_rates`
+    {(school id, band): rate}; `sen_factors` {factor: {...}}. Checked as a live scheme is."""
+    scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
+    values = copy.deepcopy(scenario.values)
+    from funding.models import SCHEME_FIELD_NAMES
+
+    for name, value in (fields or {}).items():
+        if name not in SCHEME_FIELD_NAMES:
+            raise ValidationError({name: UNKNOWN_FIELD.format(name=name)})
+        values["fields"][name] = plain_field(value)
+    if hourly_rates:
+        values["hourly_rates"] = _merge_rows(
+            values["hourly_rates"], hourly_rates, ("role", "phase")
+        )
+    if ta_bands:
+        values["ta_bands"] = _merge_rows(values["ta_bands"], ta_bands, ("min_hours",))
+    if sen_factors:
+        values["sen_factors"] = _merge_rows(values["sen_factors"], sen_factors, ("factor",))
+    if band_rates:
+        values["band_rates"] = _merge_rows(
+            values["band_rates"],
+            {key: {"rate": rate} for key, rate in band_rates.items()},
+            ("school_id", "band"),
+        )
+        for row in values["band_rates"]:
+            row["school_id"], row["band"] = int(row["school_id"]), int(row["band"])
+    scenario.values = values
+    if description is not None:
+        scenario.description = description
+    _validate(scenario)
+    return _save(scenario, user, reason)
+
+
+# ---- runs ----------------------------------------------------------------------------------------
+
+
+def _result(inputs):
+    """The engine's lines, and every registered line source's (as a live run has them)."""
+    result = allocate(inputs)
+    for name, source in line_sources():
+        extra_lines, extra_warnings = source(inputs)
+        result.lines.extend(extra_lines)
+        result.warnings.extend(f"{name}: {w}" for w in extra_warnings)
+    return result
+
+
+def _write_run(run: ScenarioRun, result, seconds: float) -> ScenarioRun:
+    summary = calc.summarise(result.lines)
+    run.total = summary.total
+    run.lines = summary.lines
+    run.pupils = summary.pupils
+    run.warnings = result.warnings[:500]
+    run.seconds = seconds
+    run.save()
+    ScenarioSchoolTotal.objects.bulk_create(
+        (
+            ScenarioSchoolTotal(
+                run=run, school_id=s, element=e, route=r, amount=amount, lines=count
+            )
+            for (s, e, r), (amount, count) in summary.school_totals.items()
+        ),
+        batch_size=WRITE_BATCH,
+    )
+    ScenarioPupilAmount.objects.bulk_create(
+        (
+            ScenarioPupilAmount(
+                run=run, pupil_id=p, school_id=s, amount=amount, detail=detail[:300]
+            )
+            for (p, s), (amount, detail) in summary.pupil_amounts.items()
+        ),
+        batch_size=WRITE_BATCH,
+    )
+    return run
+
+
+def _inputs(scenario: Scenario, as_at: dt.datetime | None):
+    if as_at is not None:
+        if timezone.is_naive(as_at):
+            as_at = timezone.make_aware(as_at)
+        if as_at > timezone.now():
+            raise ValidationError({"as_at": AS_AT_IN_FUTURE})
+    scheme = scheme_for(scenario.fy, scenario.la)
+    if scheme is None:
+        raise ValidationError({"financial_year": NO_SCHEME.format(fy=scenario.fy)})
+    moment = as_at or timezone.now()
+    inputs = allocation_inputs(scenario.fy, scheme=scheme, la=scenario.la, as_at=as_at)
+    return scheme, moment, inputs
+
+
+def _scenario_inputs(scenario: Scenario, inputs):
+    rates, band_rates = rates_of(scenario)
+    return dataclasses.replace(inputs, rates=rates, band_rates=band_rates)
+
+
+@transaction.atomic
+def scenario_run(
+    *, scenario: Scenario, as_at: dt.datetime | None = None, user=None, note: str = ""
+) -> ScenarioRun:
+    """Run the scenario on the live data as at `as_at` (default now), and the live scheme on
+    the very same data as its baseline: two `ScenarioRun`s, never an `AllocationRun`."""
+    scenario = Scenario.objects.select_related("la").get(pk=scenario.pk)
+    _validate(scenario)
+    scheme, moment, inputs = _inputs(scenario, as_at)
+    try:
+        started = time.perf_counter()
+        live = _result(inputs)
+        live_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        result = _result(_scenario_inputs(scenario, inputs))
+        seconds = time.perf_counter() - started
+    except NoSchoolDays as exc:
+        raise ValidationError({"financial_year": str(exc)}) from None
+    common = dict(
+        scheme=scheme, financial_year=scenario.financial_year, as_at=moment, created_by=_user(user)
+    )
+    baseline = _write_run(
+        ScenarioRun(label=f"Live scheme {scheme.name}", **common), live, live_seconds
+    )
+    run = ScenarioRun(
+        scenario=scenario, baseline=baseline, label=scenario.name, note=note, **common
+    )
+    return _write_run(run, result, seconds)
+
+
+@dataclasses.dataclass
+class CostNeutral:
+    factor: Decimal
+    target: Decimal
+    tolerance: Decimal
+    predicted: Decimal
+    run: ScenarioRun
+    scenario: Scenario
+    seconds_to_solve: float
+
+    @property
+    def difference(self) -> Decimal:
+        return self.run.total - self.target
+
+
+def scenario_cost_neutral(
+    *,
+    scenario: Scenario,
+    rate_set: str,
+    target: Decimal | None = None,
+    as_at: dt.datetime | None = None,
+    user=None,
+) -> CostNeutral:
+    """Find the one factor that, applied to `rate_set` (hourly rates or band values), brings
+    the scenario's total to `target` (default: the live scheme's total on the same data) within
+    a penny per pupil; write the scaled rates to the scenario; confirm with one real run.
+
+    The search re-prices each line from its components (`calculations.components`), so it needs
+    one run of the scenario however many guesses it takes, and one more to confirm."""
+    if rate_set not in calc.RATE_SETS:
+        raise ValidationError({"rate_set": UNKNOWN_RATE_SET})
+    scenario = Scenario.objects.select_related("la").get(pk=scenario.pk)
+    _validate(scenario)
+    _scheme, _moment, inputs = _inputs(scenario, as_at)
+    started = time.perf_counter()
+    if target is None:
+        target = sum((line.amount for line in _result(inputs).lines), Decimal("0"))
+    result = _result(_scenario_inputs(scenario, inputs))
+    comps = calc.components(result.lines, rate_set)
+    tolerance = calc.penny_per_pupil(comps.pupils)
+    try:
+        factor = calc.solve_factor(comps, target, tolerance=tolerance)
+    except calc.NoFactor as exc:
+        raise ValidationError({"target": str(exc)}) from None
+    solved = time.perf_counter() - started
+    predicted = Decimal(repr(comps.total(float(factor)))).quantize(Decimal("0.01"))
+    with transaction.atomic():
+        scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        scenario.values = calc.scale_values(scenario.values, rate_set, factor)
+        _validate(scenario)
+        _save(scenario, user, f"Cost neutral: {rate_set} × {factor} to meet £{target:,.2f}")
+        run = scenario_run(
+            scenario=scenario,
+            as_at=as_at,
+            user=user,
+            note=f"Cost neutral at × {factor} ({rate_set}) for a target of £{target:,.2f}",
+        )
+    return CostNeutral(factor, target, tolerance, predicted, run, scenario, solved)
