@@ -274,8 +274,12 @@ class WithdrawForm(ServiceForm):
 def academic_year_choices():
     from django.utils import timezone
 
+    from funding.readiness import data_academic_years
+
     current = AcademicYear.of(timezone.localdate()).start_year
-    return [(str(y), str(AcademicYear(y))) for y in range(current - 1, current + 2)]
+    # Around today, and every academic year with term dates or planned places.
+    years = set(range(current - 1, current + 2)) | data_academic_years()
+    return [(str(y), str(AcademicYear(y))) for y in sorted(years)]
 
 
 class FrameworkForm(ServiceForm):

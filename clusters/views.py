@@ -82,7 +82,10 @@ def _fy_param(request, default: FinancialYear | None = None) -> FinancialYear:
 
 def _year_choices(selected: FinancialYear) -> list[FinancialYear]:
     current = FinancialYear.of(timezone.localdate()).start_year
-    years = set(range(current - 2, current + 2)) | set(selectors.pot_years())
+    from funding.readiness import data_years
+
+    # Every year with data (schemes, runs, censuses, term dates, ...), not just around today.
+    years = set(range(current - 2, current + 2)) | set(selectors.pot_years()) | data_years()
     years.add(selected.start_year)
     return [FinancialYear(y) for y in sorted(years, reverse=True)]
 

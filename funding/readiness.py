@@ -43,6 +43,11 @@ class ReadinessLine:
     fix_url: str
     fix_label: str
     missing: list[str] = field(default_factory=list)
+    #: A run cannot be calculated without it, so `allocation_run_create` refuses the year with
+    #: this line's words. The other lines are advice: a run without them goes ahead with its
+    #: own warnings (R1+ uses an earlier census, R11 the other year's places, R12 a missing
+    #: band rate is a warning).
+    blocks_run: bool = False
 
 
 def _names(schools) -> str:
@@ -74,6 +79,7 @@ def readiness(fy: int | FinancialYear) -> list[ReadinessLine]:
             else "No LA has been chosen to administer this installation.",
             reverse("schools:setup"),
             "Choose the administering LA",
+            blocks_run=True,
         )
     ]
     if la is None:
@@ -89,6 +95,7 @@ def readiness(fy: int | FinancialYear) -> list[ReadinessLine]:
             f"(manage.py load_scheme PRESET --fy {fy.start_year}) or copy last year's.",
             reverse("funding:schemes"),
             "Go to schemes",
+            blocks_run=True,
         )
     )
     years = [AcademicYear(fy.start_year - 1), AcademicYear(fy.start_year)]
@@ -109,6 +116,7 @@ def readiness(fy: int | FinancialYear) -> list[ReadinessLine]:
             _import("term-dates"),
             "Import term dates",
             without,
+            blocks_run=True,
         )
     )
     schools = _open_in(School.objects.filter(la=la), fy)
@@ -196,10 +204,37 @@ def not_ready(fy: int | FinancialYear) -> list[str]:
     return [line.detail for line in readiness(fy) if not line.ready]
 
 
-def readiness_years(fy: FinancialYear) -> list[FinancialYear]:
-    """Years to offer: two before and two after the chosen one, and every year with a scheme."""
-    from funding.models import FundingScheme
+def run_blockers(fy: int | FinancialYear) -> list[str]:
+    """What stops a run of the year being calculated, in the checklist's words (empty: it can
+    run). `funding.services.allocation_run_create` refuses the year with these."""
+    return [line.detail for line in readiness(fy) if line.blocks_run and not line.ready]
 
-    years = {fy.start_year + n for n in range(-2, 3)}
-    years |= set(FundingScheme.objects.values_list("financial_year", flat=True))
+
+def data_years() -> set[int]:
+    """Every financial year (start year) some data is held for, for the year pickers: schemes,
+    runs, budget lines, band rates, the FY whose autumn and spring an academic year's term dates
+    and planned places cover, and the FY a census is read for (the first after its date)."""
+    from funding.models import AllocationRun, FundingScheme
+    from funding.reports.models import BudgetLine
+
+    years: set[int] = set()
+    for model in (FundingScheme, AllocationRun, BudgetLine, SpecialSchoolBand):
+        years |= set(model.objects.values_list("financial_year", flat=True).distinct())
+    for model in (TermDate, PlannedPlaces):
+        years |= set(model.objects.values_list("academic_year", flat=True).distinct())
+    for day in SchoolCensus.objects.values_list("census_date", flat=True).distinct():
+        years.add(FinancialYear.of(day).start_year + 1)
+    return {y for y in years if 2000 <= y <= 2100}
+
+
+def data_academic_years() -> set[int]:
+    """Every academic year (start year) with term dates or planned places."""
+    years = set(TermDate.objects.values_list("academic_year", flat=True).distinct())
+    years |= set(PlannedPlaces.objects.values_list("academic_year", flat=True).distinct())
+    return {y for y in years if 2000 <= y <= 2100}
+
+
+def readiness_years(fy: FinancialYear) -> list[FinancialYear]:
+    """Years to offer: two before and two after the chosen one, and every year with data."""
+    years = {fy.start_year + n for n in range(-2, 3)} | data_years()
     return [FinancialYear(y) for y in sorted(years)]

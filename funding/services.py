@@ -294,6 +294,8 @@ def allocation_run_create(
     as_at = _aware(as_at)
     if as_at is not None and as_at > timezone.now():
         raise ValidationError({"as_at": AS_AT_IN_FUTURE})
+    if as_at is None:
+        _refuse_if_not_ready(fy)
     scheme = scheme_for(fy)
     if scheme is None:
         raise ValidationError({"financial_year": NO_SCHEME.format(fy=fy)})
@@ -328,6 +330,19 @@ def allocation_run_create(
         run_id = run.pk
         transaction.on_commit(lambda: run_allocation_task.delay(run_id))
     return run
+
+
+def _refuse_if_not_ready(fy: FinancialYear) -> None:
+    """Refuse a year the first-run checklist (funding:readiness) says cannot run, in its words:
+    no administering LA, no scheme, or term dates missing for either academic year (R7). The
+    checklist's other lines are advice; the run reports those gaps as its own warnings. A run
+    as at a past moment reads history, so it is not checked against today's data; the engine's
+    own term-date refusal (NO_SCHOOL_DAYS, CALENDAR_INCOMPLETE) stays for it."""
+    from funding.readiness import run_blockers
+
+    blockers = run_blockers(fy)
+    if blockers:
+        raise ValidationError({"financial_year": blockers})
 
 
 def _progress(run_id: int, percent: int, message: str) -> None:

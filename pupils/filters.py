@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
@@ -20,6 +22,7 @@ from schools.roles import LA_OFFICER
 
 BAND_CHOICES = [(str(n), f"Band {n}") for n in range(1, 6)]
 YES_NO = [("yes", "Yes"), ("no", "No")]
+UPN_SHAPE = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")  # a letter, 11 digits, a digit or letter
 
 
 def school_choices(request) -> list[tuple[int, str]]:
@@ -89,6 +92,10 @@ class PupilFilter(SchoolChoicesMixin, django_filters.FilterSet):
         words = value.split()
         if not words:
             return queryset
+        if len(words) == 1 and UPN_SHAPE.match(words[0].upper()):
+            # No name looks like a UPN: the unique index answers, instead of scanning every
+            # pupil's names twice (the count and the page) as the name search must.
+            return queryset.filter(upn=words[0].upper())
         every_word = Q()
         for word in words:
             every_word &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
@@ -109,9 +116,14 @@ class PupilFilter(SchoolChoicesMixin, django_filters.FilterSet):
     def with_hours_min(self, queryset, name, value):
         # Both bounds in one subquery: the same support level is within them (and the list
         # reads the support levels once, not twice).
+        # The upper bound is on the same sum written in the other order: PostgreSQL has no
+        # statistics for the sum and takes `sum >= a AND sum <= b` for a narrow range (0.5% of
+        # rows, ~125 of 25,000 instead of ~9,000), which made it nest loops over every match
+        # (200 ms at 25,000 pupils); two distinct expressions are estimated at a ninth (~2,800)
+        # and hash-joined.
         bounds = {"total_hours__gte": value}
         if self.form.cleaned_data.get("hours_max") is not None:
-            bounds["total_hours__lte"] = self.form.cleaned_data["hours_max"]
+            bounds["hours_summed_backwards__lte"] = self.form.cleaned_data["hours_max"]
         return pupils_with_support_in_force(queryset, today(), **bounds)
 
     def with_hours_max(self, queryset, name, value):

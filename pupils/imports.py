@@ -45,6 +45,7 @@ from pupils.models import (
     PupilHomeLa,
     SupportLevel,
 )
+from pupils.services import date_of_birth_problem
 from pupils.upn import validate_upn
 from schools.importing import (
     SHOWN_ERRORS,
@@ -119,7 +120,9 @@ class _PupilGroup:
     home_las: dict[dt.date | None, _Row] = field(default_factory=dict)
 
 
-def _parse(row: dict, number: int, errors: list[RowError], las, schools) -> _Row | None:
+def _parse(
+    row: dict, number: int, errors: list[RowError], las, schools, today: dt.date
+) -> _Row | None:
     cells = Cells(row, number, errors)
     before = len(errors)
     upn = cells.text("UPN").upper()
@@ -140,12 +143,15 @@ def _parse(row: dict, number: int, errors: list[RowError], las, schools) -> _Row
     if band is not None and band > 5:
         cells.error("band", f"{band} is not a band 1 to 5")
     hours = tuple(_hours(cells, column) for column in ("lsa_hours", "lst_hours", "ta_hours"))
+    date_of_birth = cells.date("date_of_birth")
+    if date_of_birth is not None and (problem := date_of_birth_problem(date_of_birth, today=today)):
+        cells.error("date_of_birth", problem)
     parsed = _Row(
         number=number,
         upn=upn,
         given_name=cells.text("given_name"),
         family_name=cells.text("family_name"),
-        date_of_birth=cells.date("date_of_birth"),
+        date_of_birth=date_of_birth,
         home_la=home_la,
         home_la_from=cells.date("home_la_from", required=False),
         school=school,
@@ -330,9 +336,10 @@ def pupils_import(*, content: bytes, filename: str, user=None, progress=None) ->
     urns = {int(r["school_urn"]) for r in raw_rows if r.get("school_urn", "").isdigit()}
     schools = School.objects.in_bulk(list(urns), field_name="urn")
     total = len(raw_rows)
+    today = timezone.localdate()
     parsed = []
     for n, r in enumerate(raw_rows, start=2):
-        if (p := _parse(r, n, errors, las, schools)) is not None:
+        if (p := _parse(r, n, errors, las, schools, today)) is not None:
             parsed.append(p)
         if n % PROGRESS_EVERY == 0:
             report("Checking each row", n - 1, total)
@@ -363,11 +370,21 @@ def _period_on(periods: list[PupilHomeLa], day: dt.date) -> PupilHomeLa | None:
     )
 
 
+@dataclass(eq=False)
+class _NewHomeLa:
+    """A home-LA period the import will create (a model instance per pupil cost seconds)."""
+
+    starts_on: dt.date
+    ends_on: dt.date | None
+    la_id: int
+    pk: None = None
+
+
 @dataclass
 class _HomeLaPlan:
     """A pupil's home-LA periods after the import, oldest first; new ones have no pk yet."""
 
-    periods: list[PupilHomeLa]
+    periods: list[PupilHomeLa | _NewHomeLa]
     changed: list[PupilHomeLa]
 
     @property
@@ -383,38 +400,47 @@ def _by_owner(stored: dict) -> dict[int, list]:
     return index
 
 
-def _copy_create(model, objects: list, user) -> list:
+def _copy_create(model, rows: list[dict], user) -> list[dict]:
     """Insert new rows and their history ("+", "Pupil import", `user`) with PostgreSQL COPY:
     what bulk_create_with_history writes, without building an INSERT of 500 rows at a time in
-    Python (100,000 rows took minutes). Ids come from the table's sequence first, so the history
+    Python (100,000 rows took minutes) nor a model instance per row. `rows` are {attname: value}
+    of plain values (str, date, Decimal, int, None); the fields they leave out get their
+    defaults. Ids come from the table's sequence first (each row gets its "id"), so the history
     rows can name them."""
-    if not objects:
-        return objects
+    if not rows:
+        return rows
+    pk = model._meta.pk.attname
     if connection.vendor != "postgresql":
-        return bulk_create_with_history(
-            objects, model, batch_size=500, default_user=user, default_change_reason=REASON
+        objects = bulk_create_with_history(
+            [model(**r) for r in rows],
+            model,
+            batch_size=500,
+            default_user=user,
+            default_change_reason=REASON,
         )
+        for r, obj in zip(rows, objects, strict=True):
+            r[pk] = obj.pk
+        return rows
     conn = connections[DEFAULT_DB_ALIAS]  # the real one: the `connection` proxy costs per call
     table = model._meta.db_table
     fields = model._meta.concrete_fields
+    defaults = {
+        f.attname: f.get_db_prep_save(f.get_default(), conn)
+        for f in fields
+        if f.attname not in rows[0] and f.attname != pk
+    }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, len(objects)],
+            [table, len(rows)],
         )
-        for obj, (pk,) in zip(objects, cursor.fetchall(), strict=True):
-            obj.pk = pk
-        rows = [
-            {f.attname: f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields}
-            for obj in objects
-        ]
-        for obj in objects:
-            obj._state.adding, obj._state.db = False, conn.alias
-        _copy(cursor, table, [f.column for f in fields], [f.attname for f in fields], rows)
+        for r, (new_id,) in zip(rows, cursor.fetchall(), strict=True):
+            r[pk] = new_id
+        full = [defaults | r for r in rows]
+        _copy(cursor, table, [f.column for f in fields], [f.attname for f in fields], full)
         history = model.history.model
-        now = timezone.now()
         extra = {
-            "history_date": now,
+            "history_date": timezone.now(),
             "history_change_reason": REASON,
             "history_type": "+",
             "history_user_id": user.pk if user is not None else None,
@@ -425,9 +451,9 @@ def _copy_create(model, objects: list, user) -> list:
             history._meta.db_table,
             [f.column for f in columns],
             [f.attname for f in columns],
-            [row | extra for row in rows],
+            [row | extra for row in full],
         )
-    return objects
+    return rows
 
 
 def _copy(cursor, table: str, columns: list[str], keys: list[str], rows: list[dict]) -> None:
@@ -437,6 +463,32 @@ def _copy(cursor, table: str, columns: list[str], keys: list[str], rows: list[di
     ) as copy:
         for row in rows:
             copy.write_row([row[k] for k in keys])
+
+
+def _validate_values(model, rows: list[dict]) -> None:
+    """What `_validate` checks, for rows not yet made into models: each field's distinct values
+    are checked once (most repeat: dates, kinds, hours), and only when one fails is the first
+    row holding a failing value made into a model and cleaned, so the error is full_clean's own.
+    """
+    if not rows:
+        return
+    bad: dict[str, set] = {}
+    for name in rows[0]:
+        field = model._meta.get_field(name)
+        if field.is_relation or field.primary_key:
+            continue
+        for key, value in {(type(r[name]), str(r[name])): r[name] for r in rows}.items():
+            if field.blank and value in field.empty_values:
+                continue
+            try:
+                field.clean(value, None)
+            except ValidationError:
+                bad.setdefault(field.attname, set()).add(key)
+    if bad:
+        first = next(
+            r for r in rows if any((type(r[n]), str(r[n])) in keys for n, keys in bad.items())
+        )
+        _validate(model, [model(**first)])
 
 
 def _validate(model, objects: list) -> None:
@@ -456,6 +508,7 @@ class _Writer:
         upns = list(groups)
         self.pupils = Pupil.objects.in_bulk(upns, field_name="upn")
         ids = [p.pk for p in self.pupils.values()]
+        self.pupil_ids: dict[str, int] = {upn: p.pk for upn, p in self.pupils.items()}
         self.placements: dict[tuple[int, dt.date], Placement] = {
             (p.pupil_id, p.starts_on): p for p in Placement.objects.filter(pupil_id__in=ids)
         }
@@ -470,6 +523,7 @@ class _Writer:
         for period in PupilHomeLa.objects.filter(pupil_id__in=ids).select_related("la"):
             self.home_las[period.pupil_id].append(period)
         self.home_la_plans: dict[str, _HomeLaPlan] = {}
+        self.plan_ids: dict[tuple[int, dt.date], int] = {k: p.pk for k, p in self.plans.items()}
         # The stored rows of each pupil (placements, plans) and plan (supports), so checking a
         # pupil looks at its own rows, not every stored row (quadratic: minutes at 100,000).
         self.stored_of = {
@@ -489,14 +543,8 @@ class _Writer:
             for i, d in enumerate(issued)
         }
 
-    def _new_home_la(self, starts_on, ends_on, la_id) -> PupilHomeLa:
-        return PupilHomeLa(
-            starts_on=starts_on,
-            ends_on=ends_on,
-            la_id=la_id,
-            recorded_by=self.user,
-            reason="Pupil import",
-        )
+    def _new_home_la(self, starts_on, ends_on, la_id) -> _NewHomeLa:
+        return _NewHomeLa(starts_on=starts_on, ends_on=ends_on, la_id=la_id)
 
     def _plan_home_las(self, upn: str, g: _PupilGroup, errors: list[RowError]) -> _HomeLaPlan:
         """R8+: the pupil's home-LA periods once the file's moves are applied (see the module
@@ -552,7 +600,7 @@ class _Writer:
         )
 
     def _la_code(self, period: PupilHomeLa) -> str:
-        if "la" in period._state.fields_cache:
+        if "la" in getattr(getattr(period, "_state", None), "fields_cache", ()):
             return period.la.code
         return LocalAuthority.objects.values_list("code", flat=True).get(pk=period.la_id)
 
@@ -627,14 +675,15 @@ class _Writer:
         to_create, to_update = [], []
         for existing, values in wanted:
             if existing is None:
-                to_create.append(model(**values))
+                to_create.append(values)
             elif any(getattr(existing, f) != values[f] for f in fields):
                 for f in fields:
                     setattr(existing, f, values[f])
                 to_update.append(existing)
             else:
                 self.result.count("unchanged", label)
-        _validate(model, to_create + to_update)
+        _validate_values(model, to_create)
+        _validate(model, to_update)
         created = _copy_create(model, to_create, self.user)
         if to_update:
             bulk_update_with_history(
@@ -662,23 +711,31 @@ class _Writer:
                 "home_la_id": self.home_la_plans[upn].latest_la_id,
             }
             wanted.append((self.pupils.get(upn), values))
-        self._upsert(Pupil, "pupils", wanted, fields)
-        self.pupils = Pupil.objects.in_bulk(list(self.groups), field_name="upn")
+        created = self._upsert(Pupil, "pupils", wanted, fields)
+        self.pupil_ids.update((values["upn"], values["id"]) for values in created)
 
     def _write_home_las(self) -> None:
         """Close or correct stored periods first (so none overlaps), then add the new ones."""
         to_create, to_update, unchanged = [], [], 0
+        recorded_by = self.user.pk if self.user is not None else None
         for upn, plan in self.home_la_plans.items():
-            pupil = self.pupils[upn]
+            pupil_id = self.pupil_ids[upn]
             for period in plan.periods:
                 if period.pk is None:
-                    period.pupil_id = pupil.pk
-                    to_create.append(period)
+                    to_create.append({
+                        "pupil_id": pupil_id,
+                        "la_id": period.la_id,
+                        "starts_on": period.starts_on,
+                        "ends_on": period.ends_on,
+                        "recorded_by_id": recorded_by,
+                        "reason": REASON,
+                    })  # fmt: skip
                 elif period in plan.changed:
                     to_update.append(period)
                 else:
                     unchanged += 1
-        _validate(PupilHomeLa, to_create + to_update)
+        _validate_values(PupilHomeLa, to_create)
+        _validate(PupilHomeLa, to_update)
         if to_update:
             bulk_update_with_history(
                 to_update,
@@ -699,52 +756,51 @@ class _Writer:
         fields = ["school_id", "ends_on", "kind", "admission_kind"]
         wanted = []
         for upn, g in self.groups.items():
-            pupil = self.pupils[upn]
+            pupil_id = self.pupil_ids[upn]
             for start, r in g.placements.items():
                 values = {
-                    "pupil_id": pupil.pk,
+                    "pupil_id": pupil_id,
                     "starts_on": start,
                     "school_id": r.school.pk,
                     "ends_on": r.placement_end,
                     "kind": r.placement_kind,
                     "admission_kind": r.admission_kind,
-                    "recorded_by": self.user,
-                    "reason": "Pupil import",
+                    "recorded_by_id": self.user.pk if self.user is not None else None,
+                    "reason": REASON,
                 }
-                wanted.append((self.placements.get((pupil.pk, start)), values))
+                wanted.append((self.placements.get((pupil_id, start)), values))
         self._upsert(Placement, "placements", wanted, fields)
 
     def _write_plans(self) -> None:
         fields = ["kind", "annual_review_due", "ceased_on"]
         wanted = []
         for upn, g in self.groups.items():
-            pupil = self.pupils[upn]
+            pupil_id = self.pupil_ids[upn]
             ceased = self._ceased(g)
             for issued, r in g.plans.items():
                 values = {
-                    "pupil_id": pupil.pk,
+                    "pupil_id": pupil_id,
                     "issued_on": issued,
                     "kind": r.plan_kind,
                     "annual_review_due": r.annual_review_due,
                     "ceased_on": ceased[issued],
-                    "recorded_by": self.user,
-                    "reason": "Pupil import",
+                    "recorded_by_id": self.user.pk if self.user is not None else None,
+                    "reason": REASON,
                 }
-                wanted.append((self.plans.get((pupil.pk, issued)), values))
-        self._upsert(Plan, "plans", wanted, fields)
-        ids = [p.pk for p in self.pupils.values()]
-        self.plans = {(p.pupil_id, p.issued_on): p for p in Plan.objects.filter(pupil_id__in=ids)}
+                wanted.append((self.plans.get((pupil_id, issued)), values))
+        created = self._upsert(Plan, "plans", wanted, fields)
+        self.plan_ids.update(((v["pupil_id"], v["issued_on"]), v["id"]) for v in created)
 
     def _write_supports(self) -> None:
         fields = ["effective_to", "lsa_hours", "lst_hours", "ta_hours", "band", "resource_amount"]
         wanted = []
         for upn, g in self.groups.items():
-            pupil = self.pupils[upn]
+            pupil_id = self.pupil_ids[upn]
             for (issued, start), r in g.supports.items():
-                plan = self.plans[(pupil.pk, issued)]
+                plan_id = self.plan_ids[(pupil_id, issued)]
                 lsa, lst, ta = r.hours
                 values = {
-                    "plan_id": plan.pk,
+                    "plan_id": plan_id,
                     "effective_from": start,
                     "effective_to": r.support_to,
                     "lsa_hours": lsa,
@@ -752,10 +808,10 @@ class _Writer:
                     "ta_hours": ta,
                     "band": r.band,
                     "resource_amount": r.resource_amount,
-                    "recorded_by": self.user,
-                    "reason": "Pupil import",
+                    "recorded_by_id": self.user.pk if self.user is not None else None,
+                    "reason": REASON,
                 }
-                wanted.append((self.supports.get((plan.pk, start)), values))
+                wanted.append((self.supports.get((plan_id, start)), values))
         self._upsert(SupportLevel, "support levels", wanted, fields)
 
 

@@ -129,6 +129,8 @@ class World:
                 "returns.ReturnLine", monthly_return__school=b
             ),
             "clusters:aux_decide": lambda: self._others("clusters.AuxiliaryAidsApplication"),
+            "payments:invoice": lambda: 1,  # LA-only: 403 before any lookup
+            "payments:invoice_update": lambda: 1,
             **{
                 f"scenarios:{n}": lambda: 1
                 for n in ("detail", "edit", "run", "cost_neutral", "compare", "pack")

@@ -152,3 +152,78 @@ class PaymentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school} {self.get_element_display()}: £{self.amount:,.2f}"
+
+
+class PaymentsConfig(models.Model):
+    """How an LA's finance system wants its journal (one per LA; defaults when absent).
+
+    `columns`: the journal's columns in order, each one of `JOURNAL_FIELDS`
+    (`funding.payments.calculations`). `codes`: cost centre and account code per element and
+    route, keyed "element/route" (or "element/*", or "*/*" for the rest), each
+    {"cost_centre": "...", "account_code": "..."}. `narrative`: a template with {period},
+    {school}, {element} and {route}. `supplier_reference`: how a school is named to the finance
+    system (DfE number "LLLEEEE", or URN).
+    """
+
+    la = models.OneToOneField(
+        LocalAuthority, on_delete=models.PROTECT, related_name="payments_config"
+    )
+    columns = models.JSONField(default=list, blank=True)
+    codes = models.JSONField(default=dict, blank=True)
+    narrative = models.CharField(max_length=200, blank=True)
+    supplier_reference = models.CharField(
+        max_length=10,
+        choices=[("dfe", "LA code and establishment number"), ("urn", "URN")],
+        default="dfe",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "payments configuration"
+
+    def __str__(self) -> str:
+        return f"Payments configuration for {self.la}"
+
+
+class InvoiceStatus(models.TextChoices):
+    ISSUED = "issued", "Issued"
+    PAID = "paid", "Paid"
+    DISPUTED = "disputed", "Disputed"
+    CREDITED = "credited", "Credited"
+
+
+class InterLAInvoice(models.Model):
+    """What another LA owes us for its pupils in our schools in one approved period (R8, R25):
+    the period's lines with route other_la and that LA as payer. The amount is fixed at issue;
+    status moves issued → paid, issued → disputed (with a reason) → paid or credited."""
+
+    period = models.ForeignKey(PaymentPeriod, on_delete=models.PROTECT, related_name="invoices")
+    payer_la = models.ForeignKey(LocalAuthority, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=40, unique=True)
+    amount = signed_money("amount")
+    line_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.ISSUED
+    )
+    issued_on = models.DateField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    dispute_reason = models.TextField(blank=True)
+    settled_on = models.DateField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["issued_on", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "payer_la"], name="interla_invoice_one_per_period_and_la"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="disputed") | ~Q(dispute_reason=""),
+                name="interla_invoice_dispute_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.number} to {self.payer_la}: £{self.amount:,.2f}"

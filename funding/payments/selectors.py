@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -9,10 +10,27 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from funding.asat import as_at as rows_as_at
+from funding.models import Element, Route
 from funding.payments.calculations import Key
-from funding.payments.models import PaymentLine, PaymentPeriod, PeriodStatus
+from funding.payments.journal import (
+    AGE_BANDS,
+    JOURNAL_FIELDS,
+    SchoolElementTotal,
+    age_band,
+    columns_of,
+    journal_rows,
+)
+from funding.payments.models import (
+    InterLAInvoice,
+    InvoiceStatus,
+    PaymentLine,
+    PaymentPeriod,
+    PaymentsConfig,
+    PeriodStatus,
+)
 from funding.selectors import statement_school
 from pupils.models import Placement
+from schools.exports import Col, Sheet, money
 from schools.models import School
 from schools.roles import is_la_officer
 
@@ -164,3 +182,121 @@ def school_remittance_periods(school: School, user) -> QuerySet[PaymentPeriod]:
     if not is_la_officer(user):
         qs = qs.filter(status=PeriodStatus.APPROVED)
     return qs.order_by("-financial_year", "-index")
+
+
+# ---- finance-system journal ----------------------------------------------------------------
+
+
+def journal_totals(period: PaymentPeriod) -> list[SchoolElementTotal]:
+    """Per school, element and route: the period's total (one query)."""
+    labels = dict(Element.choices)
+    rows = (
+        PaymentLine.objects.filter(period=period)
+        .values(
+            "school__urn",
+            "school__name",
+            "school__la__code",
+            "school__establishment_number",
+            "element",
+            "route",
+        )
+        .annotate(amount=Sum("amount"))
+        .order_by("school__name", "school__urn", "element", "route")
+    )
+    return [
+        SchoolElementTotal(
+            urn=r["school__urn"],
+            school=r["school__name"],
+            la_code=r["school__la__code"],
+            establishment_number=r["school__establishment_number"],
+            element=r["element"],
+            element_label=labels.get(r["element"], r["element"]),
+            route=r["route"],
+            amount=r["amount"],
+        )
+        for r in rows
+    ]
+
+
+def payments_config(la) -> PaymentsConfig:
+    """The LA's journal configuration, or an unsaved default."""
+    return PaymentsConfig.objects.filter(la=la).first() or PaymentsConfig(la=la)
+
+
+def period_total(period: PaymentPeriod) -> Decimal:
+    return PaymentLine.objects.filter(period=period).aggregate(t=Sum("amount"))["t"] or ZERO
+
+
+def finance_journal(period: PaymentPeriod, la) -> Sheet:
+    """The approved period's journal, in the LA's columns; with an Amount column, a total row
+    that equals the period's total."""
+    config = payments_config(la)
+    columns = columns_of(config.columns)
+    rows = journal_rows(
+        journal_totals(period),
+        columns=columns,
+        codes=config.codes or {},
+        narrative=config.narrative,
+        reference_kind=config.supplier_reference,
+        period_label=f"FY {period.fy} {period.label}",
+        pay_on=period.pay_on,
+    )
+    cols = [money(JOURNAL_FIELDS[c]) if c == "amount" else Col(JOURNAL_FIELDS[c]) for c in columns]
+    sheet = Sheet(title=f"Journal {period.label}", columns=cols)
+    for row in rows:
+        sheet.append(row)
+    return sheet
+
+
+# ---- inter-LA invoices ---------------------------------------------------------------------
+
+
+def other_la_lines(period: PaymentPeriod, payer_la_id: int | None = None):
+    """The period's lines billed to another LA (route other_la)."""
+    qs = PaymentLine.objects.filter(period=period, route=Route.OTHER_LA)
+    if payer_la_id is not None:
+        qs = qs.filter(payer_la_id=payer_la_id)
+    return qs
+
+
+def other_la_totals(period: PaymentPeriod) -> list[dict]:
+    """Per payer LA: the period's other_la total and line count (one query)."""
+    return list(
+        other_la_lines(period)
+        .values("payer_la_id")
+        .annotate(amount=Sum("amount"), lines=Count("id"))
+        .order_by("payer_la_id")
+    )
+
+
+def invoices(status: str | None = None) -> QuerySet[InterLAInvoice]:
+    qs = InterLAInvoice.objects.select_related("period", "payer_la", "issued_by")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("issued_on", "number")
+
+
+OUTSTANDING = (InvoiceStatus.ISSUED, InvoiceStatus.DISPUTED)
+
+
+def aged_debt(today: dt.date) -> list[dict]:
+    """Outstanding (issued or disputed) invoices per payer LA, by days since issue."""
+    table: dict[int, dict] = {}
+    for inv in invoices().filter(status__in=OUTSTANDING):
+        row = table.setdefault(
+            inv.payer_la_id,
+            {"la": inv.payer_la, **{band: ZERO for band in AGE_BANDS}, "total": ZERO},
+        )
+        row[age_band(inv.issued_on, today)] += inv.amount
+        row["total"] += inv.amount
+    for row in table.values():
+        row["amounts"] = [row[band] for band in AGE_BANDS]
+    return sorted(table.values(), key=lambda r: r["la"].name)
+
+
+def invoice_lines(invoice: InterLAInvoice) -> QuerySet[PaymentLine]:
+    return (
+        other_la_lines(invoice.period, invoice.payer_la_id)
+        .select_related("pupil", "school")
+        .order_by("school__name", "pupil__family_name", "pupil_id", "element", "id")
+    )

@@ -23,9 +23,17 @@ from funding.extensions import line_sources
 from funding.models import Element
 from funding.payments import selectors
 from funding.payments.calculations import due_for_school
-from funding.payments.models import PaymentLine, PaymentPeriod, PeriodKind, PeriodStatus
+from funding.payments.models import (
+    InterLAInvoice,
+    InvoiceStatus,
+    PaymentLine,
+    PaymentPeriod,
+    PeriodKind,
+    PeriodStatus,
+)
 from funding.selectors import allocation_inputs, scheme_for
 from schools.dates import FinancialYear
+from schools.models import LocalAuthority
 from schools.selectors import administering_la
 
 PERIOD_APPROVED = (
@@ -338,3 +346,118 @@ def payment_period_approve(*, period: PaymentPeriod, user) -> PaymentPeriod:
     period.full_clean()
     period.save()
     return period
+
+
+# ---- inter-LA invoices ---------------------------------------------------------------------
+
+INVOICE_NOT_APPROVED = (
+    "The payments for {period} are {status}: invoice other LAs once the period is approved."
+)
+INVOICE_NEEDS_USER = "Invoicing needs a signed-in person, recorded with each change."
+INVOICE_BAD_MOVE = "Invoice {number} is {status}: it cannot be marked {to}."
+DISPUTE_NEEDS_REASON = "Say why {la} disputes invoice {number}."
+
+#: The moves an invoice may make: issued → paid / disputed; disputed → paid / credited.
+INVOICE_MOVES = {
+    InvoiceStatus.PAID: (InvoiceStatus.ISSUED, InvoiceStatus.DISPUTED),
+    InvoiceStatus.DISPUTED: (InvoiceStatus.ISSUED,),
+    InvoiceStatus.CREDITED: (InvoiceStatus.DISPUTED,),
+}
+
+
+def _invoice_number(period: PaymentPeriod, la_code: str) -> str:
+    return f"SEN-{period.financial_year}-{period.index:02d}-{la_code}"
+
+
+@transaction.atomic
+def interla_invoices_issue(
+    *, period: PaymentPeriod, user, on: dt.date | None = None
+) -> list[InterLAInvoice]:
+    """One invoice per other LA for its pupils' lines (route other_la) in an approved period.
+
+    Issuing again adds invoices for LAs not yet invoiced and leaves issued ones as they are.
+    A payer whose lines net to nothing is not invoiced.
+    """
+    period = _locked(period.pk)
+    who = _user(user)
+    if who is None:
+        raise ValidationError(INVOICE_NEEDS_USER)
+    if period.status != PeriodStatus.APPROVED:
+        raise ValidationError(
+            INVOICE_NOT_APPROVED.format(
+                period=period.label, status=period.get_status_display().lower()
+            )
+        )
+    on = on or timezone.localdate()
+    done = set(period.invoices.values_list("payer_la_id", flat=True))
+    made = []
+    codes = dict(LocalAuthority.objects.values_list("pk", "code"))
+    for row in selectors.other_la_totals(period):
+        if row["payer_la_id"] is None or row["payer_la_id"] in done or not row["amount"]:
+            continue
+        invoice = InterLAInvoice(
+            period=period,
+            payer_la_id=row["payer_la_id"],
+            number=_invoice_number(period, codes[row["payer_la_id"]]),
+            amount=row["amount"],
+            line_count=row["lines"],
+            issued_on=on,
+            issued_by=who,
+        )
+        invoice._history_user = who
+        invoice._change_reason = "Issued"
+        invoice.full_clean()
+        invoice.save()
+        made.append(invoice)
+    return made
+
+
+@transaction.atomic
+def _invoice_move(
+    *, invoice: InterLAInvoice, to: str, user, reason: str = "", on: dt.date | None = None
+) -> InterLAInvoice:
+    invoice = (
+        InterLAInvoice.objects.select_for_update(of=("self",))
+        .select_related("payer_la")
+        .get(pk=invoice.pk)
+    )
+    who = _user(user)
+    if who is None:
+        raise ValidationError(INVOICE_NEEDS_USER)
+    if invoice.status not in INVOICE_MOVES[to]:
+        raise ValidationError(
+            INVOICE_BAD_MOVE.format(
+                number=invoice.number,
+                status=invoice.get_status_display().lower(),
+                to=InvoiceStatus(to).label.lower(),
+            )
+        )
+    reason = reason.strip()
+    if to == InvoiceStatus.DISPUTED:
+        if not reason:
+            raise ValidationError(
+                DISPUTE_NEEDS_REASON.format(la=invoice.payer_la.name, number=invoice.number)
+            )
+        invoice.dispute_reason = reason
+    else:
+        invoice.settled_on = on or timezone.localdate()
+    invoice.status = to
+    invoice._history_user = who
+    invoice._change_reason = f"{InvoiceStatus(to).label}{': ' + reason if reason else ''}"
+    invoice.full_clean()
+    invoice.save()
+    return invoice
+
+
+def interla_invoice_mark_paid(*, invoice, user, on: dt.date | None = None) -> InterLAInvoice:
+    return _invoice_move(invoice=invoice, to=InvoiceStatus.PAID, user=user, on=on)
+
+
+def interla_invoice_dispute(*, invoice, user, reason: str) -> InterLAInvoice:
+    return _invoice_move(invoice=invoice, to=InvoiceStatus.DISPUTED, user=user, reason=reason)
+
+
+def interla_invoice_credit(*, invoice, user, reason: str = "", on=None) -> InterLAInvoice:
+    return _invoice_move(
+        invoice=invoice, to=InvoiceStatus.CREDITED, user=user, reason=reason, on=on
+    )

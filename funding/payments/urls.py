@@ -13,4 +13,9 @@ urlpatterns = [
     path("<int:period>/approve/", views.PeriodApproveView.as_view(), name="approve"),
     path("<int:period>/schools/<int:urn>/", views.RemittanceView.as_view(), name="remittance"),
     path("schools/<int:urn>/", views.SchoolRemittancesView.as_view(), name="school"),
+    path("<int:period>/journal/", views.JournalView.as_view(), name="journal"),
+    path("<int:period>/invoices/issue/", views.InvoicesIssueView.as_view(), name="invoices_issue"),
+    path("invoices/", views.InvoiceListView.as_view(), name="invoices"),
+    path("invoices/<int:pk>/", views.InvoiceDetailView.as_view(), name="invoice"),
+    path("invoices/<int:pk>/update/", views.InvoiceUpdateView.as_view(), name="invoice_update"),
 ]

@@ -12,19 +12,29 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableMixin
 
 from funding.payments import selectors, services
-from funding.payments.models import PaymentPeriod, PeriodKind, PeriodStatus
+from funding.payments.journal import AGE_BANDS
+from funding.payments.models import (
+    InterLAInvoice,
+    InvoiceStatus,
+    PaymentPeriod,
+    PeriodKind,
+    PeriodStatus,
+)
 from funding.payments.tables import PeriodTable, RemittanceTable, SchoolTotalTable
 from schools.access import LAOfficerRequiredMixin
-from schools.exports import ExportMixin
+from schools.exports import ExportMixin, download
 from schools.roles import is_la_officer
+from schools.selectors import administering_la
 
 BAD_YEAR = "Choose a financial year between 2000 and 2099."
+JOURNAL_NOT_APPROVED = "Approve the payments for {period} before exporting the journal."
 
 
 class PeriodListView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
@@ -197,3 +207,101 @@ class SchoolRemittancesView(SchoolScopedMixin, TemplateView):
             "school": self.school,
             "periods": selectors.school_remittance_periods(self.school, self.request.user),
         }
+
+
+# ---- finance-system journal ----------------------------------------------------------------
+
+
+class JournalView(LAOfficerRequiredMixin, PeriodMixin, View):
+    """The approved period's journal for the finance system (CSV by default, ?format=xlsx)."""
+
+    def get(self, request, period):
+        p = self.period
+        if not p.is_approved:
+            messages.error(request, JOURNAL_NOT_APPROVED.format(period=p.label))
+            return redirect("payments:period", period=p.pk)
+        sheet = selectors.finance_journal(p, administering_la())
+        fmt = request.GET.get("format", "csv")
+        return download(sheet, fmt, f"journal-fy{p.financial_year}-period-{p.index}")
+
+
+# ---- inter-LA invoices ---------------------------------------------------------------------
+
+
+class InvoiceListView(LAOfficerRequiredMixin, TemplateView):
+    template_name = "payments/invoices.html"
+
+    def get_context_data(self, **kwargs):
+        status = self.request.GET.get("status", "")
+        status = status if status in InvoiceStatus.values else ""
+        return {
+            **super().get_context_data(**kwargs),
+            "invoices": selectors.invoices(status or None),
+            "status": status,
+            "statuses": InvoiceStatus.choices,
+            "bands": AGE_BANDS,
+            "aged": selectors.aged_debt(timezone.localdate()),
+        }
+
+
+class InvoicesIssueView(_PeriodAction):
+    done = "Invoices to other LAs for {period} issued."
+
+    def act(self):
+        services.interla_invoices_issue(period=self.period, user=self.request.user)
+
+
+class InvoiceMixin:
+    @cached_property
+    def invoice(self) -> InterLAInvoice:
+        return get_object_or_404(
+            InterLAInvoice.objects.select_related("period", "payer_la", "issued_by"),
+            pk=self.kwargs["pk"],
+        )
+
+
+class InvoiceDetailView(LAOfficerRequiredMixin, InvoiceMixin, TemplateView):
+    template_name = "payments/invoice.html"
+
+    def get_context_data(self, **kwargs):
+        inv = self.invoice
+        return {
+            **super().get_context_data(**kwargs),
+            "invoice": inv,
+            "lines": selectors.invoice_lines(inv),
+            "history": list(inv.history.select_related("history_user")),
+            "moves": [
+                (to, InvoiceStatus(to).label)
+                for to, froms in services.INVOICE_MOVES.items()
+                if inv.status in froms
+            ],
+        }
+
+
+class InvoiceUpdateView(LAOfficerRequiredMixin, InvoiceMixin, View):
+    def post(self, request, pk):
+        to, reason = request.POST.get("to", ""), request.POST.get("reason", "")
+        move = {
+            InvoiceStatus.PAID: lambda: services.interla_invoice_mark_paid(
+                invoice=self.invoice, user=request.user
+            ),
+            InvoiceStatus.DISPUTED: lambda: services.interla_invoice_dispute(
+                invoice=self.invoice, user=request.user, reason=reason
+            ),
+            InvoiceStatus.CREDITED: lambda: services.interla_invoice_credit(
+                invoice=self.invoice, user=request.user, reason=reason
+            ),
+        }.get(to)
+        if move is None:
+            messages.error(request, "Choose what happened to the invoice.")
+        else:
+            try:
+                invoice = move()
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request, f"Invoice {invoice.number}: {invoice.get_status_display().lower()}."
+                )
+        return redirect("payments:invoice", pk=self.invoice.pk)

@@ -134,6 +134,8 @@ class Comparison:
     #: Pupils whose money changes, biggest loss first.
     pupils: list[PupilMove]
     pupils_compared: int = 0
+    #: Transitional protection, when the scenario has the rule (`with_protection`).
+    protection: ProtectionResult | None = None
 
     @property
     def schools_gaining(self) -> int:
@@ -350,3 +352,165 @@ def scale_values(values: dict, rate_set: str, factor: Decimal) -> dict:
 
 def penny_per_pupil(pupils: int) -> Decimal:
     return round_money(Decimal("0.01") * max(pupils, 1))
+
+
+# ---- transitional protection (R26) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Protection:
+    """A scenario rule: no school loses more than `loss_cap_percent` of what it had the year
+    before (and, with `gain_cap_percent`, gains no more than that). `funded`: the LA meets the
+    net cost; not funded: the net cost is taken back from the schools still gaining, in
+    proportion to their gains (never more than a school gains)."""
+
+    loss_cap_percent: Decimal
+    gain_cap_percent: Decimal | None = None
+    funded: bool = True
+
+    @classmethod
+    def from_values(cls, values: dict) -> Protection | None:
+        rule = (values or {}).get("protection")
+        if not rule or rule.get("loss_cap_percent") in (None, ""):
+            return None
+        gain = rule.get("gain_cap_percent")
+        return cls(
+            Decimal(str(rule["loss_cap_percent"])),
+            None if gain in (None, "") else Decimal(str(gain)),
+            bool(rule.get("funded", True)),
+        )
+
+    def as_values(self) -> dict:
+        return {
+            "loss_cap_percent": f"{self.loss_cap_percent}",
+            "gain_cap_percent": None
+            if self.gain_cap_percent is None
+            else f"{self.gain_cap_percent}",
+            "funded": self.funded,
+        }
+
+
+@dataclass(frozen=True)
+class ProtectedSchool:
+    key: object
+    before: Decimal
+    after: Decimal
+    #: + protection paid (loss capped); − gain capped or taken back to pay for protection.
+    adjustment: Decimal
+    reason: str
+
+    @property
+    def protected(self) -> Decimal:
+        return self.after + self.adjustment
+
+
+@dataclass
+class ProtectionResult:
+    rule: Protection
+    schools: list[ProtectedSchool]
+    #: Paid to schools whose loss is capped.
+    protection: Decimal
+    #: Held back from schools whose gain is capped.
+    gains_capped: Decimal
+    #: Taken back from gaining schools to fund the rest (not funded only).
+    recovered: Decimal
+
+    @property
+    def cost(self) -> Decimal:
+        """What the rule costs the LA on top of the scenario (negative: it saves)."""
+        return self.protection - self.gains_capped - self.recovered
+
+    @property
+    def protected_schools(self) -> list[ProtectedSchool]:
+        return [s for s in self.schools if s.adjustment > 0]
+
+    @property
+    def capped_schools(self) -> list[ProtectedSchool]:
+        return [s for s in self.schools if s.adjustment < 0]
+
+
+def transitional_protection(changes: list[Change], rule: Protection) -> ProtectionResult:
+    """Each school's total after the rule, from its total before (last year, or the live
+    scheme) and after (the scenario). A school with nothing before has nothing to protect.
+    Floor = before × (1 − loss cap); ceiling = before × (1 + gain cap); each adjustment is
+    rounded once, half-up, to the penny. Not funded: the net cost is shared among the schools
+    still gaining pro rata to their gain above before, the last penny of rounding going to the
+    biggest gainer so the rule costs nothing."""
+    adjust: dict = {}
+    reasons: dict = {}
+    protection = gains_capped = recovered = ZERO
+    for c in changes:
+        if c.before <= 0:
+            continue
+        floor = round_money(c.before * (100 - rule.loss_cap_percent) / 100)
+        if c.after < floor:
+            adjust[c.key] = floor - c.after
+            reasons[c.key] = f"loss capped at {rule.loss_cap_percent}% (floor £{floor:,.2f})"
+            protection += adjust[c.key]
+        elif rule.gain_cap_percent is not None:
+            ceiling = round_money(c.before * (100 + rule.gain_cap_percent) / 100)
+            if c.after > ceiling:
+                adjust[c.key] = ceiling - c.after
+                reasons[c.key] = f"gain capped at {rule.gain_cap_percent}% (£{ceiling:,.2f})"
+                gains_capped += c.after - ceiling
+    net = protection - gains_capped
+    if not rule.funded and net > 0:
+        gains = {
+            c.key: c.after + adjust.get(c.key, ZERO) - c.before
+            for c in changes
+            if c.before > 0 and c.after + adjust.get(c.key, ZERO) > c.before
+        }
+        pool = sum(gains.values(), ZERO)
+        to_take = min(net, pool)
+        if to_take > 0:
+            shares = {k: round_money(to_take * g / pool) for k, g in gains.items()}
+            biggest = max(gains, key=lambda k: (gains[k], str(k)))
+            shares[biggest] += to_take - sum(shares.values(), ZERO)
+            for key, share in shares.items():
+                if share:
+                    adjust[key] = adjust.get(key, ZERO) - share
+                    reasons[key] = (
+                        reasons.get(key, "") + "; " if key in reasons else ""
+                    ) + f"£{share:,.2f} of its gain pays for protection"
+                    recovered += share
+    schools = [
+        ProtectedSchool(c.key, c.before, c.after, adjust[c.key], reasons[c.key])
+        for c in changes
+        if c.key in adjust
+    ]
+    schools.sort(key=lambda s: (-s.adjustment, str(s.key)))
+    return ProtectionResult(rule, schools, protection, gains_capped, recovered)
+
+
+# ---- uplifts from a date (R26, R7+) ------------------------------------------------------------
+
+
+def amount_from(line: LineData, on, calendar) -> Decimal:
+    """The line's money for its school days on or after `on` (a date): the whole line when it
+    starts on or after it, nothing when it ends before; otherwise pro rata from the unrounded
+    annual amount by school days, rounded once, half-up (R7+)."""
+    if line.period_to < on:
+        return ZERO
+    if line.period_from >= on:
+        return line.amount
+    if not line.school_days:
+        return ZERO
+    days = calendar.school_days(on, line.period_to)
+    weight = _weight(line)
+    return round_money(
+        Decimal(line.annual_amount)
+        * weight.numerator
+        * days
+        / (Decimal(weight.denominator) * line.school_days)
+    )
+
+
+def cost_from(before: list[LineData], after: list[LineData], on, calendar) -> Decimal:
+    """What `after` costs over `before` for the rest of the year from `on`."""
+    return sum((amount_from(line, on, calendar) for line in after), ZERO) - sum(
+        (amount_from(line, on, calendar) for line in before), ZERO
+    )
+
+
+def uplift_factor(percent: Decimal) -> Decimal:
+    return (Decimal(100) + Decimal(percent)) / Decimal(100)

@@ -155,3 +155,37 @@ class ScenarioPupilAmount(models.Model):
 
     def __str__(self) -> str:
         return f"pupil {self.pupil_id} at {self.school_id}: {self.amount}"
+
+
+class AdoptionKind(models.TextChoices):
+    NEXT_YEAR = "next_year", "Adopted as next year's scheme"
+    UPLIFT = "uplift", "Uplift to the live scheme"
+
+
+class ScenarioAdoption(models.Model):
+    """A change made live from a scenario (R26): who, when, why and what it wrote."""
+
+    kind = models.CharField(max_length=20, choices=AdoptionKind.choices)
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.SET_NULL, null=True, blank=True, related_name="adoptions"
+    )
+    scheme = models.ForeignKey(FundingScheme, on_delete=models.PROTECT, related_name="+")
+    financial_year = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    #: Uplifts: the percentage, which rates, and from when.
+    percent = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    rate_set = models.CharField(max_length=20, blank=True)
+    effective_from = models.DateField(null=True, blank=True)
+    #: The cost previewed when it was adopted (uplifts: the rest of the year).
+    cost = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    replaced = models.BooleanField(default=False)
+    adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    adopted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-adopted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} FY {self.financial_year}: {self.reason[:40]}"

@@ -149,12 +149,18 @@ def result_set(run: ScenarioRun) -> calc.ResultSet:
 
 
 def comparison(before: ScenarioRun, after: ScenarioRun) -> calc.Comparison:
-    return calc.compare(
+    """`after` against `before`; with the transitional protection of `after`'s scenario
+    (R26), if it has one, applied to each school's change."""
+    out = calc.compare(
         result_set(before),
         result_set(after),
         element_order=[str(e) for e in ELEMENT_ORDER],
         route_order=ROUTE_ORDER,
     )
+    rule = calc.Protection.from_values(after.scenario.values) if after.scenario_id else None
+    if rule is not None:
+        out.protection = calc.transitional_protection(out.by_school, rule)
+    return out
 
 
 def school_names(ids) -> dict[int, tuple[int, str]]:

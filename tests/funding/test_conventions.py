@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from funding import services
 from funding.models import HourlyRate, RunStatus
@@ -100,8 +101,17 @@ def test_r1_plus_nursery_special_and_other_settings_get_no_schools_block_formula
 
 
 def test_r7_a_run_refuses_a_year_whose_term_dates_miss_an_academic_year(home_la, scheme):
+    """Refused up front in the readiness checklist's words; a run queued before the calendar
+    lost a year still fails with the engine's own reason when it is calculated."""
+    queued = services.allocation_run_create(financial_year=2025, kind="initial")
     TermDate.objects.filter(academic_year=2025).delete()
-    result = services.run_allocation(fy=2025, kind="initial")
+    with pytest.raises(ValidationError) as refused:
+        services.run_allocation(fy=2025, kind="revised")
+    assert refused.value.message_dict["financial_year"] == [
+        "No term dates for 2025/26: 2025-26 runs across both academic years, and school days "
+        "(R7) are counted from them."
+    ]
+    result = services.allocation_run_execute(run_id=queued.pk)
     assert result.status == RunStatus.FAILED
     assert "Term dates for the 2025/26 academic year are missing" in result.error
     assert result.lines.count() == 0

@@ -18,6 +18,8 @@ from django.core.exceptions import ValidationError
 from funding import services
 from funding.models import AllocationLine, AllocationRun, RunStatus
 from funding.selectors import allocation_inputs, recoupment, run_totals
+from schools.models import TermDate
+from tests.conftest import FY2025_TERMS
 from tests.funding import builders as b
 
 D = Decimal
@@ -443,14 +445,37 @@ def test_run_history_is_kept(home_la, scheme):
 def test_run_without_a_scheme_is_refused(home_la, fy2025_terms):
     with pytest.raises(ValidationError) as exc:
         services.run_allocation(fy=2025, kind="initial")
+    # The readiness checklist's own words for its scheme line.
     assert exc.value.message_dict == {
-        "financial_year": ["There is no funding scheme for FY 2025-26: load or copy one first."]
+        "financial_year": [
+            "Demo Borough has no funding scheme for 2025-26: load a preset "
+            "(manage.py load_scheme PRESET --fy 2025) or copy last year's."
+        ]
     }
 
 
 def test_run_without_term_dates_fails_with_the_reason(home_la):
+    """R7: a year without term dates is refused up front in the readiness checklist's words;
+    a queued run whose calendar is gone by the time it is calculated still fails with the
+    engine's own reason."""
     b.make_scheme(home_la)
-    result = services.run_allocation(fy=2025, kind="initial")
+    with pytest.raises(ValidationError) as refused:
+        services.run_allocation(fy=2025, kind="initial")
+    assert refused.value.message_dict["financial_year"] == [
+        "No term dates for 2024/25 or 2025/26: 2025-26 runs across both academic years, and "
+        "school days (R7) are counted from them."
+    ]
+    assert not AllocationRun.objects.exists()
+
+    terms = [
+        TermDate.objects.create(
+            la=home_la, academic_year=ay, name=name, starts_on=start, ends_on=end
+        )
+        for name, ay, start, end in FY2025_TERMS
+    ]
+    queued = services.allocation_run_create(financial_year=2025, kind="initial")
+    TermDate.objects.filter(pk__in=[t.pk for t in terms]).delete()
+    result = services.allocation_run_execute(run_id=queued.pk)
     assert result.status == RunStatus.FAILED
     assert result.error == (
         "FY 2025-26 has no school days: add the LA's term dates for the year before running it."

@@ -357,6 +357,26 @@ def test_r10_reviews_are_counted_by_school_and_caseworker(client, la_officer, oa
     ]
 
 
+def test_r10_reviews_by_school_shows_the_most_overdue_and_breaks_ties_by_name(
+    la_officer, oak, beech, home_la
+):
+    """R10: the summary names only the top schools; of schools with as many overdue reviews,
+    the first by name is shown. Elm 2 overdue; Ash, Beech and Oak 1 each: top two are Elm,
+    then Ash (A before B and O); all four schools are counted."""
+    from pupils import selectors
+
+    elm = factories.SchoolFactory(urn=333333, name="Elm Park", la=home_la)
+    ash = factories.SchoolFactory(urn=444444, name="Ash Grove", la=home_la)
+    for school in (elm, elm, ash, beech, oak):
+        pupil_with_plan(school, review_due=TODAY - dt.timedelta(days=3))
+    summary = selectors.review_summary(selectors.reviews_due(la_officer), top_schools=2)
+    assert [(c.label, c.overdue, c.due_soon) for c in summary.by_school] == [
+        ("Elm Park", 2, 0),
+        ("Ash Grove", 1, 0),
+    ]
+    assert (summary.overdue, summary.schools) == (5, 4)
+
+
 def test_r10_reviews_filter_by_caseworker_and_status(client, la_officer, oak):
     amy = factories.la_officer(first_name="Amy", last_name="Adams")
     mine = pupil_with_plan(oak, review_due=TODAY - dt.timedelta(days=3), caseworker=amy)

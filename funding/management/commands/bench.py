@@ -33,6 +33,8 @@ BENCHMARKS = {
     "pages": "funding.bench.pages",
     "reports": "funding.reports.bench",
     "imports": "funding.bench.imports",
+    "payments": "funding.payments.bench",
+    "scenarios": "funding.scenarios.bench",
 }
 
 

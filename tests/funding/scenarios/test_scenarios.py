@@ -23,33 +23,9 @@ from funding.scenarios import selectors, services
 from funding.scenarios.models import Scenario, ScenarioRun
 from schools.models import SpecialSchoolBand
 from tests import factories
-from tests.funding import builders as b
 
 D = Decimal
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def small_la(home_la, scheme):
-    primary = b.school(home_la, "Meadow Primary")
-    special = b.special_school(home_la, "Oak Special")
-    b.band_rates(special, {1: "8000", 2: "12000"})
-    pupils = {}
-    for key, school_, support in (
-        ("p1", primary, {"lsa": 20}),
-        ("p2", primary, {"lsa": 10}),
-        ("p3", special, {"band": 2}),
-    ):
-        p = b.pupil(home_la)
-        b.place(p, school_)
-        b.plan(p, **support)
-        pupils[key] = p
-    return {"primary": primary, "special": special, **pupils}
-
-
-@pytest.fixture
-def scenario(small_la):
-    return services.scenario_create_from_scheme(financial_year=2025, name="Forum 2025")
 
 
 def _compare(run: ScenarioRun) -> calc.Comparison:
