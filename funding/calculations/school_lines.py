@@ -108,6 +108,14 @@ def _in_force(spans, on: dt.date, start: str, end: str):
     return None
 
 
+def _support_on(inputs, pupil_id: int, on: dt.date):
+    """(plan, support level) in force for the pupil on `on`, or (None, None)."""
+    plan = _in_force(inputs.plans.get(pupil_id, ()), on, "issued_on", "ceased_on")
+    if plan is None:
+        return None, None
+    return plan, _in_force(inputs.supports.get(plan.id, ()), on, "effective_from", "effective_to")
+
+
 def iar_pupils_by_school(engine, on: dt.date) -> dict[int, int]:
     """R4+: pupils in receipt of an IAR on `on`, by school: on roll, Reception to Year 11, with a
     plan in force and a support level that attracts a non-zero top-up."""
@@ -127,10 +135,7 @@ def iar_pupils_by_school(engine, on: dt.date) -> dict[int, int]:
             group = groups[pupil.date_of_birth] = year_group(pupil.date_of_birth, on)
         if not 0 <= group <= 11:
             continue
-        plan = _in_force(inputs.plans.get(pupil.id, ()), on, "issued_on", "ceased_on")
-        if plan is None:
-            continue
-        level = _in_force(inputs.supports.get(plan.id, ()), on, "effective_from", "effective_to")
+        plan, level = _support_on(inputs, pupil.id, on)
         if level is None or engine._no_top_up_after_cutover(pupil, plan.id):
             continue
         school = inputs.schools.get(placement.school_id)
@@ -417,20 +422,13 @@ class _SchoolMoney:
                     and (placement.ends_on is None or placement.ends_on >= on)
                 ):
                     continue
-                plan = _in_force(inputs.plans.get(pupil.id, ()), on, "issued_on", "ceased_on")
-                if plan is None:
-                    continue
-                level = _in_force(
-                    inputs.supports.get(plan.id, ()), on, "effective_from", "effective_to"
-                )
+                plan, level = _support_on(inputs, pupil.id, on)
                 if level is None or not level.support.band:
                     continue
                 if engine._no_top_up_after_cutover(pupil, plan.id):  # R17, as in-year runs
                     continue
-                payer = pupil.home_la_id
-                for span in inputs.home_las.get(pupil.id, ()):
-                    if span.starts_on <= on and (span.ends_on is None or span.ends_on >= on):
-                        payer = span.la_id
+                pieces = engine._by_home_la(on, on, engine.home_la_spans(pupil))  # R8+
+                payer = pieces[0][2] if pieces else pupil.home_la_id
                 occupancy[(placement.school_id, level.support.band, payer)] += 1
         for (school_id, band, payer), count in sorted(occupancy.items()):
             school = special[school_id]
