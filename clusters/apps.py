@@ -17,3 +17,8 @@ class ClustersConfig(AppConfig):
         from funding.extensions import register_scheme_reset
 
         register_scheme_reset("clusters", reset_for_preset, models=MODEL_LABELS)
+
+        # The schools list's cluster column and filter, a school's cluster, the home page items.
+        from clusters.school_pages import register
+
+        register()

@@ -35,6 +35,7 @@ from clusters.models import (
     Cluster,
     ClusterMeeting,
     ClusterMembership,
+    ClusterRequest,
     Decision,
     ImpactRating,
     MeetingStatus,
@@ -283,7 +284,7 @@ def _requests(cluster: Cluster, host: User, today: dt.date, summary: ClusterDemo
         if user is None or not roles.is_school_user(user):
             user = host
         pupil = _pupil_at(school, today) if i % 3 == 1 else None
-        return services.request_submit(
+        req = services.request_submit(
             cluster=cluster,
             school=school,
             category=category,
@@ -297,6 +298,16 @@ def _requests(cluster: Cluster, host: User, today: dt.date, summary: ClusterDemo
             pupil=pupil,
             user=user,
         )
+        # Demo history: the request was made a fortnight before its period (never in the
+        # future), so the meeting that reviewed it is on or after the day it was made.
+        asked = timezone.make_aware(
+            dt.datetime.combine(min(today, starts_on - dt.timedelta(days=14)), dt.time(10))
+        )
+        if asked < req.submitted_at:
+            ClusterRequest.objects.filter(pk=req.pk).update(submitted_at=asked)
+            req.history.all().update(history_date=asked)
+            req.refresh_from_db()
+        return req
 
     def count(status: str):
         summary.requests[status] = summary.requests.get(status, 0) + 1
@@ -367,6 +378,21 @@ def _requests(cluster: Cluster, host: User, today: dt.date, summary: ClusterDemo
             user=host,
         )
         count("approved")
+    # One approved request whose period ends within four weeks: its impact can be recorded today.
+    if this_year:
+        meeting = this_year[-1]
+        starts_on = max(meeting.date - dt.timedelta(days=7), FinancialYear.of(today).starts_on)
+        ends_on = today + dt.timedelta(days=14)
+        if starts_on <= ends_on and FinancialYear.of(starts_on) == FinancialYear.of(today):
+            req = submit(1, starts_on, ends_on)
+            services.request_review(
+                request=req,
+                meeting=meeting,
+                decision=Decision.APPROVED,
+                reasons="Agreed by the cluster for the rest of the term.",
+                user=host,
+            )
+            count("approved")
 
 
 def _aux_fund(officer: User, today: dt.date, summary: ClusterDemoSummary) -> None:

@@ -47,9 +47,18 @@ class GovukDateField(DateInputField):
             raise ValidationError(f"{self.label} must be a real date") from exc
 
 
+class PoundsField(forms.DecimalField):
+    """An amount as people type it: "£1,850", "1850.00" or " 1,850 " are all £1,850.00."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace(",", "").replace(" ", "").removeprefix("£")
+        return super().to_python(value)
+
+
 def money_field(label: str, *, required: bool = True, help_text: str = "", minimum="0"):
     minimum = Decimal(minimum)
-    return forms.DecimalField(
+    return PoundsField(
         label=label,
         required=required,
         min_value=minimum,
@@ -102,7 +111,7 @@ class RequestForm(ServiceForm):
         label="School",
         queryset=School.objects.none(),
         empty_label=None,
-        widget=_select(),
+        widget=_select(**{"data-reload-with": "school"}),
         error_messages={"required": "Select the school asking"},
     )
     category = forms.ChoiceField(

@@ -25,6 +25,9 @@ from schools.constraints import PostgresExclusionConstraint, in_choices
 from schools.dates import AcademicYear, FinancialYear
 from schools.models import School
 
+# R19: impact is recorded from four weeks before the request's period ends.
+IMPACT_WINDOW_DAYS = 28
+
 
 class Cluster(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -529,6 +532,16 @@ class ClusterRequest(models.Model):
     @property
     def is_awaiting_impact(self) -> bool:
         return self.status == RequestStatus.APPROVED
+
+    @property
+    def impact_opens_on(self) -> dt.date:
+        """R19: impact is recorded in the period's last four weeks or after it ends: the one
+        date the service checks, the request page shows and the "Record the impact" link
+        waits for."""
+        return self.ends_on - dt.timedelta(days=IMPACT_WINDOW_DAYS)
+
+    def impact_open(self, today: dt.date) -> bool:
+        return self.status == RequestStatus.APPROVED and today >= self.impact_opens_on
 
 
 # ---- The central auxiliary aids fund (FAQ 10) ----------------------------------------------

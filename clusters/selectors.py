@@ -986,7 +986,7 @@ def start_page_items(user) -> list[dict]:
             {
                 "title": "Clusters",
                 "url": reverse("clusters:list"),
-                "description": "Cluster pots, requests and spending, compared (R18, R19).",
+                "description": "Cluster pots, requests and spending, compared.",
             }
         )
         waiting = AuxiliaryAidsApplication.objects.filter(

@@ -50,6 +50,10 @@ PERIOD_TOO_LONG = "The period can be at most one year: end it by {date:%-d %B %Y
 NOT_AWAITING_REVIEW = "This request has already been reviewed or withdrawn."
 MEETING_OTHER_CLUSTER = "Choose one of this cluster's meetings."
 MEETING_NOT_HELD_YET = "The meeting on {date:%-d %B %Y} has not taken place yet."
+MEETING_BEFORE_REQUEST = (
+    "The meeting on {date:%-d %B %Y} was before the request was made on {asked:%-d %B %Y}: "
+    "choose a meeting on or after that day."
+)
 MEETING_CANCELLED = "That meeting was cancelled: choose the meeting that reviewed the request."
 CHOOSE_DECISION = "Choose approved, approved with a different amount, or declined."
 SAME_AMOUNT = "That is the amount asked for: choose 'Approved' instead."
@@ -403,6 +407,14 @@ def request_review(
         raise ValidationError({"meeting": MEETING_CANCELLED})
     if meeting.date > timezone.localdate():
         raise ValidationError({"meeting": MEETING_NOT_HELD_YET.format(date=meeting.date)})
+    if meeting.date < timezone.localtime(request.submitted_at).date():
+        raise ValidationError(
+            {
+                "meeting": MEETING_BEFORE_REQUEST.format(
+                    date=meeting.date, asked=timezone.localtime(request.submitted_at).date()
+                )
+            }
+        )
     if not reasons.strip():
         raise ValidationError({"reasons": REASONS_NEEDED})
     if decision == Decision.APPROVED:
@@ -467,10 +479,9 @@ def request_record_impact(
         raise PermissionDenied(NOT_YOURS)
     if request.status != RequestStatus.APPROVED:
         raise ValidationError(NOT_AWAITING_IMPACT)
-    # The period's last month: impact is recorded at (or after) the end of the period.
-    earliest = request.ends_on - dt.timedelta(days=28)
-    if timezone.localdate() < earliest:
-        raise ValidationError({"outcomes": IMPACT_TOO_EARLY.format(date=earliest)})
+    # The period's last four weeks: impact is recorded at (or after) the end of the period.
+    if not request.impact_open(timezone.localdate()):
+        raise ValidationError({"outcomes": IMPACT_TOO_EARLY.format(date=request.impact_opens_on)})
     if amount_spent > request.amount_approved:
         raise ValidationError(
             {"amount_spent": SPENT_MORE_THAN_APPROVED.format(amount=gbp(request.amount_approved))}

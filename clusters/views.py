@@ -321,7 +321,7 @@ class RequestDetailView(RequestMixin, TemplateView):
         mine = access.is_host or req.school_id in access.senco_schools
         context["show_upn"] = access.sees_pupils_of(req.school_id)
         context["can_review"] = access.can_review and req.status == RequestStatus.SUBMITTED
-        context["can_record_impact"] = mine and req.status == RequestStatus.APPROVED
+        context["can_record_impact"] = mine and req.impact_open(timezone.localdate())
         context["can_withdraw"] = mine and req.status == RequestStatus.SUBMITTED
         return context
 
@@ -357,7 +357,11 @@ class RequestCreateView(ClusterMixin, ServiceFormMixin, FormView):
         )
         if raw.isdigit():
             return next((s for s in schools if s.pk == int(raw)), None)
-        return schools[0] if len(schools) == 1 else None
+        if len(schools) == 1:
+            return schools[0]
+        # The host asks for its own school unless it picks another.
+        host_id = self.get_cluster().host_school_id
+        return next((s for s in schools if s.pk == host_id), None)
 
     def pupil_schools(self) -> list[School]:
         """The requestable schools whose pupils the user may name (their own school's)."""
@@ -419,14 +423,28 @@ class RequestReviewView(RequestMixin, ServiceFormMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
+        asked_on = timezone.localtime(self.get_request_obj().submitted_at).date()
         kwargs["meetings"] = (
             ClusterMeeting.objects.filter(
-                cluster=self.get_cluster(), date__lte=timezone.localdate()
+                cluster=self.get_cluster(),
+                date__lte=timezone.localdate(),
+                date__gte=asked_on,
             )
             .exclude(status=MeetingStatus.CANCELLED)
             .order_by("-date")
         )
         return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        req = self.get_request_obj()
+        if req.submitted_by_id is not None and req.submitted_by_id == self.request.user.pk:
+            context["warning"] = (
+                f"You made this request ({req.reference}) yourself. Record a decision on it only "
+                "if the cluster's meeting made it: the history names you as both who asked and "
+                "who recorded the decision."
+            )
+        return context
 
     def call_service(self, form):
         data = form.cleaned_data
@@ -460,6 +478,13 @@ class RequestImpactView(RequestMixin, ServiceFormMixin, FormView):
                 raise PermissionDenied("Only the school that asked or the host records impact.")
             if (response := self.wrong_status()) is not None:
                 return response
+            if not req.impact_open(timezone.localdate()):
+                messages.info(
+                    request,
+                    f"The impact of {req.reference} is recorded at the end of its period: "
+                    f"from {req.impact_opens_on:%-d %B %Y}.",
+                )
+                return redirect(self.get_back_url())
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):

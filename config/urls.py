@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from schools import views as school_views
+from schools.glossary import GlossaryView
 
 admin.site.site_header = "SEN funding administration"
 admin.site.site_title = "SEN funding"
@@ -10,6 +11,7 @@ admin.site.index_title = "Administration and SEN Panel"
 
 urlpatterns = [
     path("", school_views.HomeView.as_view(), name="home"),
+    path("glossary/", GlossaryView.as_view(), name="glossary"),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -131,6 +131,19 @@ class FundingSchemeAdmin(HistoryAdmin):
             },
         ),
         (
+            "Payments (R24)",
+            {
+                "fields": [
+                    "payment_frequency",
+                    "payment_cut_off_day",
+                    "payment_day",
+                    "maintained_payment_method",
+                    "provider_payment_method",
+                    "hold_queried_return_lines",
+                ]
+            },
+        ),
+        (
             "Place funding (R11, R13, R14)",
             {
                 "fields": [

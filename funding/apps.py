@@ -9,3 +9,7 @@ class FundingConfig(AppConfig):
         from funding.la_imports import register_kinds
 
         register_kinds()  # budget lines and cluster memberships join the LA data imports
+
+        from funding.timeline import register
+
+        register()  # the pupil timeline's money and the home page items (schools.extensions)

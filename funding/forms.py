@@ -48,7 +48,6 @@ class RunStartForm(forms.Form):
         label="Kind of run",
         choices=RunKind.choices,
         widget=forms.RadioSelect,
-        initial=RunKind.INITIAL,
         help_text="Initial at the start of the year, revised during it, final at its end (R21).",
         error_messages={"required": "Select initial, revised or final"},
     )

@@ -79,6 +79,20 @@ class EnfLimit(models.TextChoices):
     NONE = "none", "No limit (until the panel ends it)"
 
 
+class PaymentFrequency(models.TextChoices):
+    """R24: how often pupil-led money is paid."""
+
+    MONTHLY = "monthly", "Monthly"
+    TERMLY = "termly", "Termly (April-August, September-December, January-March)"
+
+
+class PaymentMethod(models.TextChoices):
+    """R24: how a school's payments reach it."""
+
+    BUDGET_SHARE = "budget_share", "An adjustment to the school's budget share"
+    REMITTANCE = "remittance", "A payment against a remittance advice"
+
+
 def default_formula_establishment_types() -> list[str]:
     return list(FORMULA_ESTABLISHMENT_TYPES)
 
@@ -212,6 +226,46 @@ class FundingScheme(models.Model):
     )
     # R8: DfE import/export adjustment rate per pupil.
     import_export_rate = money("import/export adjustment per pupil", default="6000")
+    # R24 payments of pupil-led money (funding.payments): not figures of the engine.
+    payment_frequency = models.CharField(
+        "payments made",
+        max_length=10,
+        choices=PaymentFrequency.choices,
+        default=PaymentFrequency.MONTHLY,
+        help_text="R24. Termly periods are fixed parts of the financial year: April-August, "
+        "September-December, January-March.",
+    )
+    payment_cut_off_day = models.PositiveSmallIntegerField(
+        "cut-off day",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text="R24. Day of each period's first month: changes recorded later wait for the "
+        "next period.",
+    )
+    payment_day = models.PositiveSmallIntegerField(
+        "payment day",
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text="R24. Day of each period's first month on which the period is paid.",
+    )
+    maintained_payment_method = models.CharField(
+        "maintained schools are paid by",
+        max_length=12,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.BUDGET_SHARE,
+    )
+    provider_payment_method = models.CharField(
+        "academies, FE and independent providers are paid by",
+        max_length=12,
+        choices=PaymentMethod.choices,
+        default=PaymentMethod.REMITTANCE,
+    )
+    hold_queried_return_lines = models.BooleanField(
+        "hold pupils queried on the monthly return",
+        default=False,
+        help_text="R24. Yes: a pupil whose monthly return line is queried and not yet resolved "
+        "is not paid until it is. No: pay as recorded and correct later.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
 
@@ -270,6 +324,17 @@ class FundingScheme(models.Model):
             models.CheckConstraint(
                 condition=Q(place_funding_split__in=PlaceFundingSplit.values),
                 name="scheme_place_split_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    payment_cut_off_day__gte=1,
+                    payment_cut_off_day__lte=28,
+                    payment_day__gte=F("payment_cut_off_day"),
+                    payment_day__lte=28,
+                ),
+                name="scheme_payment_days_valid",
+                violation_error_message="The cut-off and payment days are days 1 to 28 of the "
+                "month, paid on or after the cut-off.",
             ),
         ]
 
@@ -465,6 +530,16 @@ SCHEME_FIELD_NAMES = [
     "enf_crisis_limit",
     "enf_outside_cohort_limit",
     "import_export_rate",
+]
+
+#: How the scheme pays (R24, funding.payments): copied with the scheme, not engine figures.
+PAYMENT_FIELD_NAMES = [
+    "payment_frequency",
+    "payment_cut_off_day",
+    "payment_day",
+    "maintained_payment_method",
+    "provider_payment_method",
+    "hold_queried_return_lines",
 ]
 
 

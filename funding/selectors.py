@@ -68,6 +68,7 @@ from funding.calculations.entitlement import month_bounds, split_line
 from funding.calculations.periods import FundingItemSpan, PlacementSpan, PlanSpan, SupportSpan
 from funding.calculations.scheme import HourlyRateData, SchemeRates, SenFactorData, TaBandData
 from funding.calculations.top_up import MissingRate, Support, top_up_from_support
+from funding.db import ids_in
 from funding.models import (
     PUPIL_ELEMENTS,
     AllocationLine,
@@ -83,6 +84,7 @@ from pupils.selectors import home_la_periods
 from schools.dates import FinancialYear
 from schools.models import (
     LocalAuthority,
+    NotionalSenBudget,
     PlannedPlaces,
     School,
     SchoolCensus,
@@ -230,7 +232,8 @@ def allocation_inputs(
         | Q(pupil_id__in=lived_here_ids)
     )
     if pupil_ids is not None:
-        placements_qs = placements_qs.filter(pupil_id__in=pupil_ids)
+        # One array parameter, not one placeholder per pupil (`funding.db`).
+        placements_qs = placements_qs.filter(ids_in("pupil_id", pupil_ids))
     placements: dict[int, list[PlacementSpan]] = defaultdict(list)
     school_ids: set[int] = set()
     for pk, pupil_id, school_id, kind, starts_on, ends_on, admission in _all_rows(
@@ -243,7 +246,9 @@ def allocation_inputs(
         )
         school_ids.add(school_id)
     pupil_filter = (
-        Q(id__in=pupil_ids) if pupil_ids is not None else Q(id__in=placements_qs.values("pupil_id"))
+        Q(ids_in("id", pupil_ids))
+        if pupil_ids is not None
+        else Q(id__in=placements_qs.values("pupil_id"))
     )
     pupils = {
         pk: PupilInfo(pk, upn, dob, home_la_id)
@@ -254,13 +259,19 @@ def allocation_inputs(
             .order_by("id")
         )
     }
-    pupil_subquery = pupil_ids if pupil_ids is not None else placements_qs.values("pupil_id")
+    of_pupils = (
+        Q(ids_in("pupil_id", pupil_ids))
+        if pupil_ids is not None
+        else Q(pupil_id__in=placements_qs.values("pupil_id"))
+    )
     home_las = {
         pupil_id: [HomeLaSpan(*period) for period in periods]
         for pupil_id, periods in home_la_periods(
-            pupil_ids
-            if pupil_ids is not None
-            else placements_qs.values_list("pupil_id", flat=True),
+            placements_qs.values_list("pupil_id", flat=True)
+            if pupil_ids is None
+            else pupil_ids
+            if as_at is not None
+            else Pupil._base_manager.filter(ids_in("pk", pupil_ids)).values("pk"),
             fy.starts_on,
             fy.ends_on,
             as_at=as_at,
@@ -269,9 +280,7 @@ def allocation_inputs(
     }
     # Every plan of the pupils, not only the year's: a plan continuing an earlier one keeps its
     # standing (R17), and the periods are clipped to the year by the engine.
-    plans_qs = rows_as_at(Plan, as_at).filter(
-        pupil_id__in=pupil_subquery, issued_on__lte=fy.ends_on
-    )
+    plans_qs = rows_as_at(Plan, as_at).filter(of_pupils, issued_on__lte=fy.ends_on)
     plans: dict[int, list[PlanSpan]] = defaultdict(list)
     for pk, pupil_id, issued_on, ceased_on, kind in _all_rows(
         plans_qs.values_list("id", "pupil_id", "issued_on", "ceased_on", "kind").order_by()
@@ -279,7 +288,9 @@ def allocation_inputs(
         plans[pupil_id].append(PlanSpan(pk, pupil_id, issued_on, ceased_on, kind))
     supports: dict[int, list[SupportSpan]] = defaultdict(list)
     support_qs = _overlapping(
-        rows_as_at(SupportLevel, as_at).filter(plan_id__in=plans_qs.values("id")),
+        rows_as_at(SupportLevel, as_at).filter(
+            plan_id__in=plans_qs.values("id"), superseded_at__isnull=True
+        ),
         "effective_from",
         "effective_to",
         fy,
@@ -300,7 +311,7 @@ def allocation_inputs(
         supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], _support(*row[4:])))
     items: dict[int, list[FundingItemSpan]] = defaultdict(list)
     items_qs = rows_as_at(FundingItem, as_at).filter(
-        pupil_id__in=pupil_subquery, starts_on__lte=fy.ends_on, ends_on__gte=fy.starts_on
+        of_pupils, starts_on__lte=fy.ends_on, ends_on__gte=fy.starts_on
     )
     for row in items_qs.values_list(
         "id", "pupil_id", "school_id", "kind", "annual_amount", "starts_on", "ends_on"
@@ -333,7 +344,14 @@ def allocation_inputs(
     }
     censuses: dict[int, list[CensusCounts]] = defaultdict(list)
     places: list[PlacesInfo] = []
+    notional_sen_amounts: dict[int, tuple[Decimal, str]] = {}
     if with_schools:
+        notional_sen_amounts = {
+            school_id: (amount, source)
+            for school_id, amount, source in rows_as_at(NotionalSenBudget, as_at)
+            .filter(school_id__in=la_school_ids, financial_year=fy.start_year)
+            .values_list("school_id", "amount", "source")
+        }
         census_qs = rows_as_at(SchoolCensus, as_at).filter(
             school_id__in=la_school_ids,
             census_date__gte=dt.date(fy.start_year - 2, 4, 1),
@@ -360,6 +378,7 @@ def allocation_inputs(
         censuses=dict(censuses),
         places=places,
         band_rates=band_rates,
+        notional_sen_amounts=notional_sen_amounts,
         pupils=pupils,
         placements=dict(placements),
         plans=dict(plans),
@@ -778,6 +797,8 @@ class PupilFundingLine:
     delegated: bool
     payer_la_code: str
     explanation: str
+    #: The paying LA's name, for the pupil's page ("paid by Surrey", never "LA 936").
+    payer_la_name: str = ""
 
     @property
     def working(self) -> str:
@@ -829,19 +850,22 @@ def lines_for_pupil(pupil: Pupil | int, fy: int | FinancialYear | None = None):
             delegated=line.delegated,
             payer_la_code=line.payer_la.code if line.payer_la else "",
             explanation=line.explanation,
+            payer_la_name=line.payer_la.name if line.payer_la else "",
         )
         for line in lines
     ]
 
 
-def _engine_for(fy: FinancialYear, pupil_ids: list[int] | None) -> Engine | None:
+def _engine_for(
+    fy: FinancialYear, pupil_ids: list[int] | None, *, explain: bool = True
+) -> Engine | None:
     la = administering_la()
     scheme = scheme_for(fy, la)
     if scheme is None:
         return None
     inputs = allocation_inputs(fy, scheme=scheme, la=la, pupil_ids=pupil_ids, with_schools=False)
     try:
-        return Engine(inputs)
+        return Engine(inputs, explain=explain)
     except NoSchoolDays:  # no term dates, or a year of the FY without them (R7)
         return None
 
@@ -910,7 +934,8 @@ def monthly_top_ups_by_school(
     {} when there is no scheme or school calendar for the year.
     """
     first, last = month_bounds(month_start)
-    engine = _engine_for(FinancialYear.of(first), pupil_ids)
+    # The lines' money only: the month's working is the split's (`share.working`).
+    engine = _engine_for(FinancialYear.of(first), pupil_ids, explain=False)
     if engine is None:
         return {}
     wanted = set(school_ids) if school_ids is not None else None

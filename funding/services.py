@@ -7,7 +7,6 @@ messages name the field (module constants, so tests can assert the exact text).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import traceback
 from decimal import Decimal
@@ -16,12 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from funding import line_writes
 from funding.calculations.allocation import AllocationResult, NoSchoolDays, allocate
 from funding.calculations.scheme import validate_scheme
 from funding.extensions import line_sources, scheme_resets
 from funding.models import (
+    PAYMENT_FIELD_NAMES,
     SCHEME_FIELD_NAMES,
-    AllocationLine,
     AllocationRun,
     FundingScheme,
     HourlyRate,
@@ -50,9 +50,6 @@ APPROVE_ALREADY = "Run {run} is already approved."
 DELETE_DONE_RUN = (
     "Run {run} is complete: its lines are a record of the money and are never deleted."
 )
-WRITE_BATCH = 5000
-#: Write lines with COPY on PostgreSQL (bulk_create everywhere else, e.g. the SQLite demo).
-USE_COPY = True
 
 
 def _user(user):
@@ -105,6 +102,7 @@ def scheme_copy(
             f"for FY {FinancialYear(financial_year)}.\n\n{scheme.notes}"
         ).strip(),
         **{name_: getattr(scheme, name_) for name_ in SCHEME_FIELD_NAMES},
+        **{name_: getattr(scheme, name_) for name_ in PAYMENT_FIELD_NAMES},
     )
     reason = f"Copied from FY {scheme.fy}"
     _save(copy, user, reason)
@@ -381,13 +379,29 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
         def progress(done: int, total: int) -> None:
             _progress(run_id, 20 + int(50 * done / max(total, 1)), f"Calculated {done:,}/{total:,}")
 
-        result = allocate(inputs, progress)
-        for name, source in line_sources():
-            extra_lines, extra_warnings = source(inputs)
-            result.lines.extend(extra_lines)
-            result.warnings.extend(f"{name}: {w}" for w in extra_warnings)
-        _progress(run_id, 70, f"Writing {len(result.lines):,} lines")
-        _write(run, result)
+        writer = line_writes.LineWriter(run, _complete) if line_writes.can_stream() else None
+        try:
+            result = allocate(
+                inputs,
+                progress,
+                on_lines=writer.put if writer else None,
+                batch=line_writes.STREAM_BATCH,
+            )
+            for name, source in line_sources():
+                extra_lines, extra_warnings = source(inputs)
+                result.lines.extend(extra_lines)
+                result.warnings.extend(f"{name}: {w}" for w in extra_warnings)
+                if writer is not None and extra_lines:
+                    writer.put(list(extra_lines))
+            _progress(run_id, 70, f"Writing {len(result.lines):,} lines")
+        except BaseException:
+            if writer is not None:
+                writer.abandon()
+            raise
+        if writer is not None:
+            writer.finish(result)
+        else:
+            _write(run, result)
     except (NoSchoolDays, ValidationError) as exc:
         _fail(run_id, "; ".join(getattr(exc, "messages", [str(exc)])))
     except Exception as exc:
@@ -406,121 +420,18 @@ def _fail(run_id: int, error: str) -> None:
     run.save()
 
 
-def _line_objects(run: AllocationRun, result: AllocationResult):
-    run_id = run.pk
-    for line in result.lines:
-        yield AllocationLine(
-            run_id=run_id,
-            school_id=line.school_id,
-            pupil_id=line.pupil_id,
-            element=line.element,
-            rule=line.rule,
-            period_from=line.period_from,
-            period_to=line.period_to,
-            school_days=line.school_days,
-            year_days=line.year_days,
-            annual_amount=line.annual_amount,
-            amount=line.amount,
-            payer_la_id=line.payer_la_id,
-            delegated=line.delegated,
-            route=line.route,
-            working=line.working,
-            explanation=line.explanation,
-        )
-
-
-LINE_COLUMNS = [
-    "run_id",
-    "school_id",
-    "pupil_id",
-    "element",
-    "rule",
-    "period_from",
-    "period_to",
-    "school_days",
-    "year_days",
-    "annual_amount",
-    "amount",
-    "payer_la_id",
-    "delegated",
-    "route",
-    "working",
-    "explanation",
-]
-
-
-def _copy_escape(text: str) -> str:
-    """COPY's text format: backslash, tab, newline and carriage return escaped."""
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text
-
-
-def _copy_text(value) -> str:
-    return "\\N" if value is None else str(value)
-
-
-def _copy_lines(run: AllocationRun, result: AllocationResult) -> None:
-    """PostgreSQL: stream the lines with COPY in its text format (several times faster than
-    INSERT statements; same rows, same constraints checked)."""
-    table = AllocationLine._meta.db_table
-    columns = ", ".join(f'"{c}"' for c in LINE_COLUMNS)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    run_id = str(run.pk)
-    chunk: list[str] = []
-    with connection.cursor() as cursor:
-        with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-            for line in result.lines:
-                chunk.append(
-                    "\t".join(
-                        (
-                            run_id,
-                            str(line.school_id),
-                            _copy_text(line.pupil_id),
-                            line.element,
-                            line.rule,
-                            line.period_from.isoformat(),
-                            line.period_to.isoformat(),
-                            str(line.school_days),
-                            str(line.year_days),
-                            str(line.annual_amount),
-                            str(line.amount),
-                            _copy_text(line.payer_la_id),
-                            "t" if line.delegated else "f",
-                            line.route,
-                            _copy_escape(dumps(line.working)),
-                            _copy_escape(line.explanation),
-                        )
-                    )
-                )
-                if len(chunk) >= 2000:
-                    copy.write("\n".join(chunk) + "\n")
-                    chunk.clear()
-            if chunk:
-                copy.write("\n".join(chunk) + "\n")
-
-
-def _bulk_create_lines(run: AllocationRun, result: AllocationResult) -> None:
-    objects = _line_objects(run, result)
-    while True:
-        batch = [obj for _, obj in zip(range(WRITE_BATCH), objects, strict=False)]
-        if not batch:
-            break
-        AllocationLine.objects.bulk_create(batch, batch_size=WRITE_BATCH)
-
-
 @transaction.atomic(durable=True)
 def _write(run: AllocationRun, result: AllocationResult) -> None:
     """Every line, the totals and the final status in one transaction."""
-    if connection.vendor == "postgresql" and USE_COPY:
-        _copy_lines(run, result)
+    if connection.vendor == "postgresql" and line_writes.USE_COPY:
+        line_writes.copy_lines(run.pk, result.lines)
     else:
-        _bulk_create_lines(run, result)
+        line_writes.bulk_create_lines(run.pk, result.lines)
+    _complete(run, result)
+
+
+def _complete(run: AllocationRun, result: AllocationResult) -> None:
+    """The run's totals and final status (in the transaction that wrote its lines)."""
     totals = {k: f"{v:.2f}" for k, v in sorted(result.totals_by_element().items())}
     run.status = RunStatus.DONE
     run.progress = 100

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import django_tables2 as tables
+from django.core.exceptions import FieldError
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -11,15 +15,59 @@ from funding.templatetags.funding_money import gbp, gbp_signed
 NUMERIC = {"td": {"class": "app-numeric"}, "th": {"class": "app-numeric"}}
 
 
+PENNY = Decimal("0.01")
+
+
+def column_total(table, bound_column) -> Decimal:
+    """The sum of a money column over every row of the table (not only the page shown), each
+    row to the penny as the export's total row adds them: a database sum for a queryset of a
+    field, else the rows added up. Kept on the table, so a page asks once per column."""
+    cache = table.__dict__.setdefault("_money_totals", {})
+    name = bound_column.name
+    if name in cache:
+        return cache[name]
+    total = None
+    data = getattr(table.data, "data", None)
+    if isinstance(data, QuerySet):
+        path = str(bound_column.accessor).replace(".", "__")
+        try:
+            total = data.order_by().aggregate(total=Sum(path))["total"]
+            total = (
+                Decimal("0.00") if total is None else Decimal(total).quantize(PENNY, ROUND_HALF_UP)
+            )
+        except (FieldError, TypeError, ValueError):
+            total = None
+    if total is None:
+        total = Decimal("0.00")
+        for record in table.data:
+            value = bound_column.accessor.resolve(record, quiet=True)
+            if isinstance(value, (Decimal, int, float)) and not isinstance(value, bool):
+                total += Decimal(str(value)).quantize(PENNY, ROUND_HALF_UP)
+    cache[name] = total
+    return total
+
+
+def _money_footer(table, bound_column):
+    """A money column's total row (templates/tables/govuk_table.html): what the export's total
+    row shows, unless the table or the column has none (`export_total`, `total=False`)."""
+    if not getattr(table, "export_total", True) or not bound_column.column.export_total:
+        return ""
+    total = column_total(table, bound_column)
+    return gbp_signed(total) if bound_column.column.signed else gbp(total)
+
+
 class MoneyColumn(tables.Column):
     """£1,234.56 (−£12.00 below zero; +£5.00 with `signed`); exports the plain number so a
     spreadsheet can add it up. The one money column every table uses. Exports (schools.exports)
-    write it as pounds to the penny and add it up in a total row unless `total=False`."""
+    write it as pounds to the penny and add it up in a total row unless `total=False`; the page
+    shows the same total row under the table (a footer over every row, not only the page)."""
 
     export_kind = "money"
 
     def __init__(self, *args, signed: bool = False, total: bool = True, **kwargs):
         kwargs.setdefault("attrs", NUMERIC)
+        if total:
+            kwargs.setdefault("footer", _money_footer)
         self.signed = signed
         self.export_total = total
         super().__init__(*args, **kwargs)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from funding import readiness_views, views
+from funding import readiness_views, scheme_views, views
 
 app_name = "funding"
 
@@ -15,6 +15,32 @@ urlpatterns = [
     path("schemes/", views.SchemeListView.as_view(), name="schemes"),
     path("readiness/", readiness_views.ReadinessView.as_view(), name="readiness"),
     path("schemes/<int:pk>/", views.SchemeDetailView.as_view(), name="scheme_detail"),
+    path(
+        "schemes/<int:pk>/history/",
+        scheme_views.SchemeHistoryView.as_view(),
+        name="scheme_history",
+    ),
+    path("schemes/<int:pk>/copy/", scheme_views.SchemeCopyView.as_view(), name="scheme_copy"),
+    path(
+        "schemes/<int:pk>/change/<slug:group>/",
+        scheme_views.SchemeGroupChangeView.as_view(),
+        name="scheme_change",
+    ),
+    path(
+        "schemes/<int:pk>/hourly-rates/<int:row>/",
+        scheme_views.HourlyRateChangeView.as_view(),
+        name="scheme_hourly_rate",
+    ),
+    path(
+        "schemes/<int:pk>/ta-bands/<int:row>/",
+        scheme_views.TaBandChangeView.as_view(),
+        name="scheme_ta_band",
+    ),
+    path(
+        "schemes/<int:pk>/sen-factors/<int:row>/",
+        scheme_views.SenFactorChangeView.as_view(),
+        name="scheme_sen_factor",
+    ),
     path("schools/<int:urn>/", views.SchoolStatementsView.as_view(), name="school_statements"),
     path(
         "schools/<int:urn>/statement/<int:fy>/",

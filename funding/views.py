@@ -8,7 +8,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 from django_filters.views import FilterView
@@ -19,6 +18,7 @@ from funding.exports import lines_dataset, run_lines_dataset
 from funding.filters import LineFilter, RunFilter
 from funding.forms import RunStartForm
 from funding.models import AllocationRun, FundingScheme, RunKind, RunStatus
+from funding.scheme_views import can_change_schemes
 from funding.tables import ComparisonTable, LineTable, RunTable, SchoolTotalsTable
 from schools.access import LAOfficerRequiredMixin
 from schools.dates import FinancialYear
@@ -308,6 +308,11 @@ class SchemeListView(LAOfficerRequiredMixin, ListView):
     def get_queryset(self):
         return selectors.schemes().order_by("-financial_year", "la__name")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_change"] = can_change_schemes(self.request.user)
+        return context
+
 
 class SchemeDetailView(LAOfficerRequiredMixin, DetailView):
     """Every figure and switch of a scheme, its rate tables and what a run would refuse."""
@@ -329,5 +334,5 @@ class SchemeDetailView(LAOfficerRequiredMixin, DetailView):
         context["formula_types"] = [
             type_labels.get(t, t).lower() for t in scheme.formula_establishment_types or []
         ]
-        context["admin_url"] = reverse("admin:funding_fundingscheme_change", args=[scheme.pk])
+        context["can_change"] = can_change_schemes(self.request.user)
         return context

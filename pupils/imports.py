@@ -83,6 +83,114 @@ ADMISSION_KINDS = {c.value: c.value for c in AdmissionKind} | {
 PLAN_KINDS = {"statement": PlanKind.STATEMENT, "ehcp": PlanKind.EHCP, "ehc_plan": PlanKind.EHCP}
 ONE_DAY = dt.timedelta(days=1)
 REASON = "Pupil import"
+
+_DATE = "a date, YYYY-MM-DD or DD/MM/YYYY"
+_HOURS = "hours a week, 0 to 60, up to 2 decimal places; empty means 0"
+
+
+def _choices(kind, default: str, aliases: dict) -> list[tuple[str, str]]:
+    """(value, meaning) of a coded column: each value, then the other spellings taken."""
+    values = [
+        (c.value, c.label + (" (the default when empty)" if c.value == default else ""))
+        for c in kind
+    ]
+    values += [(alias, f"the same as {target}") for alias, target in aliases.items()]
+    return values
+
+
+def allowed_values() -> dict[str, list[tuple[str, str]]]:
+    """The values every coded column takes, with what each means: shown on the import page and
+    in the template's "Allowed values" sheet. Home LA codes are the LAs in the system."""
+    return {
+        "placement_kind": _choices(
+            PlacementKind,
+            PlacementKind.MAINSTREAM,
+            {
+                "special": "special_school",
+                "special_school_place": "special_school",
+                "resourced_provision": "resourced",
+                "alternative_provision": "ap",
+            },
+        ),  # fmt: skip
+        "admission_kind": _choices(
+            AdmissionKind,
+            AdmissionKind.FIRST_ADMISSION,
+            {
+                "casual": "casual_admission",
+                "managed": "managed_move",
+                "transfer": "phase_transfer",
+                "first": "first_admission",
+            },
+        ),  # fmt: skip
+        "plan_kind": _choices(PlanKind, PlanKind.EHCP, {"ehc_plan": "ehcp"}),
+        "band": [(str(b), f"band {b}" + (" (lowest need)" if b == 1 else "")) for b in range(1, 6)]
+        + [("", "no band (hours or a resource amount instead)")],
+        "home_la_code": [
+            (code, name)
+            for code, name in LocalAuthority.objects.order_by("code").values_list("code", "name")
+        ],
+    }
+
+
+#: What each column holds (the coded columns' values are in `allowed_values`).
+COLUMN_HELP = {
+    "UPN": "the pupil's 13-character unique pupil number, e.g. A123456789012",
+    "given_name": "required", "family_name": "required",
+    "date_of_birth": _DATE,
+    "home_la_code": "the DfE code of the LA the pupil lives in (see the allowed values)",
+    "home_la_from": f"optional: {_DATE}; the day the pupil started living in that LA",
+    "school_urn": "the URN of the school (as in GIAS)",
+    "placement_start": _DATE, "placement_end": f"optional: {_DATE}",
+    "placement_kind": "see the allowed values; empty means mainstream",
+    "admission_kind": "see the allowed values; empty means first_admission",
+    "plan_kind": "see the allowed values; empty means ehcp",
+    "plan_issued": _DATE, "annual_review_due": f"optional: {_DATE}",
+    "support_from": f"{_DATE}; on or after plan_issued",
+    "support_to": f"optional: {_DATE}; empty means the support carries on",
+    "lsa_hours": _HOURS, "lst_hours": _HOURS, "ta_hours": _HOURS,
+    "band": "1 to 5 for a special school place (see the allowed values), or empty",
+    "resource_amount": "optional: an annual amount in pounds and pence, e.g. 6500.00",
+}  # fmt: skip
+EXAMPLE_ROW = [
+    "A123456789012", "Sam", "Jones", "2015-03-14", "999", "", "100000", "2024-09-04", "",
+    "mainstream", "first_admission", "ehcp", "2024-06-01", "2025-06-01", "2024-09-04", "",
+    "20.00", "0", "0", "", "",
+]  # fmt: skip
+
+
+def template_csv() -> bytes:
+    """The pupil file's header row and one example row, as CSV (UTF-8 with a BOM for Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(EXAMPLE_ROW)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx() -> bytes:
+    """A workbook: "Pupils" (the header and an example row; the import reads the first sheet),
+    "Columns" (what each column holds) and "Allowed values" (every coded column's values)."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Pupils"
+    sheet.append(COLUMNS)
+    sheet.append(EXAMPLE_ROW)
+    columns = book.create_sheet("Columns")
+    columns.append(["Column", "What it holds"])
+    for column in COLUMNS:
+        columns.append([column, COLUMN_HELP.get(column, "")])
+    allowed = book.create_sheet("Allowed values")
+    allowed.append(["Column", "Value", "Meaning"])
+    for column, values in allowed_values().items():
+        for value, meaning in values:
+            allowed.append([column, value, meaning])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 PROGRESS_EVERY = 5_000  # rows between progress reports
 ZERO = Decimal("0")
 
@@ -251,17 +359,21 @@ def _group(rows: list[_Row], errors: list[RowError]) -> dict[str, _PupilGroup]:
             lambda x: (x.plan_kind, x.annual_review_due),
         )
         key = (r.plan_issued, r.support_from)
-        if key in g.supports:
+        if key not in g.supports:
+            g.supports[key] = r
+        elif _support_details(g.supports[key]) != _support_details(r):
+            # The same period on two rows (a school move under one support period) must give
+            # the same support on both; different support needs a new support_from.
             errors.append(
                 RowError(
                     r.number,
                     "support_from",
-                    f"duplicate support period for UPN {r.upn}: also in row "
-                    f"{g.supports[key].number}",
+                    f"UPN {r.upn} has the support period from {r.support_from:%d/%m/%Y} also in "
+                    f"row {g.supports[key].number} with a different support_to, hours, band or "
+                    "resource_amount: repeat the same support on both rows, or give a new "
+                    "support_from where the support changes",
                 )
             )
-        else:
-            g.supports[key] = r
     for upn, g in groups.items():
         _no_overlap(
             sorted(g.placements.values(), key=lambda x: x.placement_start),
@@ -285,6 +397,10 @@ def _group(rows: list[_Row], errors: list[RowError]) -> dict[str, _PupilGroup]:
     return groups
 
 
+def _support_details(r: _Row) -> tuple:
+    return (r.support_to, r.hours, r.band, r.resource_amount)
+
+
 def _merge(target: dict, key, r: _Row, errors, column: str, signature) -> None:
     if key in target and signature(target[key]) != signature(r):
         errors.append(
@@ -305,11 +421,21 @@ def _no_overlap(items: list[_Row], span, column: str, message: str, errors) -> N
             errors.append(RowError(later.number, column, f"{message} (row {earlier.number})"))
 
 
-def pupils_import(*, content: bytes, filename: str, user=None, progress=None) -> ImportResult:
+def pupils_import(
+    *, content: bytes, filename: str, user=None, progress=None, replace_periods: bool = False
+) -> ImportResult:
     """Import pupils, placements, plans and support periods. All or nothing; idempotent.
 
     `progress(stage, done, total)`, when given, is told how far the import has got (a
     background import shows it); it is called outside the writing transaction.
+
+    `replace_periods` (a corrected spreadsheet): for each plan in the file, the file's support
+    periods replace the stored ones. A stored period the file does not give (by support_from)
+    is superseded (kept, with who, when and why in its history; never deleted), so it neither
+    blocks the file's periods nor counts for money any more.
+
+    Every problem is listed in one pass: field errors, and the cross-row checks (overlapping
+    placements, ...) of every row that could be read.
     """
     report = progress or (lambda stage, done, total: None)
     report("Reading the file", 0, 0)
@@ -343,14 +469,13 @@ def pupils_import(*, content: bytes, filename: str, user=None, progress=None) ->
             parsed.append(p)
         if n % PROGRESS_EVERY == 0:
             report("Checking each row", n - 1, total)
-    if errors:
-        raise ImportRejected(errors)
+    # One pass: the rows that could be read are checked across rows (and against what is
+    # stored) even when other rows have field errors, so every problem is listed at once.
     report("Checking pupils across rows", total, total)
     groups = _group(parsed, errors)
-    if errors:
-        raise ImportRejected(errors)
     report("Checking against the records already stored", total, total)
-    writer = _Writer(groups, user, ImportResult(rows=total))
+    writer = _Writer(groups, user, ImportResult(rows=total), replace_periods=replace_periods)
+    writer.reason = f"{REASON} ({filename})"
     writer.check_against_database(errors)
     if errors:
         raise ImportRejected(errors)
@@ -359,8 +484,20 @@ def pupils_import(*, content: bytes, filename: str, user=None, progress=None) ->
         with transaction.atomic():
             writer.write()
     except (IntegrityError, ValidationError) as exc:
-        raise ImportRejected([RowError(0, "", f"the database refused the import: {exc}")]) from exc
+        if hasattr(exc, "error_dict"):  # a field's own sentence, with the field named
+            why = "; ".join(f"{name}: {' '.join(m)}" for name, m in exc.message_dict.items())
+        else:
+            why = " ".join(getattr(exc, "messages", [])) or str(exc).strip()
+        why = why or type(exc).__name__
+        raise ImportRejected(
+            [RowError(0, "", f"the database refused the import, and nothing was saved ({why})")]
+        ) from exc
     return writer.result
+
+
+def pupils_import_replacing_periods(**kwargs) -> ImportResult:
+    """`pupils_import` in "replace this plan's periods" mode (a corrected spreadsheet)."""
+    return pupils_import(**kwargs, replace_periods=True)
 
 
 def _period_on(periods: list[PupilHomeLa], day: dt.date) -> PupilHomeLa | None:
@@ -501,8 +638,17 @@ def _validate(model, objects: list) -> None:
 
 
 class _Writer:
-    def __init__(self, groups: dict[str, _PupilGroup], user, result: ImportResult):
+    def __init__(
+        self,
+        groups: dict[str, _PupilGroup],
+        user,
+        result: ImportResult,
+        *,
+        replace_periods: bool = False,
+    ):
         self.groups = groups
+        self.replace_periods = replace_periods
+        self.reason = REASON
         self.user = user if getattr(user, "is_authenticated", False) else None
         self.result = result
         upns = list(groups)
@@ -626,7 +772,8 @@ class _Writer:
                                 f"{stored.starts_on:%d/%m/%Y}",
                             )
                         )
-            self._check_stored_supports(pupil, g, errors)
+            if not self.replace_periods:
+                self._check_stored_supports(pupil, g, errors)
             ceased = self._ceased(g)
             for issued, stored in self.stored_of["plans"].get(pupil.pk, ()):
                 if issued in g.plans:
@@ -667,7 +814,39 @@ class _Writer:
         self._write_home_las()
         self._write_placements()
         self._write_plans()
+        if self.replace_periods:
+            self._supersede_supports()
         self._write_supports()
+
+    def _supersede_supports(self) -> None:
+        """Replace mode: the stored periods of the file's plans that the file does not give are
+        superseded (kept with who, when and why), before the file's periods are written."""
+        now = timezone.now()
+        superseded = []
+        for upn, g in self.groups.items():
+            pupil = self.pupils.get(upn)
+            if pupil is None:
+                continue
+            for issued in g.plans:
+                plan = self.plans.get((pupil.pk, issued))
+                if plan is None:
+                    continue
+                for start, stored in self.stored_of["supports"].get(plan.pk, ()):
+                    if (issued, start) not in g.supports:
+                        stored.superseded_at = now
+                        superseded.append(stored)
+                        del self.supports[(plan.pk, start)]
+        if superseded:
+            _validate(SupportLevel, superseded)
+            bulk_update_with_history(
+                superseded,
+                SupportLevel,
+                ["superseded_at"],
+                batch_size=500,
+                default_user=self.user,
+                default_change_reason=f"Superseded: {self.reason}, replacing the plan's periods",
+            )
+            self.result.count("updated", "support levels superseded", len(superseded))
 
     def _upsert(
         self, model, label: str, wanted: list[tuple[object | None, dict]], fields: list[str]
@@ -821,6 +1000,7 @@ class _Writer:
 IMPORTERS = {
     "schools": "schools.services.schools_import",
     "pupils": "pupils.imports.pupils_import",
+    "pupils_replace": "pupils.imports.pupils_import_replacing_periods",
     "spend": "funding.spend.services.sen_spend_import",
 }
 FAILED_MESSAGE = (
@@ -877,7 +1057,7 @@ def import_job_run(*, job_id: int) -> str:
     def progress(stage: str, done: int, total: int) -> None:
         ImportJob.objects.filter(pk=job_id).update(stage=stage, rows_done=done, rows_total=total)
 
-    extra = {"progress": progress} if job.kind == "pupils" else {}
+    extra = {"progress": progress} if job.kind.startswith("pupils") else {}
     content, job.content = bytes(job.content), b""
     try:
         result = _importer(job.kind)(

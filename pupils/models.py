@@ -32,13 +32,14 @@ class DateRange(Func):
         super().__init__(start, end, RangeBoundary(inclusive_lower=True, inclusive_upper=True))
 
 
-def _no_overlap(name: str, owner: str, start: str, end: str, message: str):
+def _no_overlap(name: str, owner: str, start: str, end: str, message: str, condition=None):
     return PostgresExclusionConstraint(
         name=name,
         expressions=[
             (DateRange(start, end), RangeOperators.OVERLAPS),
             (owner, RangeOperators.EQUAL),
         ],
+        condition=condition,
         violation_error_message=message,
     )
 
@@ -288,8 +289,21 @@ def describe_support(lsa_hours, lst_hours, ta_hours, band, resource_amount) -> s
     return ", ".join(parts) or "no additional support"
 
 
+class CurrentSupportLevels(models.Manager):
+    """Support levels in force in the record: a superseded one is history, not data."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_at__isnull=True)
+
+
 class SupportLevel(Recorded):
-    """What a plan provides from a date: weekly LSA/LST/TA hours, a band, or a resource amount."""
+    """What a plan provides from a date: weekly LSA/LST/TA hours, a band, or a resource amount.
+
+    A corrected pupil file can replace a plan's periods (`pupils_import(replace_periods=True)`):
+    a stored period the file no longer gives is then superseded (`superseded_at` set, the
+    reason in its history), never deleted: the money paid on it keeps its record. `objects`
+    (and `plan.support_levels`) leave superseded periods out; `with_superseded` has them all.
+    """
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="support_levels")
     effective_from = models.DateField()
@@ -305,10 +319,20 @@ class SupportLevel(Recorded):
         blank=True,
         help_text="An annual resource level set by the LA (R6 secondary) or by the panel.",
     )
+    superseded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a corrected file replaced this period; empty while it is in force.",
+    )
     history = HistoricalRecords()
+
+    objects = CurrentSupportLevels()
+    with_superseded = models.Manager()  # noqa: DJ012 - after `objects`: the default comes first
 
     class Meta:
         ordering = ["plan", "effective_from"]
+        default_manager_name = "objects"
+        base_manager_name = "with_superseded"
         constraints = [
             _ends_after_start(
                 "support_ends_after_start",
@@ -342,6 +366,7 @@ class SupportLevel(Recorded):
                 "effective_from",
                 "effective_to",
                 "This plan already has a support level in force on these dates.",
+                condition=Q(superseded_at__isnull=True),
             ),
         ]
 

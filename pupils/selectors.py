@@ -24,10 +24,10 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from pupils.models import FundingItem, Placement, Plan, Pupil, PupilHomeLa, SupportLevel
+from schools import extensions
 from schools.access import visible_schools
 from schools.models import School
 from schools.roles import is_la_officer, is_panel_member, is_school_user
@@ -136,30 +136,37 @@ def pupils_with_support_in_force(qs: QuerySet[Pupil], on: dt.date, **filters) ->
     return qs.filter(Exists(levels))
 
 
-def with_display_rows(qs: QuerySet[Pupil], on: dt.date) -> QuerySet[Pupil]:
+def with_display_rows(
+    qs: QuerySet[Pupil], on: dt.date, *, list_columns: bool = False
+) -> QuerySet[Pupil]:
     """Prefetch what a list row shows: the placement to date, the plan and support in force.
 
     Three queries for a whole page, whatever its length. The lists land on `placements_to_date`
-    (latest first), `plans_in_force` and, on each plan, `support_in_force`.
+    (latest first), `plans_in_force` and, on each plan, `support_in_force`. With
+    `list_columns`, only the columns a list row and its export read (`pupils.tables`): not the
+    school's, the plan's or the support's other columns, nor the plan's caseworker.
     """
+    placements = Placement.objects.filter(starts_on__lte=on).select_related("school")
+    plans = Plan.objects.filter(plans_in_force(on))
+    levels = SupportLevel.objects.filter(support_in_force(on))
+    if list_columns:
+        placements = placements.only("pupil", "starts_on", "ends_on", "school__name")
+        plans = plans.only("pupil", "kind", "primary_need", "annual_review_due")
+        levels = levels.only(
+            "plan", "lsa_hours", "lst_hours", "ta_hours", "band", "resource_amount"
+        )
+    else:
+        plans = plans.select_related("caseworker")
     return qs.select_related("home_la").prefetch_related(
         Prefetch(
             "placements",
-            queryset=Placement.objects.filter(starts_on__lte=on)
-            .select_related("school")
-            .order_by("-starts_on"),
+            queryset=placements.order_by("-starts_on"),
             to_attr="placements_to_date",
         ),
         Prefetch(
             "plans",
-            queryset=Plan.objects.filter(plans_in_force(on))
-            .select_related("caseworker")
-            .prefetch_related(
-                Prefetch(
-                    "support_levels",
-                    queryset=SupportLevel.objects.filter(support_in_force(on)),
-                    to_attr="support_in_force",
-                )
+            queryset=plans.prefetch_related(
+                Prefetch("support_levels", queryset=levels, to_attr="support_in_force")
             ),
             to_attr="plans_in_force",
         ),
@@ -173,7 +180,7 @@ def pupil_list(user, on: dt.date | None = None) -> QuerySet[Pupil]:
     joins it (`with_current_school`).
     """
     on = on or today()
-    return with_display_rows(visible_pupils(user, on), on).order_by(
+    return with_display_rows(visible_pupils(user, on), on, list_columns=True).order_by(
         "family_name", "given_name", "pk"
     )
 
@@ -182,7 +189,7 @@ def school_pupils_with_plans(school, on: dt.date | None = None) -> QuerySet[Pupi
     """Pupils on roll at `school` on `on` who have a plan in force that day."""
     on = on or today()
     qs = pupils_with_plan_in_force(Pupil.objects.filter(on_roll_at(school, on)), on)
-    return with_display_rows(qs, on).order_by("family_name", "given_name", "pk")
+    return with_display_rows(qs, on, list_columns=True).order_by("family_name", "given_name", "pk")
 
 
 # --- home LA (R8, R8+) -------------------------------------------------------------------------
@@ -474,104 +481,10 @@ def pupil_timeline(pupil: Pupil, *, school_ids: set[int] | None = None) -> list[
         _stamp_entry(entry, item, item_history.get(item.pk, []))
         entries.append(entry)
 
-    entries.extend(_panel_decisions(pupil, school_ids))
-    entries.extend(_money_lines(pupil, school_ids))
+    # The SEN Panel's decisions and the money each period attracted come from funding/
+    # (schools/ and pupils/ never import it): see schools.extensions.PUPIL_TIMELINE.
+    entries.extend(extensions.collect(extensions.PUPIL_TIMELINE, pupil, school_ids))
     entries.sort(key=lambda e: (e.starts_on, -e.order), reverse=True)
-    return entries
-
-
-def _panel_decisions(pupil: Pupil, school_ids: set[int] | None) -> list[TimelineEntry]:
-    """The SEN Panel's decisions on the pupil's cases, once the panel app exists (one query).
-
-    A school business manager sees only decisions on their own schools' cases.
-    """
-    try:
-        from funding.panel.models import PanelDecision
-    except ImportError:  # the SEN Panel is not installed
-        return []
-    decisions = PanelDecision.objects.filter(case__pupil=pupil).select_related(
-        "case__school", "meeting", "decided_by"
-    )
-    if school_ids is not None:
-        decisions = decisions.filter(case__school_id__in=school_ids)
-    entries = []
-    for decision in decisions:
-        case = decision.case
-        granted = []
-        for label, hours in (
-            ("LSA", decision.granted_lsa_hours),
-            ("LST", decision.granted_lst_hours),
-            ("TA", decision.granted_ta_hours),
-        ):
-            if hours:
-                granted.append(f"{hours.normalize():f} h {label}")
-        if decision.granted_band:
-            granted.append(f"band {decision.granted_band}")
-        detail = f"Panel of {decision.meeting.date:%-d %B %Y} for {case.school.name}"
-        if granted:
-            detail += f": {', '.join(granted)}"
-        starts_on = decision.effective_from or decision.meeting.date
-        entries.append(
-            TimelineEntry(
-                kind="Panel decision",
-                starts_on=starts_on,
-                ends_on=decision.end_date,
-                title=f"{case.get_kind_display()}: {decision.get_outcome_display().lower()}",
-                detail=detail,
-                school_name=case.school.name,
-                recorded_by=_user_label(decision.decided_by),
-                recorded_at=decision.decided_at,
-                reason=decision.reasons,
-                backdated=starts_on < timezone.localdate(decision.decided_at),
-                amount=decision.granted_amount,
-                order=5,
-                url=_optional_url("panel:decision_letter", pk=decision.pk),
-            )
-        )
-    return entries
-
-
-def _optional_url(name: str, **kwargs) -> str:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
-
-
-def _money_lines(pupil: Pupil, school_ids: set[int] | None) -> list[TimelineEntry]:
-    """The money each period attracted: the funding engine's `lines_for_pupil` (lines of the
-    newest completed run of each year), once the engine exists. A school business manager
-    sees only the lines paid to their own schools."""
-    try:
-        from funding.selectors import lines_for_pupil
-    except ImportError:  # the funding engine is not installed
-        return []
-    entries = []
-    for line in lines_for_pupil(pupil):
-        if school_ids is not None and line.school_id not in school_ids:
-            continue
-        run = line.run
-        detail = f"{line.school_name}: {line.explanation}" if line.explanation else line.school_name
-        if not line.delegated:
-            detail += " (retained centrally)"
-        if line.payer_la_code:
-            detail += f"; paid by LA {line.payer_la_code}"
-        entries.append(
-            TimelineEntry(
-                kind="Funding",
-                starts_on=line.starts_on,
-                ends_on=line.ends_on,
-                title=line.label,
-                detail=detail,
-                school_name=line.school_name,
-                amount=line.amount,
-                recorded_by=_user_label(run.created_by) if run and run.created_by else "",
-                recorded_at=(run.finished_at or run.created_at) if run else None,
-                reason=f"Allocation run {run.pk} ({run.get_kind_display().lower()})" if run else "",
-                order=6,
-                url=_optional_url("funding:run_detail", pk=run.pk) if run else "",
-            )
-        )
     return entries
 
 
@@ -590,10 +503,23 @@ def reviews_due(user, on: dt.date | None = None, horizon: dt.timedelta = REVIEW_
         Plan.objects.filter(plans_in_force(on))
         .filter(annual_review_due__isnull=False, annual_review_due__lte=on + horizon)
         .select_related("pupil", "caseworker")
+        # only what a row and its export read (pupils.tables.ReviewTable)
+        .only(
+            "kind",
+            "annual_review_due",
+            "pupil__upn",
+            "pupil__given_name",
+            "pupil__family_name",
+            "caseworker__first_name",
+            "caseworker__last_name",
+            "caseworker__username",
+        )
         .prefetch_related(
             Prefetch(
                 "pupil__placements",
-                queryset=Placement.objects.filter(placements_in_force(on)).select_related("school"),
+                queryset=Placement.objects.filter(placements_in_force(on))
+                .select_related("school")
+                .only("pupil", "school__name"),
                 to_attr="placements_now",
             )
         )

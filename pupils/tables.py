@@ -6,11 +6,16 @@ Rows come from `pupils.selectors` with their current placement, plan and support
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.functional import cached_property
+from django.utils.html import conditional_escape, format_html
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import mark_safe
 
 from pupils.selectors import today, with_current_school, with_review_school
 
@@ -39,11 +44,48 @@ class DirectCells:
     `render_<name>` method taking the record; exports still go through tables2 (`value_*`).
     """
 
+    @cached_property
+    def pupil_prefix(self) -> str:
+        return pupil_url_prefix()
+
     def page_cells(self) -> list[list]:
         renderers = [getattr(self, f"render_{column.name}") for column in self.columns]
         return [
             [render(record=row.record) for render in renderers] for row in self.page.object_list
         ]
+
+    def page_rows(self) -> list[str]:
+        """Each page row as one piece of HTML: the markup `{% for cell in cells %}` made per
+        cell (a header cell, then data cells), every cell escaped as `{{ cell }}` escapes it,
+        without the template engine's cost per cell (a third of a list page's time)."""
+        rows = []
+        for cells in self.page_cells():
+            first, *rest = (conditional_escape(cell) for cell in cells)
+            rows.append(
+                _ROW_START
+                + first
+                + "</th>"
+                + "".join(_CELL_START + cell + "</td>" for cell in rest)
+                + "</tr>"
+            )
+        return mark_safe("\n".join(rows))  # noqa: S308 - every cell escaped above
+
+
+_ROW_START = '<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">'
+_CELL_START = '<td class="govuk-table__cell">'
+
+
+_SAMPLE_UPN = "A000000000000"  # any UPN the URL converter accepts
+
+
+def pupil_url_prefix() -> str:
+    """The pupil page's URL up to the UPN: one reverse() a page rather than one a row."""
+    return reverse("pupils:detail", kwargs={"upn": _SAMPLE_UPN}).removesuffix(f"{_SAMPLE_UPN}/")
+
+
+def pupil_url(prefix: str, upn: str) -> str:
+    """`reverse("pupils:detail", kwargs={"upn": upn})` from `pupil_url_prefix()`."""
+    return f"{prefix}{quote(upn, safe=RFC3986_SUBDELIMS + '/~:@')}/"
 
 
 def _day(value) -> str:
@@ -94,7 +136,7 @@ class PupilTable(DirectCells, tables.Table):
         return record.home_la.name
 
     def render_name(self, record):
-        url = reverse("pupils:detail", kwargs={"upn": record.upn})
+        url = pupil_url(self.pupil_prefix, record.upn)
         return format_html(
             '<a class="govuk-link" href="{}">{} {}</a>', url, record.given_name, record.family_name
         )
@@ -136,7 +178,8 @@ class PupilTable(DirectCells, tables.Table):
 
     def render_primary_need(self, record):
         plan = current_plan(record)
-        return (plan.primary_need or "—") if plan else "—"
+        # The need in words ("Moderate learning difficulty"), never its census code ("MLD").
+        return (plan.get_primary_need_display() or "—") if plan else "—"
 
     def render_support(self, record):
         support = current_support(record)
@@ -221,7 +264,7 @@ class ReviewTable(DirectCells, tables.Table):
         return caseworker.get_full_name() or caseworker.get_username()
 
     def render_pupil(self, record):
-        url = reverse("pupils:detail", kwargs={"upn": record.pupil.upn})
+        url = pupil_url(self.pupil_prefix, record.pupil.upn)
         return format_html('<a class="govuk-link" href="{}">{}</a>', url, record.pupil.full_name)
 
     def value_pupil(self, record):

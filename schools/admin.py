@@ -9,6 +9,7 @@ from schools.admin_history import HistoryAdmin
 from schools.models import (
     ClosureDay,
     LocalAuthority,
+    NotionalSenBudget,
     PlannedPlaces,
     School,
     SchoolAccess,
@@ -88,6 +89,17 @@ class PlannedPlacesAdmin(HistoryAdmin):
 class SpecialSchoolBandAdmin(HistoryAdmin):
     list_display = ["school", "financial_year", "band", "annual_rate"]
     list_filter = ["financial_year", "band"]
+    search_fields = ["school__name", "school__urn"]
+    list_select_related = ["school"]
+    autocomplete_fields = ["school"]
+
+
+@admin.register(NotionalSenBudget)
+class NotionalSenBudgetAdmin(HistoryAdmin):
+    """R2: the LA's notional SEN amounts (normally imported at /schools/data/notional-sen/)."""
+
+    list_display = ["school", "financial_year", "amount", "source"]
+    list_filter = ["financial_year"]
     search_fields = ["school__name", "school__urn"]
     list_select_related = ["school"]
     autocomplete_fields = ["school"]

@@ -38,6 +38,10 @@ class SchoolsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.models import User
 
+        from schools.admin_history import install_permission_aware_related_links
+
+        install_permission_aware_related_links()
+
         post_migrate.connect(ensure_role_groups, sender=self, dispatch_uid="ensure_role_groups")
         m2m_changed.connect(
             staff_for_admin_roles, sender=User.groups.through, dispatch_uid="staff_for_admin_roles"

@@ -20,7 +20,7 @@ _NAV = [
     ("Cluster", "clusters:list", is_school_user),  # the school's SENCO (issue 8)
     (
         "SEN Panel",
-        "admin:panel_panelmeeting_changelist",
+        "panel:meetings",
         lambda u: is_panel_member(u) or is_la_officer(u),
     ),
     ("Import", "schools:import", is_la_officer),
@@ -41,9 +41,20 @@ def service_role(user) -> str:
 
 
 def navigation(request):
+    """The header's navigation, built once a request: a page that renders a table renders a
+    second template (django-tables2's `render_table`), and every context processor runs again."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"service_nav": [], "service_role": ""}
+    cached = getattr(request, "_service_navigation", None)
+    if cached is not None and cached[0] == user.pk:
+        return cached[1]
+    result = _navigation(request, user)
+    request._service_navigation = (user.pk, result)
+    return result
+
+
+def _navigation(request, user) -> dict:
     items = []
     seen = set()
     for label, name, allowed in _NAV:

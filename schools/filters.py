@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Q
 
-from clusters.models import Cluster, ClusterMembership
+from schools import extensions
 from schools.forms import GovukFilterForm
 from schools.models import EstablishmentType, LocalAuthority, Phase, SchoolStatus
 
@@ -28,12 +27,6 @@ class SchoolFilter(django_filters.FilterSet):
     la = django_filters.ModelChoiceFilter(
         queryset=LocalAuthority.objects.order_by("name"), label="LA", empty_label="Any LA"
     )
-    cluster = django_filters.ModelChoiceFilter(
-        queryset=Cluster.objects.order_by("name"),
-        method="in_cluster",
-        label="Cluster",
-        empty_label="Any cluster",
-    )
     open_closed = django_filters.ChoiceFilter(
         choices=OPEN_CLOSED, method="by_status", label="Open or closed", empty_label="Either"
     )
@@ -41,6 +34,20 @@ class SchoolFilter(django_filters.FilterSet):
     class Meta:
         form = GovukFilterForm
         fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Filters other apps add (the cluster, from clusters/), before "Open or closed".
+        extra = {}
+        for _name, provider in extensions.providers(extensions.SCHOOL_FILTERS):
+            extra.update(provider())
+        if extra:
+            last = {"open_closed": self.filters.pop("open_closed")}
+            for filter_ in extra.values():
+                filter_.model = self.queryset.model
+                filter_.parent = self
+            self.filters.update(extra)
+            self.filters.update(last)
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -50,12 +57,6 @@ class SchoolFilter(django_filters.FilterSet):
         if value.isdigit():
             condition |= Q(urn=int(value))
         return queryset.filter(condition)
-
-    def in_cluster(self, queryset, name, value):
-        member = ClusterMembership.objects.filter(
-            memberships_in_force(timezone.localdate()), school=OuterRef("pk"), cluster=value
-        )
-        return queryset.filter(Exists(member))
 
     def by_status(self, queryset, name, value):
         if value == "closed":

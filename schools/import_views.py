@@ -5,6 +5,7 @@ background (a Celery task; eager without a broker) and the officer watches its p
 refused file shows its first 200 problems with a count, and every problem downloads as CSV.
 """
 
+from crispy_forms_gds.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,17 +16,27 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from pupils.imports import (
+    COLUMN_HELP,
+    allowed_values,
     import_job_create,
     import_job_errors_csv,
     import_job_reject,
     pupils_import,
+    pupils_import_replacing_periods,
+    template_csv,
+    template_xlsx,
 )
+from pupils.imports import COLUMNS as PUPIL_COLUMNS
 from pupils.models import ImportJob
 from schools.access import LAOfficerRequiredMixin
 from schools.importing import ImportRejected, max_upload_bytes
 from schools.services import schools_import
 
-IMPORTERS = {"schools": schools_import, "pupils": pupils_import}
+IMPORTERS = {
+    "schools": schools_import,
+    "pupils": pupils_import,
+    "pupils_replace": pupils_import_replacing_periods,
+}
 
 
 def _size(n: int) -> str:
@@ -49,6 +60,17 @@ class ImportForm(forms.Form):
             "empty": "The selected file is empty",
         },
     )
+    replace_periods = forms.BooleanField(
+        label="Pupils only: this is a corrected file. Replace each plan's support periods with "
+        "the file's (periods the file no longer gives are superseded, not deleted)",
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # crispy-forms-gds renders {% error_summary form %} only for a form with a helper.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -71,11 +93,20 @@ class ImportView(LAOfficerRequiredMixin, FormView):
     template_name = "schools/import.html"
     form_class = ImportForm
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            pupil_columns=[(c, COLUMN_HELP.get(c, "")) for c in PUPIL_COLUMNS],
+            allowed_values=allowed_values(),
+            **kwargs,
+        )
+
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         kind = form.cleaned_data["kind"]
+        if kind == "pupils" and form.cleaned_data.get("replace_periods"):
+            kind = "pupils_replace"
         content = upload.read()
-        if kind == "pupils" and len(content) > settings.IMPORT_BACKGROUND_BYTES:
+        if kind.startswith("pupils") and len(content) > settings.IMPORT_BACKGROUND_BYTES:
             from pupils.tasks import run_import_job
 
             job = import_job_create(
@@ -89,7 +120,8 @@ class ImportView(LAOfficerRequiredMixin, FormView):
             context = rejected_context(
                 kind=kind, filename=upload.name, user=self.request.user, rejected=rejected
             )
-            return render(self.request, self.template_name, {"form": form, **context}, status=422)
+            context = self.get_context_data(form=form, **context)
+            return render(self.request, self.template_name, context, status=422)
         messages.success(self.request, f"{upload.name} imported. {result.summary()}")
         return redirect("schools:import")
 
@@ -118,4 +150,22 @@ class ImportJobProblemsView(LAOfficerRequiredMixin, View):
         stem = job.filename.rsplit(".", 1)[0].replace('"', "")[:80]
         response["Content-Disposition"] = f'attachment; filename="{stem} problems.csv"'
         response["Cache-Control"] = "no-store, private"
+        return response
+
+
+class PupilTemplateView(LAOfficerRequiredMixin, View):
+    """The pupil file template: XLSX (with a sheet of every coded column's allowed values) or
+    CSV (the header and an example row)."""
+
+    fmt = "xlsx"
+
+    def get(self, request):
+        if self.fmt == "csv":
+            response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                template_xlsx(),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="pupils-template.{self.fmt}"'
         return response

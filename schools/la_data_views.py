@@ -15,10 +15,11 @@ from django.views import View
 from django.views.generic import FormView
 
 from schools.access import LAOfficerRequiredMixin
+from schools.accounts import school_user_invite
 from schools.importing import ImportRejected
 from schools.imports import KINDS
 from schools.imports.common import template_csv
-from schools.models import LocalAuthority
+from schools.models import LocalAuthority, School
 from schools.roles import ADMIN, has_role
 from schools.setup import administering_la_set
 
@@ -64,6 +65,8 @@ class LADataImportView(LAOfficerRequiredMixin, FormView):
         kind = _kind(self.kwargs["kind"])
         upload = form.cleaned_data["file"]
         importer = kind.importer
+        if kind.slug == "school-users":
+            importer = partial(importer, base_url=self.request.build_absolute_uri("/"))
         if kind.slug == "census" and form.cleaned_data.get("census_date"):
             importer = partial(importer, census_date=form.cleaned_data["census_date"])
         try:
@@ -121,3 +124,69 @@ class SetupView(SystemAdminRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, f"{la} is now the administering LA.")
         return redirect("schools:setup")
+
+
+class SchoolUserInviteForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
+        help_text="The invitation goes here, and it is their user name.",
+        error_messages={
+            "required": "Enter the school user's e-mail address",
+            "invalid": "Enter an e-mail address in the correct format, like name@example.com",
+        },
+    )
+    name = forms.CharField(
+        label="Full name",
+        max_length=300,
+        error_messages={"required": "Enter the school user's full name"},
+    )
+    urn = forms.IntegerField(
+        label="URN of the school they manage",
+        min_value=1,
+        error_messages={
+            "required": "Enter the school's URN",
+            "invalid": "Enter the URN as a number, like 125432",
+            "min_value": "Enter the URN as a number, like 125432",
+        },
+    )
+
+    def clean_urn(self):
+        urn = self.cleaned_data["urn"]
+        school = School.objects.filter(urn=urn).first()
+        if school is None:
+            raise forms.ValidationError(f"There is no school with URN {urn}")
+        self.cleaned_data["school"] = school
+        return urn
+
+
+class SchoolUserInviteView(LAOfficerRequiredMixin, FormView):
+    """An LA officer invites one school business manager: the user gets an e-mail with a
+    one-time link to choose their own password."""
+
+    template_name = "schools/school_user_invite.html"
+    form_class = SchoolUserInviteForm
+
+    def form_valid(self, form):
+        given, _, family = form.cleaned_data["name"].strip().rpartition(" ")
+        try:
+            user, outcome = school_user_invite(
+                email=form.cleaned_data["email"],
+                given_name=given or family,
+                family_name=family if given else "",
+                schools=[form.cleaned_data["school"]],
+                invited_by=self.request.user,
+                base_url=self.request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            form.add_error("email", " ".join(exc.messages))
+            return self.form_invalid(form)
+        school = form.cleaned_data["school"]
+        text = {
+            "invited": f"{user.email} has been invited: an e-mail with a link to choose a "
+            f"password is on its way. They will see {school.name}.",
+            "schools added": f"{user.email} already has an account: they can now see "
+            f"{school.name}. No e-mail was sent.",
+            "unchanged": f"{user.email} can already see {school.name}. Nothing was changed.",
+        }[outcome]
+        messages.success(self.request, text)
+        return redirect("schools:school_user_invite")

@@ -276,6 +276,35 @@ class SpecialSchoolBand(models.Model):
         return f"{self.school.name} band {self.band} FY {FinancialYear(self.financial_year)}"
 
 
+class NotionalSenBudget(models.Model):
+    """R2: a school's notional SEN budget for a financial year as the LA gives it (the amount in
+    its Authority Proforma Tool), used instead of factor x rate when present for the year."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="notional_sen_budgets"
+    )
+    financial_year = models.PositiveSmallIntegerField(help_text="2025 means FY 2025-26.")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    source = models.CharField(
+        max_length=200, blank=True, help_text="Where the figure comes from, e.g. APT 2025-26."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["school", "-financial_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "financial_year"], name="one_notional_sen_budget_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="notional_sen_budget_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school.name} notional SEN FY {FinancialYear(self.financial_year)}"
+
+
 class TermDate(models.Model):
     """One teaching period (a half term) of an LA's school calendar."""
 

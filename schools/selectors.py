@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from schools.asat import as_at as rows_as_at
 from schools.calendar import SchoolCalendar
 from schools.models import ClosureDay, LocalAuthority, TermDate
 
@@ -24,8 +25,6 @@ def school_calendar(
     Two queries. Without `la`, the administering LA's calendar; with `as_at`, the term dates
     and closures as they were recorded at that moment (a reproduced run).
     """
-    from funding.asat import as_at as rows_as_at
-
     la = la or administering_la()
     terms = rows_as_at(TermDate, as_at).filter(la_id=la.pk)
     closures = rows_as_at(ClosureDay, as_at).filter(la_id=la.pk)

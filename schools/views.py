@@ -7,11 +7,9 @@ list a 403.
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -19,14 +17,14 @@ from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin
 
-from clusters.models import ClusterMembership
 from pupils import selectors as pupil_selectors
 from pupils.models import Pupil
 from pupils.tables import SchoolPupilTable
+from schools import extensions
 from schools.access import visible_schools
 from schools.dates import AcademicYear, FinancialYear
 from schools.exports import ExportMixin
-from schools.filters import SchoolFilter, memberships_in_force
+from schools.filters import SchoolFilter
 from schools.models import YEAR_GROUP_FIELDS, School
 from schools.roles import (
     is_cluster_host,
@@ -56,56 +54,6 @@ def optional_url(*candidates: tuple[str, dict]) -> str | None:
     return None
 
 
-def _optional_items(module_name: str, user) -> list[dict]:
-    """`start_page_items(user)` from another part of the product, when it provides one.
-
-    Each item is a dict: title, count (optional), url (optional), description (optional).
-    """
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return []
-    provider = getattr(module, "start_page_items", None)
-    if provider is None:
-        return []
-    try:
-        return list(provider(user))
-    except Exception:  # a half-built neighbour must not take the start page down
-        logger.exception("start_page_items failed in %s", module_name)
-        return []
-
-
-def _panel_cases_waiting(user) -> list[dict]:
-    """SEN Panel cases awaiting a decision, for LA officers and panel members, once the panel
-    exists (and unless it puts its own items on the start page)."""
-    if not (is_la_officer(user) or is_panel_member(user)):
-        return []
-    try:
-        from funding.panel import selectors as panel_selectors
-        from funding.panel.models import CaseStatus, PanelCase
-    except ImportError:
-        return []
-    if hasattr(panel_selectors, "start_page_items"):
-        return []
-    return [
-        {
-            "title": "SEN Panel cases waiting for a decision",
-            "count": PanelCase.objects.filter(status__in=CaseStatus.open()).count(),
-            "url": optional_url(("admin:panel_panelcase_changelist", {})),
-            "description": "Cases submitted or deferred to a panel meeting (R9).",
-        }
-    ]
-
-
-START_PAGE_PROVIDERS = (
-    "funding.selectors",
-    "funding.returns.selectors",
-    "funding.panel.selectors",
-    "funding.reports.selectors",
-    "clusters.selectors",
-)
-
-
 class HomeView(LoginRequiredMixin, TemplateView):
     """Start page: what needs doing, for the signed-in role."""
 
@@ -129,7 +77,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
                     "title": "Annual reviews overdue",
                     "count": counts["overdue"],
                     "url": f"{reviews_url}?status=overdue",
-                    "description": "Plans whose annual review date has passed (R10).",
+                    "description": "Plans whose annual review date has passed.",
                 }
             )
             tasks.append(
@@ -140,9 +88,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
                     "description": "Arrange these reviews now.",
                 }
             )
-        tasks.extend(_panel_cases_waiting(user))
-        for module_name in START_PAGE_PROVIDERS:
-            tasks.extend(_optional_items(module_name, user))
+        # Other parts of the product add theirs (funding, returns, the SEN Panel, clusters).
+        tasks.extend(extensions.collect(extensions.START_PAGE_ITEMS, user, guarded=True))
         context["tasks"] = tasks
         if is_school_user(user) or (is_cluster_host(user) and not is_la_officer(user)):
             context["my_schools"] = list(
@@ -160,12 +107,8 @@ class RoleRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 
 
 def schools_with_cluster(qs, on):
-    membership = ClusterMembership.objects.filter(
-        memberships_in_force(on), school=OuterRef("pk")
-    ).order_by("-starts_on")
-    return qs.select_related("la").annotate(
-        cluster_name=Subquery(membership.values("cluster__name")[:1])
-    )
+    """The list's rows with what other apps add (each school's cluster, from clusters/)."""
+    return extensions.piped(extensions.SCHOOL_QUERYSET, qs.select_related("la"), on)
 
 
 class SchoolListView(RoleRequiredMixin, ExportMixin, SingleTableMixin, FilterView):
@@ -232,11 +175,6 @@ class SchoolDetailView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templa
         school = self.get_school()
         context = super().get_context_data(**kwargs)
         on = timezone.localdate()
-        membership = (
-            ClusterMembership.objects.filter(memberships_in_force(on), school=school)
-            .select_related("cluster")
-            .first()
-        )
         censuses = [
             {
                 "census": census,
@@ -244,9 +182,13 @@ class SchoolDetailView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templa
             }
             for census in school.censuses.all()
         ]
+        user = self.request.user
+        context.update(extensions.merged(extensions.SCHOOL_DETAIL_CONTEXT, school, user, on))
+        # Statements and returns are for LA officers and the school's own managers: a panel
+        # member is not offered links they cannot open (issue 16).
+        money_pages = is_la_officer(user) or is_school_user(user)
         context.update(
             school=school,
-            membership=membership,
             censuses=censuses,
             planned_places=[
                 {"year": AcademicYear(row.academic_year), "row": row}
@@ -258,13 +200,15 @@ class SchoolDetailView(LoginRequiredMixin, ExportMixin, SingleTableMixin, Templa
             ],
             year_groups=YEAR_GROUP_LABELS,
             shows_pupils=self.shows_pupils(),
-            funding_url=optional_url(
+            funding_url=money_pages
+            and optional_url(
                 ("funding:school_statements", {"urn": school.urn}),
                 ("funding:school_statement", {"urn": school.urn}),
                 ("funding:statements", {"urn": school.urn}),
                 ("funding:statement", {"urn": school.urn}),
             ),
-            returns_url=optional_url(
+            returns_url=money_pages
+            and optional_url(
                 ("returns:school", {"urn": school.urn}),
                 ("returns:school_returns", {"urn": school.urn}),
                 ("returns:school_list", {"urn": school.urn}),

@@ -30,6 +30,7 @@ PUBLIC = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    "glossary",  # the words used in the service: no data of any school
 }
 SKIPPED_PREFIXES = ("admin:",)  # the admin is for staff: tested in tests/funding/panel
 
@@ -120,9 +121,24 @@ class World:
             "funding:run_lines": lambda: self.run.pk,
             "funding:run_approve": lambda: self.run.pk,
             "funding:scheme_detail": lambda: self.scheme.pk,
+            # Scheme history and change pages (LA officers only).
+            **{
+                f"funding:{n}": lambda: self.scheme.pk
+                for n in (
+                    *("scheme_history", "scheme_change", "scheme_hourly_rate"),
+                    *("scheme_ta_band", "scheme_sen_factor", "scheme_copy"),
+                )
+            },
             "panel:decision_letter": lambda: self._pk("panel.PanelDecision", case__school=b),
+            # The SEN Panel's own pages (LA officers read, panel members write; schools 404).
+            "panel:meeting": lambda: self._pk("panel.PanelMeeting", cases__school=b),
+            "panel:meeting_attendance": lambda: self._pk("panel.PanelMeeting", cases__school=b),
+            "panel:case": lambda: self._pk("panel.PanelCase", school=b),
+            "panel:case_decide": lambda: self._pk("panel.PanelCase", school=b),
             "returns:detail": lambda: self._pk("returns.MonthlyReturn", school=b),
             "returns:submit": lambda: self._pk("returns.MonthlyReturn", school=b),
+            "returns:check": lambda: self._pk("returns.MonthlyReturn", school=b),
+            "returns:submitted": lambda: self._pk("returns.MonthlyReturn", school=b),
             "returns:confirm_remaining": lambda: self._pk("returns.MonthlyReturn", school=b),
             "returns:line_answer": lambda: self._pk("returns.ReturnLine", monthly_return__school=b),
             "returns:line_resolve": lambda: self._pk(
@@ -131,9 +147,14 @@ class World:
             "clusters:aux_decide": lambda: self._others("clusters.AuxiliaryAidsApplication"),
             "payments:invoice": lambda: 1,  # LA-only: 403 before any lookup
             "payments:invoice_update": lambda: 1,
+            "payments:payable": lambda: 1,  # LA-only: 403 before any lookup
+            "payments:payable_update": lambda: 1,
             **{
                 f"scenarios:{n}": lambda: 1
-                for n in ("detail", "edit", "run", "cost_neutral", "compare", "pack")
+                for n in (
+                    *("detail", "edit", "run", "cost_neutral", "compare", "pack"),
+                    *("job", "protection", "adopt", "adoption"),
+                )
             },  # LA-only: 403 before any lookup  # noqa: E501
         }
         if param == "pk":
@@ -141,6 +162,10 @@ class World:
                 return by_name[name]()
             if name.startswith("clusters:"):
                 return cluster.pk if cluster else None
+        if param == "group":
+            return "awpu"  # funding:scheme_change: LA officers only
+        if param == "row":
+            return 1  # a scheme's rate (LA officers only): 403 before any lookup
         if param == "request_pk":
             return self._pk("clusters.ClusterRequest", cluster=cluster)
         if param == "meeting_pk":

@@ -81,7 +81,14 @@ def test_demo_is_deterministic(db):
 def _re_run_as_at(when: dt.datetime, fy: int = 2025):
     from funding.models import AllocationRun
 
-    call_command("run_allocation", fy=fy, kind="revised", as_at=when, stdout=open("/dev/null", "w"))
+    call_command(
+        "run_allocation",
+        fy=fy,
+        kind="revised",
+        as_at=when,
+        user="officer",
+        stdout=open("/dev/null", "w"),
+    )
     return AllocationRun.objects.latest("pk")
 
 

@@ -97,7 +97,8 @@ def run_all(benchmarks: dict[str, str], *, schools, pupils, seed, out=print) -> 
     schools = schools or 600
     pupils = pupils or 25000
     out(f"bench all: {', '.join(benchmarks)}")
-    out(f"Machine at start: {machine()}")
+    at_start = machine()
+    out(f"Machine at start: {at_start}")
     database = use_bench_database()
     summary = build_synthetic_la(schools=schools, pupils=pupils, seed=seed)
     out(
@@ -123,7 +124,8 @@ def run_all(benchmarks: dict[str, str], *, schools, pupils, seed, out=print) -> 
         out(f"=== {name}: {time.perf_counter() - started:.0f} s")
         rows.extend(found)
     out("")
-    out(f"Machine at start of the table: {machine()}")
+    out(f"Machine at the start of bench all: {at_start}")
+    out(f"Machine at the end: {machine()}")
     _table(rows, out)
     return rows
 

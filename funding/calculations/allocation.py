@@ -155,7 +155,7 @@ def plan_chain_starts(plans: list[PlanSpan]) -> dict[int, dt.date]:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     """A period waiting for its group's apportionment.
 
@@ -182,8 +182,18 @@ class _Pending:
 class Engine:
     """Holds what every pupil's calculation shares (rates, calendar, caches)."""
 
-    def __init__(self, inputs: AllocationInputs, *, require_full_calendar: bool = True):
+    def __init__(
+        self,
+        inputs: AllocationInputs,
+        *,
+        require_full_calendar: bool = True,
+        explain: bool = True,
+    ):
         self.inputs = inputs
+        #: Without `explain`, lines carry their money but no explanation, and of their working
+        #: only the placement kind (a return's monthly amounts and the budget's forecast need
+        #: only those: the same figures, less text).
+        self.explain = explain
         self.fy = inputs.fy
         self.rates = inputs.rates
         self.calendar = inputs.calendar
@@ -198,6 +208,10 @@ class Engine:
         self._warned: set[str] = set()
         self._top_up_cache: dict = {}
         self._days_cache: dict = {}
+        #: id(calc) -> (calc, its unrounded amount as text, as money): one formatting per
+        #: distinct amount, not per line (the calc is kept, so its id is not reused).
+        self._amount_texts: dict[int, tuple[Calculated, str, str]] = {}
+        self._september = dt.date(self.fy.start_year, 9, 1)
         self._chain_starts: dict[int, dict[int, dt.date]] = {}
 
     def warn(self, message: str) -> None:
@@ -228,40 +242,67 @@ class Engine:
             [(p.calc.unrounded, n, d) for p, (n, d) in zip(pending, shares, strict=True)]
         )
         several = len(pending) > 1
+        explain = self.explain
         for p, (n, d), amount in zip(pending, shares, amounts, strict=True):
-            annual = p.calc.unrounded
+            if not explain:
+                out.append(
+                    LineData(
+                        p.school_id,
+                        pupil_id,
+                        p.element,
+                        p.calc.rule,
+                        p.starts_on,
+                        p.ends_on,
+                        p.days,
+                        D,
+                        p.calc.amount,
+                        amount,
+                        payer_la_id if p.payer_la_id is None else p.payer_la_id,
+                        p.delegated,
+                        p.base_working if p.base_working is not None else {},
+                        "",
+                        p.route,
+                    )
+                )
+                continue
+            calc = p.calc
+            texts = self._amount_texts.get(id(calc))
+            if texts is None:
+                annual = calc.unrounded
+                texts = self._amount_texts[id(calc)] = (calc, f"{annual:f}", gbp_exact(annual))
             if n == d:
                 pro = "whole year"
             else:
-                pro = f"{gbp_exact(annual)} × {p.share_text or f'{p.days}/{D} school days'}"
-                pro += f" = {gbp(amount)}"
+                # `amount` is whole pennies (apportioned), so formatting it is `gbp` exactly.
+                money = f"£{amount:,.2f}" if amount >= 0 else gbp(amount)
+                pro = f"{texts[2]} × {p.share_text or f'{p.days}/{D} school days'} = {money}"
                 # Did apportionment move a penny from the plain rounding of this share?
-                if several and apportion_shares([(annual, n, d)])[0] != amount:
+                if several and apportion_shares([(calc.unrounded, n, d)])[0] != amount:
                     pro += " (rounded so the periods add up to the year)"
-            working = dict(p.base_working)
-            working["annual"] = f"{annual:f}"
+            # Each pending's working is its own dict (made for it), so it is completed in place.
+            working = p.base_working
+            working["annual"] = texts[1]
             working["school_days"] = p.days
             working["year_days"] = D
             if p.share is not None:
                 working["share"] = f"{n}/{d}"
             out.append(
                 LineData(
-                    school_id=p.school_id,
-                    pupil_id=pupil_id,
-                    element=p.element,
-                    rule=p.calc.rule,
-                    period_from=p.starts_on,
-                    period_to=p.ends_on,
-                    school_days=p.days,
-                    year_days=D,
-                    annual_amount=p.calc.amount,
-                    amount=amount,
-                    payer_la_id=payer_la_id if p.payer_la_id is None else p.payer_la_id,
-                    delegated=p.delegated,
-                    working=working,
-                    explanation=f"{p.lead}{p.calc.formula}; "
-                    f"{period_text(p.starts_on, p.ends_on)}: {pro}",
-                    route=p.route,
+                    p.school_id,
+                    pupil_id,
+                    p.element,
+                    calc.working.rule,
+                    p.starts_on,
+                    p.ends_on,
+                    p.days,
+                    D,
+                    calc.amount,
+                    amount,
+                    payer_la_id if p.payer_la_id is None else p.payer_la_id,
+                    p.delegated,
+                    working,
+                    f"{p.lead}{calc.working.formula}; {period_text(p.starts_on, p.ends_on)}: {pro}",
+                    p.route,
                 )
             )
 
@@ -326,7 +367,11 @@ class Engine:
         """Hourly rates at a school without a fixed phase (all-through, special) follow the
         pupil's age, and a threshold on the total cost follows the pupil's key stage (R3+): both
         move on 1 September, so hours periods are split there when it changes what they cost."""
-        september = dt.date(self.fy.start_year, 9, 1)
+        if self.rates.top_up_method != HOURLY:
+            return periods
+        september = self._september
+        if not any(p.starts_on < september <= p.ends_on for p in periods):
+            return periods
         august = september - dt.timedelta(days=1)
         by_age = self.rates.threshold_basis == THRESHOLD_TOTAL_WITH_ELEMENT_1
         dob = pupil.date_of_birth
@@ -338,8 +383,7 @@ class Engine:
             school = self.inputs.schools[period.placement.school_id]
             support = period.support.support
             if (
-                self.rates.top_up_method == HOURLY
-                and not support.band
+                not support.band
                 and support.resource_amount is None
                 and (
                     stage_changes
@@ -409,6 +453,8 @@ class Engine:
         if not placements:
             return []
         initial = inputs.kind == INITIAL
+        explain = self.explain
+        by_age = self.rates.threshold_basis == THRESHOLD_TOTAL_WITH_ELEMENT_1
         out: list[LineData] = []
         groups: dict[tuple, list[_Pending]] = defaultdict(list)
         periods = support_periods(
@@ -424,11 +470,7 @@ class Engine:
             if self._no_top_up_after_cutover(pupil, period.support.plan_id):
                 continue
             phase = rate_phase(school, pupil.date_of_birth, period.starts_on)
-            element_1 = (
-                self.element_1_of(pupil.date_of_birth, period.starts_on)
-                if self.rates.threshold_basis == THRESHOLD_TOTAL_WITH_ELEMENT_1
-                else None
-            )
+            element_1 = self.element_1_of(pupil.date_of_birth, period.starts_on) if by_age else None
             parts, problem = self.top_up(period.support, school, phase, element_1)
             if problem:
                 self.warn(f"Pupil {pupil.upn}: {problem} No top-up calculated.")
@@ -440,9 +482,12 @@ class Engine:
                 if days == 0:
                     continue
                 for part, base in parts:
-                    working = dict(base)
-                    working["placement"] = period.placement.kind
-                    working["home_la"] = payer
+                    if explain:
+                        working = dict(base)
+                        working["placement"] = period.placement.kind
+                        working["home_la"] = payer
+                    else:
+                        working = {"placement": period.placement.kind}
                     groups[(TOP_UP, part.delegated, None)].append(
                         _Pending(
                             school.id,
@@ -512,19 +557,31 @@ def _item_working(label: str, annual: Decimal, item: FundingItemSpan) -> Working
 
 
 def allocate(
-    inputs: AllocationInputs, progress: Callable[[int, int], None] | None = None
+    inputs: AllocationInputs,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    on_lines: Callable[[list[LineData]], None] | None = None,
+    batch: int = 2000,
 ) -> AllocationResult:
     """All of a year's lines for the administering LA. `progress(done, total)` is called now
-    and then while pupils are calculated."""
+    and then while pupils are calculated; `on_lines(lines)`, with the new lines in order, each
+    time about `batch` more are calculated and once at the end (so they can be written while
+    the rest are calculated)."""
     engine = Engine(inputs)
     lines = engine.school_lines()
     pupils = list(inputs.pupils.values())
     total = len(pupils)
     step = max(total // 20, 500)
+    sent = 0
     for i, pupil in enumerate(pupils, 1):
         lines.extend(engine.pupil_lines(pupil))
         if progress is not None and i % step == 0:
             progress(i, total)
+        if on_lines is not None and len(lines) - sent >= batch:
+            on_lines(lines[sent:])
+            sent = len(lines)
+    if on_lines is not None and len(lines) > sent:
+        on_lines(lines[sent:])
     if progress is not None:
         progress(total, total)
     return AllocationResult(lines, engine.warnings, engine.year_days)

@@ -106,6 +106,9 @@ class AllocationInputs:
     censuses: dict[int, list[CensusCounts]] = field(default_factory=dict)
     places: list[PlacesInfo] = field(default_factory=list)
     band_rates: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    #: R2: notional SEN budgets the LA gives as amounts (school id -> (amount, source)) for the
+    #: year; a school here gets that amount instead of factor x rate.
+    notional_sen_amounts: dict[int, tuple[Decimal, str]] = field(default_factory=dict)
     pupils: dict[int, PupilInfo] = field(default_factory=dict)
     placements: dict[int, list[PlacementSpan]] = field(default_factory=dict)
     plans: dict[int, list[PlanSpan]] = field(default_factory=dict)

@@ -231,6 +231,9 @@ class _SchoolMoney:
         censuses = self.inputs.censuses.get(school.id, [])
         month = rates.formula_census_month
         census, fallback = formula_census(censuses, self.fy, month)
+        given = self.inputs.notional_sen_amounts.get(school.id)
+        if given is not None:  # R2: the LA's own figure (its APT) instead of factor x rate
+            self._year(out, school, NOTIONAL_SEN, _la_notional_sen(*given), open_range, self.la)
         if census is None:
             engine.warn(
                 f"{school.name} ({school.urn}) has no census before {_d(self.fy.starts_on)}: "
@@ -249,7 +252,7 @@ class _SchoolMoney:
                 self._year(
                     out, school, ELEMENT_1, _census_note(calc, fallback), open_range, self.la
                 )
-            notional = el.notional_sen(rates, census, awpu_budget)
+            notional = el.notional_sen(rates, census, awpu_budget) if given is None else None
             if notional is not None:
                 calc = _census_note(notional, fallback)
                 self._year(out, school, NOTIONAL_SEN, calc, open_range, self.la)
@@ -478,6 +481,21 @@ class _SchoolMoney:
                 pupil_id=None,
                 payer_la_id=payer,
             )
+
+
+def _la_notional_sen(amount: Decimal, source: str) -> Calculated:
+    """R2 as the LA gives it: the school's notional SEN budget from the LA's figures."""
+    where = f" ({source})" if source else ""
+    return Calculated(
+        amount,
+        Working(
+            "R2",
+            f"The LA's notional SEN budget for the school{where}: {gbp(amount)}, as given "
+            "(not worked out as factor × rate)",
+            {"la_amount": amount, "source": source or "LA figure"},
+        ),
+        None,
+    )
 
 
 def _census_note(calc: Calculated, fallback: bool) -> Calculated:

@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, Q, Value
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -204,8 +204,15 @@ class PanelMeetingAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
                 _cases=Count("cases", distinct=True),
                 _open=Count("cases", filter=Q(cases__status__in=CaseStatus.open()), distinct=True),
                 _members=Count("members_present", distinct=True),
+                # Only LA officers add cases: nobody else is offered the link (issue 16).
+                _can_add_case=Value(
+                    self.has_add_case_permission(request), output_field=BooleanField()
+                ),
             )
         )
+
+    def has_add_case_permission(self, request) -> bool:
+        return is_la_officer(request.user) and request.user.has_perm("panel.add_panelcase")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "members_present":
@@ -237,15 +244,19 @@ class PanelMeetingAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
         if obj is None or obj.pk is None:
             return "Save the meeting, then list cases at it."
         changelist = reverse("admin:panel_panelcase_changelist")
-        return format_html(
+        tools = format_html(
             '<a href="{}?meeting__id__exact={}">Act on these cases</a> '
-            "(approve as requested, defer to next meeting) · "
-            '<a href="{}?meeting={}">Add a case at this meeting</a>',
+            "(approve as requested, defer to next meeting)",
             changelist,
             obj.pk,
-            reverse("admin:panel_panelcase_add"),
-            obj.pk,
         )
+        if getattr(obj, "_can_add_case", False):
+            tools += format_html(
+                ' · <a href="{}?meeting={}">Add a case at this meeting</a>',
+                reverse("admin:panel_panelcase_add"),
+                obj.pk,
+            )
+        return tools
 
 
 # --- cases -------------------------------------------------------------------------------------
@@ -276,7 +287,7 @@ class PanelCaseAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
     autocomplete_fields = ["pupil", "school"]
     readonly_fields = [
         "status",
-        "submitted_by",
+        "submitted_by_name",
         "submitted_at",
         "pupil_summary",
         "decision_history",
@@ -315,7 +326,7 @@ class PanelCaseAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
                     {
                         "fields": [
                             "status",
-                            ("submitted_by", "submitted_at"),
+                            ("submitted_by_name", "submitted_at"),
                             "pupil_summary",
                             "decision_history",
                         ]
@@ -339,6 +350,11 @@ class PanelCaseAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
 
     def has_decide_permission(self, request):
         return _can_decide(request)
+
+    @admin.display(description="Submitted by")
+    def submitted_by_name(self, obj):
+        # A name, not a link to the user admin, which panel members cannot open (issue 16).
+        return _user_name(obj.submitted_by)
 
     def save_model(self, request, obj, form, change):
         data = {n: form.cleaned_data[n] for n in CASE_FORM_FIELDS if n in form.cleaned_data}
@@ -543,7 +559,7 @@ class PanelDecisionAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
         "end_date",
         "reasons",
         "deferred_to",
-        "decided_by",
+        "decided_by_name",
         "decided_at",
         "plan",
         "previous_support_level",
@@ -561,6 +577,11 @@ class PanelDecisionAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Decided by")
+    def decided_by_name(self, obj):
+        # A name, not a link to the user admin, which panel members cannot open (issue 16).
+        return _user_name(obj.decided_by)
 
     @admin.display(description="Reference")
     def reference(self, obj):

@@ -12,3 +12,7 @@ class PanelConfig(AppConfig):
 
         # After auth has made this app's permissions (its receiver is connected first).
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="panel_role_permissions")
+
+        from funding.panel.selectors import register_extensions
+
+        register_extensions()  # the home page count and the pupil timeline's decisions

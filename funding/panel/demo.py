@@ -28,7 +28,7 @@ def _pupils_on_roll(on: dt.date, *, special: bool, count: int, skip: int = 0):
 def seed_panel_demo(*, today: dt.date = dt.date(2026, 11, 24)) -> list[PanelMeeting]:
     officer = User.objects.get(username="officer")
     panel = User.objects.get(username="panel")
-    held = PanelMeeting.objects.create(date=dt.date(2026, 10, 14), status=MeetingStatus.SCHEDULED)
+    held = PanelMeeting.objects.create(date=dt.date(2026, 10, 14), status=MeetingStatus.HELD)
     held.members_present.add(panel)
     upcoming = PanelMeeting.objects.create(date=today + dt.timedelta(days=9))
     october = dt.date(2026, 10, 1)
@@ -84,6 +84,4 @@ def seed_panel_demo(*, today: dt.date = dt.date(2026, 11, 24)) -> list[PanelMeet
             requested_from=upcoming.date + dt.timedelta(days=5),
             evidence_summary="Needs have grown since the annual review; school evidence attached.",
         )  # fmt: skip
-    held.status = MeetingStatus.HELD
-    held.save(update_fields=["status"])
     return [held, upcoming]

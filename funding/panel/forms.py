@@ -1,7 +1,10 @@
-"""Forms for the panel clerk in the admin. They parse input; the services decide and write."""
+"""Forms for the panel clerk, in the admin and in the panel's own GOV.UK pages. They parse
+input; the services decide and write."""
 
 from __future__ import annotations
 
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.layout import Field, Fieldset, Fixed, Layout, Size
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -15,6 +18,7 @@ from funding.panel.models import (
     PanelCase,
     PanelMeeting,
 )
+from schools.forms import ServiceForm
 
 CASE_FORM_FIELDS = [
     "meeting",
@@ -156,8 +160,8 @@ class DecisionForm(forms.Form):
     @staticmethod
     def initial_for(case: PanelCase) -> dict:
         effective_from = case.requested_from or (case.meeting.date if case.meeting else None)
+        # No outcome is chosen for the panel: it decides (issue 16).
         return {
-            "outcome": Outcome.APPROVED,
             "granted_lsa_hours": case.requested_lsa_hours,
             "granted_lst_hours": case.requested_lst_hours,
             "granted_ta_hours": case.requested_ta_hours,
@@ -178,3 +182,101 @@ class DecisionForm(forms.Form):
         if data["outcome"] != Outcome.DEFERRED:
             data["deferred_to"] = None
         return data
+
+
+DECISION_OUTCOME_REQUIRED = "Select the panel's decision"
+REASONS_REQUIRED = "Enter the panel's reasons"
+
+
+class DecisionPageForm(ServiceForm, DecisionForm):
+    """The decision form in the panel's GOV.UK pages: the same fields and parsing as the admin's
+    `DecisionForm`, GOV.UK radios with no outcome chosen, date inputs, an error summary."""
+
+    outcome = forms.ChoiceField(
+        label="What did the panel decide?",
+        choices=Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": DECISION_OUTCOME_REQUIRED},
+    )
+    effective_from = DateInputField(
+        label="Date the decision takes effect",
+        help_text="Approvals only. For example, 2 11 2026.",
+        required=False,
+        require_all_fields=False,
+    )
+    end_date = DateInputField(
+        label="Last day funded",
+        help_text="Personal supplement and exceptional needs funding only. Exceptional needs "
+        "funding lasts no longer than its ground's limit in the scheme.",
+        required=False,
+        require_all_fields=False,
+    )
+    reasons = forms.CharField(
+        label="The panel's reasons",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": REASONS_REQUIRED},
+    )
+    error_field = "outcome"
+
+    def __init__(self, *args, case: PanelCase, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["deferred_to"].empty_label = "The next scheduled meeting"
+        self.fields["deferred_to"].help_text = "Deferrals only."
+        if "enf_ground" in self.fields:
+            self.fields[
+                "enf_ground"
+            ].help_text = "Exceptional needs funding only: the ground it is granted on."
+        grant = [
+            Field.text(name, field_width=Fixed.TEN)
+            for name in (
+                "granted_lsa_hours",
+                "granted_lst_hours",
+                "granted_ta_hours",
+                "granted_amount",
+            )
+        ]
+        grant.insert(3, Field.select("granted_band"))
+        if "enf_ground" in self.fields:
+            grant.append(Field.select("enf_ground"))
+        self.helper.layout = Layout(
+            Field.radios("outcome", legend_size=Size.MEDIUM),
+            Fieldset(
+                *grant,
+                Field("effective_from"),
+                Field("end_date"),
+                legend="What is granted (approvals only)",
+                legend_size=Size.MEDIUM,
+            ),
+            Field.select("deferred_to"),
+            Field.textarea("reasons"),
+        )
+
+
+class AttendanceForm(ServiceForm):
+    """Who attended a meeting and whether it has been held (the panel clerk)."""
+
+    members_present = forms.ModelMultipleChoiceField(
+        label="SEN Panel members present",
+        queryset=PanelMeeting.members_present.rel.model.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    held = forms.TypedChoiceField(
+        label="Has the meeting been held?",
+        choices=[("yes", "Yes, the meeting has been held"), ("no", "No, not yet")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the meeting has been held"},
+    )
+    error_field = "members_present"
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members_present"].queryset = members
+        self.fields["members_present"].label_from_instance = lambda user: (
+            user.get_full_name() or user.get_username()
+        )
+        self.helper.layout = Layout(
+            Field.checkboxes("members_present", legend_size=Size.MEDIUM),
+            Field.radios("held", legend_size=Size.MEDIUM, inline=True),
+        )

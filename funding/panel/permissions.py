@@ -1,12 +1,13 @@
 """Model permissions the SEN Panel needs in the Django admin, per role group.
 
-LA officers prepare cases (add, change and view cases; view meetings and decisions; view pupils
-and schools to pick them). SEN Panel members may do everything with the panel models and view
-pupils, placements, plans, support levels, funding items and schools. Users also need `is_staff`
-to enter the admin; the services check the role again (only panel members decide).
+LA officers prepare cases (add, change and view cases; view meetings and decisions; view pupils and
+schools to pick them). SEN Panel members may add, change and view the panel models - never delete
+them: meetings, cases and decisions are the record - and view pupils, placements, plans, support
+levels, funding items and schools. Users also need `is_staff` to enter the admin; the services check
+the role again (only panel members decide).
 
-Granted by migration 0002 and again after every migrate or flush (post_migrate), so a database
-that lost them - a test database flushed by transactional tests - gets them back.
+Granted by migration 0002 and again after every migrate or flush (post_migrate), so a database that
+lost them - a test database flushed by transactional tests - gets them back.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ GRANTS: dict[str, list[tuple[str, str]]] = {
         *[
             ("panel", f"{action}_{model}")
             for model in PANEL_MODELS
-            for action in ("add", "change", "delete", "view")
+            for action in ("add", "change", "view")
         ],
         ("pupils", "view_pupil"),
         ("pupils", "view_placement"),
@@ -57,6 +58,13 @@ def grant_role_permissions(apps=global_apps, using: str = "default") -> None:
             )
         ]
         group.permissions.add(*wanted)
+    # Nobody but a system administrator deletes panel records (an earlier grant gave members it).
+    for group in Group.objects.using(using).filter(name__in=list(GRANTS)):
+        group.permissions.remove(
+            *Permission.objects.using(using).filter(
+                content_type__app_label="panel", codename__startswith="delete_"
+            )
+        )
 
 
 def on_post_migrate(sender, app_config=None, using="default", apps=global_apps, **kwargs):

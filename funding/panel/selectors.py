@@ -12,12 +12,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from funding.models import FundingScheme
 from funding.panel.enf import SCHEME_LIMIT_FIELD
 from funding.panel.models import (
+    CaseStatus,
     PanelCase,
     PanelDecision,
     PanelMeeting,
@@ -28,7 +30,7 @@ from pupils.models import FundingItem, Placement, Plan, Pupil, SupportLevel
 from schools.access import visible_schools
 from schools.dates import FinancialYear
 from schools.models import LocalAuthority, School
-from schools.roles import is_la_officer, is_panel_member, is_school_user
+from schools.roles import PANEL_MEMBER, is_la_officer, is_panel_member, is_school_user
 
 # --- R9+ exceptional needs funding ------------------------------------------------------------
 
@@ -428,3 +430,164 @@ def _object_label(obj) -> str:
     if isinstance(obj, PanelCase):
         return obj.reference
     return str(obj)
+
+
+# --- the panel's own pages: meetings, agenda, case packs, the home page count -------------------
+
+
+def panel_members() -> QuerySet:
+    """Everyone in the SEN Panel member group, by name (the attendance choices)."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=PANEL_MEMBER, is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def meetings_list() -> QuerySet[PanelMeeting]:
+    """Every meeting, newest first, with its agenda size, open cases and members present."""
+    return PanelMeeting.objects.annotate(
+        case_count=Count("cases", distinct=True),
+        open_count=Count("cases", filter=Q(cases__status__in=CaseStatus.open()), distinct=True),
+        decision_count=Count("decisions", distinct=True),
+        member_count=Count("members_present", distinct=True),
+    ).order_by("-date")
+
+
+def decisions_at_meeting(meeting: PanelMeeting) -> QuerySet[PanelDecision]:
+    return (
+        PanelDecision.objects.filter(meeting=meeting)
+        .select_related("case__pupil", "case__school", "decided_by", "deferred_to")
+        .order_by("case__school__name", "case__pupil__family_name")
+    )
+
+
+def open_cases() -> QuerySet[PanelCase]:
+    """Cases waiting for the panel (submitted or deferred): what the home page counts."""
+    return PanelCase.objects.filter(status__in=CaseStatus.open())
+
+
+CASE_FILTERS = {
+    "open": ("Waiting for a decision", Q(status__in=CaseStatus.open())),
+    "decided": ("Decided", ~Q(status__in=CaseStatus.open())),
+}
+
+
+def case_list(status: str = "") -> QuerySet[PanelCase]:
+    """Cases for the list page: all, or those of one `CASE_FILTERS` key ("open" is exactly the
+    home page's count)."""
+    qs = PanelCase.objects.select_related("pupil", "school", "meeting")
+    if status in CASE_FILTERS:
+        qs = qs.filter(CASE_FILTERS[status][1])
+    return qs.order_by("meeting__date", "school__name", "pupil__family_name", "pk")
+
+
+@dataclass
+class CasePack:
+    """What the panel reads before deciding a case."""
+
+    case: PanelCase
+    summary: PupilSummary
+    placements: list = field(default_factory=list)
+    funding_items: list = field(default_factory=list)
+    previous_decisions: list = field(default_factory=list)
+    decisions_on_case: list = field(default_factory=list)
+
+
+def case_pack(case: PanelCase, *, on: dt.date | None = None) -> CasePack:
+    """The pupil, their plan and support in force, the money (the engine's top-up and the
+    personal supplements / ENF in force), the panel's earlier decisions and the evidence."""
+    on = on or (case.meeting.date if case.meeting_id else timezone.localdate())
+    pupil = case.pupil
+    summary = pupil_summaries([pupil], on=on)[pupil.pk]
+    placements = list(
+        Placement.objects.filter(pupil=pupil, starts_on__lte=on)
+        .exclude(ends_on__lt=on)
+        .select_related("school")
+    )
+    items = list(
+        FundingItem.objects.filter(pupil=pupil, starts_on__lte=on)
+        .exclude(ends_on__lt=on)
+        .select_related("school")
+    )
+    return CasePack(
+        case=case,
+        summary=summary,
+        placements=placements,
+        funding_items=items,
+        previous_decisions=[d for d in summary.decisions if d.case_id != case.pk],
+        decisions_on_case=[d for d in summary.decisions if d.case_id == case.pk],
+    )
+
+
+def start_page_items(user) -> list[dict]:
+    """The home page count of cases waiting for the panel; its link opens exactly those cases."""
+    if not can_read_panel_records(user):
+        return []
+    return [
+        {
+            "title": "SEN Panel cases waiting for a decision",
+            "count": open_cases().count(),
+            "url": reverse("panel:cases") + "?status=open",
+            "description": "Cases submitted to the panel or deferred to a later meeting.",
+        }
+    ]
+
+
+def decision_timeline(pupil: Pupil, school_ids: set[int] | None) -> list:
+    """The SEN Panel's decisions on the pupil's cases for the pupil's timeline (one query).
+
+    A school business manager sees only decisions on their own schools' cases.
+    """
+    from pupils.selectors import TimelineEntry
+
+    decisions = PanelDecision.objects.filter(case__pupil=pupil).select_related(
+        "case__school", "meeting", "decided_by"
+    )
+    if school_ids is not None:
+        decisions = decisions.filter(case__school_id__in=school_ids)
+    entries = []
+    for decision in decisions:
+        case = decision.case
+        granted = []
+        for label, hours in (
+            ("LSA", decision.granted_lsa_hours),
+            ("LST", decision.granted_lst_hours),
+            ("TA", decision.granted_ta_hours),
+        ):
+            if hours:
+                granted.append(f"{hours.normalize():f} h {label}")
+        if decision.granted_band:
+            granted.append(f"band {decision.granted_band}")
+        detail = f"Panel of {decision.meeting.date:%-d %B %Y} for {case.school.name}"
+        if granted:
+            detail += f": {', '.join(granted)}"
+        starts_on = decision.effective_from or decision.meeting.date
+        decided_by = decision.decided_by
+        entries.append(
+            TimelineEntry(
+                kind="Panel decision",
+                starts_on=starts_on,
+                ends_on=decision.end_date,
+                title=f"{case.get_kind_display()}: {decision.get_outcome_display().lower()}",
+                detail=detail,
+                school_name=case.school.name,
+                recorded_by=decided_by.get_full_name() or decided_by.get_username(),
+                recorded_at=decision.decided_at,
+                reason=decision.reasons,
+                backdated=starts_on < timezone.localdate(decision.decided_at),
+                amount=decision.granted_amount,
+                order=5,
+                url=reverse("panel:decision_letter", kwargs={"pk": decision.pk}),
+            )
+        )
+    return entries
+
+
+def register_extensions() -> None:
+    """The panel's parts of the home page and the pupil timeline (schools.extensions)."""
+    from schools import extensions
+
+    extensions.register(extensions.START_PAGE_ITEMS, "panel", start_page_items, order=30)
+    extensions.register(extensions.PUPIL_TIMELINE, "panel", decision_timeline, order=10)

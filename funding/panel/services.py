@@ -1,13 +1,14 @@
 """Writes for the SEN Panel: cases, decisions, deferrals (R5, R9, R12).
 
-LA officers prepare cases (`case_submit`, `case_update`). Only SEN Panel members decide
-(`decision_record`, `case_approve_as_requested`, `case_defer_to_next_meeting`): the role is
-checked here, not only in the admin. An approval takes effect through the pupil services in the
-same transaction - a support level or band from the effective date (`support_change`, or
-`plan_issue` for a new top-up when the pupil has no plan) or a personal supplement / ENF
-`FundingItem` for its period - so the next allocation run funds it pro rata (R7). Every row
-written records the acting user for django-simple-history, and the rows a decision changes carry
-`change_reason_for(case, meeting)` so the audit page can name the decision behind each change.
+LA officers prepare cases (`case_submit`, `case_update`). Only SEN Panel members record a meeting's
+attendance (`meeting_record_attendance`) and decide (`decision_record`, `case_approve_as_requested`,
+`case_defer_to_next_meeting`), and only at a meeting marked held with members present: the role and
+the meeting are checked here, not only in the pages. An approval takes effect through the pupil
+services in the same transaction - a support level or band from the effective date
+(`support_change`, or `plan_issue` for a new top-up when the pupil has no plan) or a personal
+supplement / ENF `FundingItem` for its period - so the next allocation run funds it pro rata (R7).
+Every row written records the acting user for django-simple-history, and the rows a decision changes
+carry `change_reason_for(case, meeting)` so the audit page can name the decision behind each change.
 """
 
 from __future__ import annotations
@@ -56,6 +57,23 @@ MEETING_CLOSED = (
 MEETING_NOT_YET_HELD = (
     "The meeting on {date:%d %B %Y} has not taken place yet: decisions are recorded at or "
     "after the meeting."
+)
+MEETING_NOT_MARKED_HELD = (
+    "The meeting on {date:%d %B %Y} is not marked as held: record who attended and mark it "
+    "held before recording decisions."
+)
+NO_MEMBERS_PRESENT = (
+    "No SEN Panel members are recorded as present at the meeting on {date:%d %B %Y}: record "
+    "who attended before recording decisions."
+)
+ONLY_PANEL_MEMBERS_ATTENDANCE = "Only SEN Panel members may record a meeting's attendance."
+ATTENDEES_MUST_BE_MEMBERS = "Only SEN Panel members can be recorded as present: {names}."
+HELD_NEEDS_MEMBERS = "Select the SEN Panel members present before marking the meeting as held."
+HELD_NOT_BEFORE_DATE = (
+    "The meeting on {date:%d %B %Y} has not taken place yet: mark it held on or after that day."
+)
+DECIDED_MEETING_STAYS_HELD = (
+    "Decisions have been recorded at this meeting: it stays held, with members present."
 )
 NO_NEXT_MEETING = (
     "There is no scheduled panel meeting after {date:%d %B %Y}: add the next meeting first."
@@ -212,6 +230,43 @@ def case_check(case: PanelCase) -> None:
         )
 
 
+# --- meetings ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_record_attendance(
+    *, meeting: PanelMeeting, user, members_present, held: bool
+) -> PanelMeeting:
+    """The panel clerk records who attended and whether the meeting has been held.
+
+    Decisions are recorded only at a meeting marked held with members present
+    (`decision_record`), so marking it held needs at least one member, on or after its date.
+    A meeting with decisions stays held. A closed meeting (minutes agreed) is a record: refused.
+    """
+    if not is_panel_member(user):
+        raise PermissionDenied(ONLY_PANEL_MEMBERS_ATTENDANCE)
+    meeting = PanelMeeting.objects.select_for_update().get(pk=meeting.pk)
+    if meeting.status == MeetingStatus.CLOSED:
+        raise ValidationError(MEETING_CLOSED.format(date=meeting.date))
+    members = list(members_present)
+    outsiders = [m for m in members if not is_panel_member(m)]
+    if outsiders:
+        names = ", ".join(m.get_full_name() or m.get_username() for m in outsiders)
+        raise ValidationError({"members_present": ATTENDEES_MUST_BE_MEMBERS.format(names=names)})
+    if meeting.decisions.exists() and not (held and members):
+        raise ValidationError(DECIDED_MEETING_STAYS_HELD)
+    if held and not members:
+        raise ValidationError({"members_present": HELD_NEEDS_MEMBERS})
+    if held and meeting.date > timezone.localdate():
+        raise ValidationError({"held": HELD_NOT_BEFORE_DATE.format(date=meeting.date)})
+    meeting.status = MeetingStatus.HELD if held else MeetingStatus.SCHEDULED
+    meeting._history_user = user
+    meeting.full_clean()
+    meeting.save()
+    meeting.members_present.set(members)
+    return meeting
+
+
 # --- decisions ---------------------------------------------------------------------------------
 
 
@@ -252,6 +307,10 @@ def decision_record(
         raise ValidationError(MEETING_CLOSED.format(date=meeting.date))
     if meeting.date > timezone.localdate():
         raise ValidationError(MEETING_NOT_YET_HELD.format(date=meeting.date))
+    if meeting.status != MeetingStatus.HELD:
+        raise ValidationError(MEETING_NOT_MARKED_HELD.format(date=meeting.date))
+    if not meeting.members_present.exists():
+        raise ValidationError(NO_MEMBERS_PRESENT.format(date=meeting.date))
 
     decision = PanelDecision(
         case=case,

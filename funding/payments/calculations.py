@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,6 +38,8 @@ REGULAR = "regular"
 NEW = "new"
 BACK_PAY = "back_pay"
 RECOVERY = "recovery"
+HELD = "held"
+RELEASED = "Released from hold: the monthly return query is resolved."
 
 #: Routes paid to schools through payments: our own pupils (la) and other LAs' pupils in our
 #: schools (other_la: paid by us, billed to their LA). Retained (R6) and ESFA money is not paid.
@@ -122,6 +124,8 @@ def due_for_school(
     earlier_periods: bool,
     paid_segments: Mapping[Key, list[dict]] | None = None,
     labels: Mapping[str, str] | None = None,
+    held: Mapping[int, str] | None = None,
+    released: Collection[Key] = (),
 ) -> list[Due]:
     """The lines a period pays one school (R24), in key order; lines of £0 are left out.
 
@@ -129,16 +133,70 @@ def due_for_school(
     `paid` what approved earlier periods of the year paid per key; `paid_segments` the engine
     periods those payments were worked from (to say what a backdated change was);
     `earlier_periods` whether the year had periods before this one (a first payment then is
-    "new").
+    "new"). `held`: pupils not paid this period (the scheme holds queried monthly return lines),
+    each with why; their lines are one "held" line per key paying nothing, and what they were
+    due is paid by the first period after the hold as back-pay (R24); `released`: the keys held
+    in the period before, whose correction now says so.
     """
     labels = labels or {}
+    held = held or {}
     paid_segments = paid_segments or {}
-    before_day = starts_on - ONE_DAY
     by_key: dict[Key, list[LineData]] = defaultdict(list)
     for line in lines:
         if line.school_id == school_id and payable(line):
             by_key[key_of(line)].append(line)
     paid_pupils = {k.pupil_id for k, v in paid.items() if v}
+    out: list[Due] = []
+    for due in _due_lines(
+        school_id, by_key, starts_on, ends_on, paid, days, period_label, earlier_periods,
+        paid_segments, labels, paid_pupils,
+    ):  # fmt: skip
+        if due.key in released and due.reason_kind in (BACK_PAY, RECOVERY):
+            due.reason = f"{RELEASED} {due.reason}"
+        if due.key.pupil_id in held:
+            due = _held(due, held[due.key.pupil_id], paid_segments.get(due.key, []))
+            if out and out[-1].key == due.key and out[-1].reason_kind == HELD:
+                out[-1].working["held_amount"] = str(
+                    Decimal(out[-1].working["held_amount"]) + Decimal(due.working["held_amount"])
+                )
+                out[-1].reason = _held_reason(out[-1].working)
+                continue
+        out.append(due)
+    return out
+
+
+def _held_reason(working: dict) -> str:
+    return (
+        f"Held: queried on the monthly return for {working['held_why']}. "
+        f"{gbp(Decimal(working['held_amount']))} is paid once the query is resolved."
+    )
+
+
+def _held(due: Due, why: str, paid_segments: list[dict]) -> Due:
+    """A held line: pays nothing (entitlement to date is what was paid), says what waits."""
+    working = {
+        **due.working,
+        "lines": paid_segments,
+        "held_amount": str(due.amount),
+        "held_why": why,
+    }
+    return Due(
+        due.school_id,
+        due.key,
+        HELD,
+        due.paid_before,
+        due.paid_before,
+        0,
+        _held_reason(working),
+        working,
+    )
+
+
+def _due_lines(
+    school_id, by_key, starts_on, ends_on, paid, days, period_label, earlier_periods,
+    paid_segments, labels, paid_pupils,
+):  # fmt: skip
+    before_day = starts_on - ONE_DAY
     out: list[Due] = []
     for key in sorted(set(by_key) | {k for k, v in paid.items() if v}):
         these = sorted(by_key.get(key, []), key=lambda ln: (ln.period_from, ln.period_to))

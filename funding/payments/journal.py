@@ -1,6 +1,7 @@
 """The finance-system journal of an approved period and the age of inter-LA debt. Pure: no ORM.
 
-A journal row is one school's money for one element and route in the period (its pupils'
+A journal row is one school's money for one element and route (and how it is paid: budget
+share adjustment or against a remittance, the scheme's setting, R24) in the period (its pupils'
 lines added up); each row is coded for the LA's finance system from its `PaymentsConfig`:
 cost centre and account code per element and route, the school's supplier reference, and a
 narrative. The columns and their order are the LA's; the rows add up to the period's total.
@@ -24,6 +25,7 @@ JOURNAL_FIELDS: dict[str, str] = {
     "urn": "URN",
     "element": "Element",
     "route": "Route",
+    "paid_as": "Paid as",
     "amount": "Amount",
     "narrative": "Narrative",
 }
@@ -52,6 +54,7 @@ class SchoolElementTotal:
     element_label: str
     route: str
     amount: Decimal
+    paid_as: str = ""
 
 
 def columns_of(configured: Iterable[str] | None) -> list[str]:
@@ -104,6 +107,7 @@ def journal_rows(
             "urn": row.urn,
             "element": row.element_label,
             "route": row.route,
+            "paid_as": row.paid_as,
             "amount": row.amount,
             "narrative": (narrative or DEFAULT_NARRATIVE).format_map(
                 _Blank(

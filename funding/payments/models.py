@@ -6,6 +6,12 @@ period's moment (`as_at`), − what earlier approved periods paid (R24, R7+). Ea
 (a regular month, a new pupil, back-pay for a backdated change, a recovery) and keeps its
 working. One officer prepares a period, another approves it (`funding.payments.services`); an
 approved period and its lines never change: a correction is a later period's line.
+
+The year's scheme says how (`FundingScheme.payment_*` fields): monthly or termly periods, the
+cut-off and payment days, whether a maintained school is paid by an adjustment to its budget
+share or against a remittance (academies, FE and independent providers likewise), and whether
+a pupil queried on the school's monthly return is held (a "held" line paying nothing) until the
+query is resolved. `PayableInvoice` is our payable side: other LAs' bills for our pupils.
 """
 
 from __future__ import annotations
@@ -37,6 +43,14 @@ class LineReason(models.TextChoices):
     NEW = "new", "New"
     BACK_PAY = "back_pay", "Back-pay"
     RECOVERY = "recovery", "Recovery"
+    HELD = "held", "Held"
+
+
+class PaidAs(models.TextChoices):
+    """How the school receives the line (the scheme's setting for its kind of school, R24)."""
+
+    BUDGET_SHARE = "budget_share", "Adjustment to the budget share"
+    REMITTANCE = "remittance", "Payment against remittance"
 
 
 def signed_money(verbose_name: str, **kwargs):
@@ -128,6 +142,9 @@ class PaymentLine(models.Model):
         LocalAuthority, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason_kind = models.CharField(max_length=10, choices=LineReason.choices)
+    paid_as = models.CharField(
+        max_length=12, choices=PaidAs.choices, default=PaidAs.REMITTANCE, db_default="remittance"
+    )
     amount = signed_money("amount")
     entitlement_to_date = signed_money("entitlement to date")
     paid_before = signed_money("paid before")
@@ -227,3 +244,58 @@ class InterLAInvoice(models.Model):
 
     def __str__(self) -> str:
         return f"Invoice {self.number} to {self.payer_la}: £{self.amount:,.2f}"
+
+
+class PayableStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    PAID = "paid", "Paid"
+    DISPUTED = "disputed", "Disputed"
+    CREDITED = "credited", "Credited"
+
+
+class PayableInvoice(models.Model):
+    """Our payable side (R8): what another LA bills us for our pupils in its schools,
+    recorded by an officer from that LA's invoice. The amount is as billed; status moves
+    received → paid, received → disputed (with a reason) → paid or credited."""
+
+    from_la = models.ForeignKey(
+        LocalAuthority, on_delete=models.PROTECT, related_name="+", verbose_name="billed by"
+    )
+    reference = models.CharField("their invoice number", max_length=60)
+    period_from = models.DateField("billing period from")
+    period_to = models.DateField("billing period to")
+    amount = signed_money("amount billed")
+    pupils = models.PositiveIntegerField("pupils billed", default=0)
+    received_on = models.DateField()
+    notes = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=PayableStatus.choices, default=PayableStatus.RECEIVED
+    )
+    dispute_reason = models.TextField(blank=True)
+    settled_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["received_on", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_la", "reference"],
+                name="payable_invoice_one_per_la_reference",
+                violation_error_message="That LA's invoice with this number is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_to__gte=F("period_from")),
+                name="payable_invoice_period_ordered",
+                violation_error_message="The billing period ends before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="disputed") | ~Q(dispute_reason=""),
+                name="payable_invoice_dispute_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invoice {self.reference} from {self.from_la}: £{self.amount:,.2f}"

@@ -10,28 +10,26 @@ prepares a period, another approves it; from then on it never changes (R24).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from funding.calculations.allocation import Engine
 from funding.calculations.entitlement import month_bounds
-from funding.extensions import line_sources
 from funding.models import Element
 from funding.payments import selectors
-from funding.payments.calculations import due_for_school
+from funding.payments.generation import SchoolOutcome, payment_schools_generate, schools_due
 from funding.payments.models import (
     InterLAInvoice,
     InvoiceStatus,
-    PaymentLine,
+    PayableInvoice,
+    PayableStatus,
     PaymentPeriod,
     PeriodKind,
     PeriodStatus,
 )
-from funding.selectors import allocation_inputs, scheme_for
+from funding.selectors import scheme_for
 from schools.dates import FinancialYear
 from schools.models import LocalAuthority
 from schools.selectors import administering_la
@@ -59,7 +57,8 @@ APPROVE_OWN = (
 ALREADY_APPROVED = "The payments for {period} are already approved."
 NO_SCHEME = "There is no funding scheme for FY {fy}: set one up before paying the year."
 
-#: Defaults for a new year's periods: data frozen on the 10th, paid on the 15th.
+#: Defaults for a year with no scheme yet: data frozen on the 10th, paid on the 15th (a scheme
+#: sets its own: `FundingScheme.payment_cut_off_day`, `payment_day`, `payment_frequency`).
 CUT_OFF_DAY = 10
 PAY_DAY = 15
 ELEMENT_LABELS = dict(Element.choices)
@@ -115,7 +114,10 @@ def _refuse_if_earlier_unapproved(period: PaymentPeriod) -> None:
 
 
 def _period_dates(fy: FinancialYear, kind: str) -> list[tuple[dt.date, dt.date]]:
-    if kind == PeriodKind.TERMLY:  # summer, autumn, spring parts of the financial year
+    """Monthly: the twelve calendar months. Termly: three fixed parts of the financial year,
+    not the LA's term dates, so the periods cover every day of the year whatever the calendar:
+    April-August (summer term), September-December (autumn), January-March (spring)."""
+    if kind == PeriodKind.TERMLY:
         y = fy.start_year
         return [
             (fy.starts_on, dt.date(y, 8, 31)),
@@ -132,11 +134,17 @@ def _period_dates(fy: FinancialYear, kind: str) -> list[tuple[dt.date, dt.date]]
 
 @transaction.atomic
 def payment_periods_create(
-    *, financial_year: int, kind: str = PeriodKind.MONTHLY, user=None
+    *, financial_year: int, kind: str | None = None, user=None
 ) -> list[PaymentPeriod]:
-    """The year's periods (monthly by default; termly: three), each cut off on the 10th of its
-    first month and paid on the 15th. Periods that already exist are left as they are."""
+    """The year's periods as the year's scheme says (`payment_frequency`: monthly, or termly:
+    three), each cut off on the scheme's cut-off day of its first month and paid on its payment
+    day (without a scheme: monthly, the 10th and the 15th). Periods that already exist are left
+    as they are."""
     fy = FinancialYear(financial_year)
+    scheme = scheme_for(fy)
+    kind = kind or (scheme.payment_frequency if scheme else PeriodKind.MONTHLY)
+    cut_off_day = scheme.payment_cut_off_day if scheme else CUT_OFF_DAY
+    pay_day = scheme.payment_day if scheme else PAY_DAY
     out = []
     for index, (starts_on, ends_on) in enumerate(_period_dates(fy, kind), 1):
         period, created = PaymentPeriod.objects.get_or_create(
@@ -146,8 +154,8 @@ def payment_periods_create(
                 "kind": kind,
                 "starts_on": starts_on,
                 "ends_on": ends_on,
-                "cut_off": starts_on.replace(day=CUT_OFF_DAY),
-                "pay_on": starts_on.replace(day=PAY_DAY),
+                "cut_off": starts_on.replace(day=cut_off_day),
+                "pay_on": starts_on.replace(day=pay_day),
             },
         )
         if created:
@@ -186,87 +194,23 @@ def payment_generation_start(
     return period, selectors.schools_to_pay(period, administering_la().pk)
 
 
-def school_due(period: PaymentPeriod, school_id: int):
-    """The school's due lines for the period (the engine as at the period's moment)."""
-    fy = period.fy
-    la = administering_la()
-    pupil_ids = selectors.pupils_to_pay(period, school_id)
-    paid, segments = selectors.paid_to_date(period, school_id)
-    lines = []
-    engine = None
-    if pupil_ids:
-        inputs = allocation_inputs(
-            fy,
-            scheme=scheme_for(fy, la),
-            la=la,
-            pupil_ids=pupil_ids,
-            with_schools=False,
-            as_at=period.as_at,
-        )
-        engine = Engine(inputs)
-        for pupil_id in pupil_ids:
-            pupil = inputs.pupils.get(pupil_id)
-            if pupil is not None:
-                lines.extend(engine.pupil_lines(pupil))
-        for _name, source in line_sources():
-            extra, _warnings = source(inputs)
-            lines.extend(extra)
-    days = engine.days if engine is not None else (lambda start, end: 0)
-    return due_for_school(
-        school_id=school_id,
-        lines=lines,
-        starts_on=period.starts_on,
-        ends_on=period.ends_on,
-        paid=paid,
-        days=days,
-        period_label=period.label,
-        earlier_periods=period.index > 1,
-        paid_segments=segments,
-        labels=ELEMENT_LABELS,
-    )
+def school_due(period: PaymentPeriod, school_id: int, *, scheme=None):
+    """The school's due lines for the period (the engine as at the period's moment): the
+    batch of one (`funding.payments.generation`). Raises the school's error, if any."""
+    worked, _reads = schools_due(period, scheme or scheme_for(period.fy), [school_id])
+    due = worked[school_id]
+    if isinstance(due, Exception):
+        raise due
+    return due
 
 
-@dataclass
-class SchoolOutcome:
-    school_id: int
-    lines: int
-
-
-@transaction.atomic
 def payment_school_generate(*, period_id: int, school_id: int) -> SchoolOutcome:
-    """Replace the school's lines of a draft period with what is due (idempotent)."""
-    # FOR SHARE: the schools of a period generate side by side, while prepare and approve
-    # (FOR UPDATE) wait for them.
-    period = next(
-        iter(
-            PaymentPeriod.objects.raw(
-                f"SELECT * FROM {PaymentPeriod._meta.db_table} WHERE id = %s FOR SHARE",
-                [period_id],
-            )
-        )
-    )
-    _refuse_unless_draft(period)
-    due = school_due(period, school_id)
-    PaymentLine.objects.filter(period=period, school_id=school_id).delete()
-    PaymentLine.objects.bulk_create(
-        PaymentLine(
-            period=period,
-            school_id=school_id,
-            pupil_id=d.key.pupil_id,
-            element=d.key.element,
-            route=d.key.route,
-            payer_la_id=d.key.payer_la_id,
-            reason_kind=d.reason_kind,
-            amount=d.amount,
-            entitlement_to_date=d.entitlement_to_date,
-            paid_before=d.paid_before,
-            school_days=d.school_days,
-            reason=d.reason,
-            working={**d.working, "as_at": period.as_at.isoformat()},
-        )
-        for d in due
-    )
-    return SchoolOutcome(school_id, len(due))
+    """Replace the school's lines of a draft period with what is due (idempotent): the batch
+    of one (`funding.payments.generation`). Raises the school's error, if any."""
+    (outcome,) = payment_schools_generate(period_id=period_id, school_ids=[school_id])
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome
 
 
 @transaction.atomic
@@ -280,7 +224,8 @@ def payment_generation_finish(*, period_id: int, results: list[dict]) -> Payment
 
 
 def payment_period_generate(*, period: PaymentPeriod, as_at: dt.datetime | None = None) -> None:
-    """Queue the period's generation: one task per school (run in-process without a broker).
+    """Queue the period's generation: one task per batch of schools (run in-process without a
+    broker).
 
     Checked here first, so a refusal reaches the officer rather than the worker's log.
     """
@@ -461,3 +406,94 @@ def interla_invoice_credit(*, invoice, user, reason: str = "", on=None) -> Inter
     return _invoice_move(
         invoice=invoice, to=InvoiceStatus.CREDITED, user=user, reason=reason, on=on
     )
+
+
+# ---- our payable side: bills from other LAs ------------------------------------------------
+
+PAYABLE_NEEDS_USER = "Recording a bill needs a signed-in person, recorded with each change."
+PAYABLE_BAD_MOVE = "{la}'s invoice {reference} is {status}: it cannot be marked {to}."
+PAYABLE_OWN_LA = "Record bills from other LAs only: {la} is us."
+PAYABLE_DISPUTE_NEEDS_REASON = "Say why we dispute {la}'s invoice {reference}."
+
+#: The moves a bill may make: received → paid / disputed; disputed → paid / credited.
+PAYABLE_MOVES = {
+    PayableStatus.PAID: (PayableStatus.RECEIVED, PayableStatus.DISPUTED),
+    PayableStatus.DISPUTED: (PayableStatus.RECEIVED,),
+    PayableStatus.CREDITED: (PayableStatus.DISPUTED,),
+}
+
+
+@transaction.atomic
+def payable_invoice_record(
+    *,
+    from_la: LocalAuthority,
+    reference: str,
+    period_from: dt.date,
+    period_to: dt.date,
+    amount: Decimal,
+    pupils: int,
+    received_on: dt.date,
+    user,
+    notes: str = "",
+) -> PayableInvoice:
+    """Record what another LA bills us for our pupils in its schools (R8)."""
+    who = _user(user)
+    if who is None:
+        raise ValidationError(PAYABLE_NEEDS_USER)
+    if from_la.is_administering:
+        raise ValidationError(PAYABLE_OWN_LA.format(la=from_la.name))
+    bill = PayableInvoice(
+        from_la=from_la,
+        reference=reference.strip(),
+        period_from=period_from,
+        period_to=period_to,
+        amount=amount,
+        pupils=pupils,
+        received_on=received_on,
+        notes=notes.strip(),
+        recorded_by=who,
+    )
+    bill._history_user = who
+    bill._change_reason = "Recorded from their invoice"
+    bill.full_clean()
+    bill.save()
+    return bill
+
+
+@transaction.atomic
+def payable_invoice_move(
+    *, bill: PayableInvoice, to: str, user, reason: str = "", on: dt.date | None = None
+) -> PayableInvoice:
+    """Mark a bill paid, disputed (with a reason) or credited, with who and when in history."""
+    bill = (
+        PayableInvoice.objects.select_for_update(of=("self",))
+        .select_related("from_la")
+        .get(pk=bill.pk)
+    )
+    who = _user(user)
+    if who is None:
+        raise ValidationError(PAYABLE_NEEDS_USER)
+    if to not in PAYABLE_MOVES or bill.status not in PAYABLE_MOVES[to]:
+        raise ValidationError(
+            PAYABLE_BAD_MOVE.format(
+                la=bill.from_la.name,
+                reference=bill.reference,
+                status=bill.get_status_display().lower(),
+                to=PayableStatus(to).label.lower() if to in PayableStatus.values else to,
+            )
+        )
+    reason = reason.strip()
+    if to == PayableStatus.DISPUTED:
+        if not reason:
+            raise ValidationError(
+                PAYABLE_DISPUTE_NEEDS_REASON.format(la=bill.from_la.name, reference=bill.reference)
+            )
+        bill.dispute_reason = reason
+    else:
+        bill.settled_on = on or timezone.localdate()
+    bill.status = to
+    bill._history_user = who
+    bill._change_reason = f"{PayableStatus(to).label}{': ' + reason if reason else ''}"
+    bill.full_clean()
+    bill.save()
+    return bill

@@ -38,6 +38,7 @@ class SchoolTotalTable(tables.Table):
     name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
     pupils = tables.Column(verbose_name="Pupils")
+    paid_as_label = tables.Column(verbose_name="Paid as", orderable=False)
     regular = MoneyColumn(verbose_name="This period")
     back_pay = MoneyColumn(verbose_name="Back-pay")
     recovery = MoneyColumn(verbose_name="Recovery", signed=True)

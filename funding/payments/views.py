@@ -10,26 +10,31 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 from django_tables2 import SingleTableMixin
 
 from funding.payments import selectors, services
+from funding.payments.forms import PayableInvoiceForm
 from funding.payments.journal import AGE_BANDS
 from funding.payments.models import (
     InterLAInvoice,
     InvoiceStatus,
+    PayableInvoice,
+    PayableStatus,
     PaymentPeriod,
     PeriodKind,
     PeriodStatus,
 )
+from funding.payments.pdf import remittance_pdf
 from funding.payments.tables import PeriodTable, RemittanceTable, SchoolTotalTable
 from schools.access import LAOfficerRequiredMixin
 from schools.exports import ExportMixin, download
+from schools.models import LocalAuthority
 from schools.roles import is_la_officer
 from schools.selectors import administering_la
 
@@ -51,12 +56,13 @@ class PeriodListView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
 
 class PeriodsCreateView(LAOfficerRequiredMixin, View):
     def post(self, request):
-        raw, kind = request.POST.get("financial_year", ""), request.POST.get("kind", "monthly")
-        if not raw.isdigit() or not 2000 <= int(raw) <= 2099 or kind not in PeriodKind.values:
+        raw, kind = request.POST.get("financial_year", ""), request.POST.get("kind", "")
+        kinds = ("", *PeriodKind.values)
+        if not raw.isdigit() or not 2000 <= int(raw) <= 2099 or kind not in kinds:
             messages.error(request, BAD_YEAR)
             return redirect("payments:index")
         made = services.payment_periods_create(
-            financial_year=int(raw), kind=kind, user=request.user
+            financial_year=int(raw), kind=kind or None, user=request.user
         )
         messages.success(request, f"FY {made[0].fy} has {len(made)} payment periods.")
         return redirect("payments:index")
@@ -188,9 +194,49 @@ class RemittanceView(SchoolScopedMixin, ExportMixin, SingleTableMixin, TemplateV
             "school": self.school,
             "period": self.period,
             "total": sum((line.amount for line in lines), services.ZERO),
-            "corrections": [line for line in lines if line.reason_kind in ("back_pay", "recovery")],
+            "changes": selectors.remittance_changes(self.period, self.school, lines),
+            "paid_as": lines[0].get_paid_as_display() if lines else "",
             "is_la_officer": is_la_officer(self.request.user),
         }
+
+
+class RemittancePdfView(RemittanceView):
+    """The same remittance advice as a PDF (same scoping: another school's is a 404)."""
+
+    def get(self, request, *args, **kwargs):
+        p, school = self.period, self.school
+        lines = list(self.get_table_data())
+        table = RemittanceTable(lines, period=p)
+        rows = [
+            [
+                line.pupil.upn if line.pupil else "-",
+                table.render_initials(line),
+                table.render_year(line),
+                line.get_element_display(),
+                line.get_reason_kind_display(),
+                line.school_days,
+                line.amount,
+                line.reason,
+            ]
+            for line in lines
+        ]
+        total = sum((line.amount for line in lines), services.ZERO)
+        content = remittance_pdf(
+            title=f"Remittance advice: {school.name} (URN {school.urn}), {p.label}",
+            facts=[
+                ("Financial year", str(p.fy)),
+                ("Paid on", f"{p.pay_on:%-d %B %Y}"),
+                ("Paid as", lines[0].get_paid_as_display() if lines else "-"),
+                ("Records as they stood at", f"the end of {p.cut_off:%-d %B %Y}"),
+            ],
+            changes=selectors.remittance_changes(p, school, lines),
+            rows=rows,
+            total=total,
+        )
+        response = HttpResponse(content, content_type="application/pdf")
+        name = self.get_export_filename("pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 class SchoolRemittancesView(SchoolScopedMixin, TemplateView):
@@ -241,6 +287,8 @@ class InvoiceListView(LAOfficerRequiredMixin, TemplateView):
             "statuses": InvoiceStatus.choices,
             "bands": AGE_BANDS,
             "aged": selectors.aged_debt(timezone.localdate()),
+            "payables": selectors.payables(),
+            "aged_payable": selectors.aged_creditors(timezone.localdate()),
         }
 
 
@@ -305,3 +353,72 @@ class InvoiceUpdateView(LAOfficerRequiredMixin, InvoiceMixin, View):
                     request, f"Invoice {invoice.number}: {invoice.get_status_display().lower()}."
                 )
         return redirect("payments:invoice", pk=self.invoice.pk)
+
+
+# ---- our payable side: bills from other LAs ------------------------------------------------
+
+
+class PayableCreateView(LAOfficerRequiredMixin, FormView):
+    """Record a bill another LA sent us for our pupils in its schools."""
+
+    template_name = "payments/payable_form.html"
+    form_class = PayableInvoiceForm
+
+    def get_context_data(self, **kwargs):
+        la = LocalAuthority.objects.filter(is_administering=True).first()
+        elsewhere = selectors.our_pupils_elsewhere(la.pk, timezone.localdate()) if la else []
+        return {**super().get_context_data(**kwargs), "elsewhere": elsewhere[:200]}
+
+    def form_valid(self, form):
+        try:
+            bill = services.payable_invoice_record(**form.cleaned_data, user=self.request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{bill.from_la.name}'s invoice {bill.reference} recorded.")
+        return redirect("payments:payable", pk=bill.pk)
+
+
+class PayableMixin:
+    @cached_property
+    def bill(self) -> PayableInvoice:
+        return get_object_or_404(
+            PayableInvoice.objects.select_related("from_la", "recorded_by"), pk=self.kwargs["pk"]
+        )
+
+
+class PayableDetailView(LAOfficerRequiredMixin, PayableMixin, TemplateView):
+    template_name = "payments/payable.html"
+
+    def get_context_data(self, **kwargs):
+        bill = self.bill
+        return {
+            **super().get_context_data(**kwargs),
+            "bill": bill,
+            "history": list(bill.history.select_related("history_user")),
+            "moves": [
+                (to, PayableStatus(to).label)
+                for to, froms in services.PAYABLE_MOVES.items()
+                if bill.status in froms
+            ],
+        }
+
+
+class PayableUpdateView(LAOfficerRequiredMixin, PayableMixin, View):
+    def post(self, request, pk):
+        to, reason = request.POST.get("to", ""), request.POST.get("reason", "")
+        if to not in services.PAYABLE_MOVES:
+            messages.error(request, "Choose what happened to the bill.")
+            return redirect("payments:payable", pk=self.bill.pk)
+        try:
+            bill = services.payable_invoice_move(
+                bill=self.bill, to=to, user=request.user, reason=reason
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, f"Invoice {bill.reference}: {bill.get_status_display().lower()}."
+            )
+        return redirect("payments:payable", pk=self.bill.pk)

@@ -276,7 +276,16 @@ EVENT_LABELS = {
     "panel_decision": "SEN Panel decision",
     "record_changed": "Record changed",
     "phase_end": "Phase ended",
+    "scheme_changed": "Scheme changed",
+    "rounding": "Rounding",
 }
+#: A difference no record or scheme change explains, this small or smaller, is rounding: each
+#: line is rounded to the penny once, so cutting the year differently moves a penny or two.
+ROUNDING_LIMIT = Decimal("0.02")
+
+
+def is_rounding(difference: Decimal) -> bool:
+    return difference != 0 and abs(difference) <= ROUNDING_LIMIT
 
 
 @dataclass

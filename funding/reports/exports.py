@@ -4,6 +4,7 @@ dates as dates, the headers the report pages show."""
 from __future__ import annotations
 
 from funding.reports import calculations as calc
+from funding.templatetags.funding_money import gbp_signed
 from schools.exports import EXPORT_FORMATS, Col, Sheet, download, money, table_sheet
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "budget_dataset",
     "budget_months_dataset",
     "download",
+    "final_by_school_dataset",
     "final_report_dataset",
     "governors_dataset",
     "table_sheet",
@@ -19,7 +21,7 @@ __all__ = [
 
 def _events_text(change: calc.ExplainedChange) -> str:
     if not change.events:
-        return "Not matched to an in-year event (a rate or a record changed since the initial run)"
+        return "No recorded event or scheme change explains this stretch"
     return "; ".join(f"{calc.EVENT_LABELS[e.kind]}: {e.text}" for e in change.events)
 
 
@@ -77,6 +79,25 @@ def final_report_dataset(rows, why: dict, title: str, *, pupil_names: bool = Tru
                         change.difference,
                     ]
                 )
+    return data
+
+
+def final_by_school_dataset(school_rows, why: dict, title: str = "By school") -> Sheet:
+    """The comparison as on the page: one row per school (initial, final, difference and why,
+    element by element) and a total row."""
+    data = Sheet(
+        title=title,
+        columns=[Col("URN"), Col("School"), money("Initial"), money("Final"),
+                 money("Difference"), Col("Why")],
+    )  # fmt: skip
+    for row in school_rows:
+        reasons = []
+        for element in row.changed_elements:
+            found = why.get((row.school_id, element.element))
+            text = found.summary() if found else gbp_signed(element.difference)
+            reasons.append(f"{element.label}: {text}")
+        data.append([row.urn, row.school_name, row.initial, row.final, row.difference,
+                     "; ".join(reasons) or "No change"])  # fmt: skip
     return data
 
 

@@ -55,14 +55,14 @@ class InitialReportTable(tables.Table):
 
 
 class FinalReportTable(tables.Table):
-    """R21 stage two: per school and element, initial, final, difference and why."""
+    """R21 stage two: one row per school, initial, final, difference and why (its elements'
+    reasons); the school's name opens its report element by element (the drill-down)."""
 
     school_name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
-    label = tables.Column(verbose_name="Element", order_by=("element",))
     initial = MoneyColumn(verbose_name="Initial")
     final = MoneyColumn(verbose_name="Final")
-    difference = MoneyColumn(verbose_name="Difference", signed=True, order_by=("abs_difference",))
+    difference = MoneyColumn(verbose_name="Difference", signed=True, order_by=("difference",))
     reasons = tables.Column(verbose_name="Why", orderable=False, empty_values=())
 
     class Meta:
@@ -76,13 +76,18 @@ class FinalReportTable(tables.Table):
 
     def render_school_name(self, record):
         url = reverse("reports:final_school", args=[self.fy, record.urn]) + self.query
-        return format_html('<a class="govuk-link" href="{}">{}</a>', url, record.school_name)
+        return format_html(
+            '<a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden">: each '
+            "element and pupil</span></a>",
+            url,
+            record.school_name,
+        )
 
     def value_school_name(self, record):
         return record.school_name
 
     def render_reasons(self, value, record):
-        if not record.difference:
+        if not record.difference and not record.changed_elements:
             return "No change"
         return value or "See the school's report"
 

@@ -10,8 +10,6 @@ lists (school-level figures only, no pupil data).
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +21,7 @@ from django.views.generic import TemplateView
 from django_tables2 import RequestConfig, SingleTableMixin
 
 from funding.reports import exports, selectors, services
+from funding.reports.dates import date_input_parts, date_param
 from funding.reports.tables import (
     AnnexBTable,
     CountedPupilTable,
@@ -59,16 +58,6 @@ def _run_param(request, fy: FinancialYear, name: str = "run"):
     if run is None:
         raise Http404("No such completed run in this year")
     return run
-
-
-def _date_param(request, name: str) -> tuple[dt.date | None, str]:
-    raw = request.GET.get(name, "").strip()
-    if not raw:
-        return None, ""
-    try:
-        return dt.date.fromisoformat(raw), ""
-    except ValueError:
-        return None, f"Enter the date as YYYY-MM-DD, for example {timezone.localdate():%Y-%m-%d}."
 
 
 class IndexView(LoginRequiredMixin, TemplateView):
@@ -160,8 +149,12 @@ class FinalReportView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
             rows = selectors.final_rows(initial, final)
             why = selectors.explain_changes(initial, final)
             data = exports.final_report_dataset(rows, why, f"Final report FY {initial.fy}")
+            # Excel also has the page's table, one row per school (a CSV holds the first sheet).
+            by_school = exports.final_by_school_dataset(selectors.school_rows(rows), why)
             return exports.download(
-                data, fmt, f"final-report-{initial.fy.label}-runs-{initial.pk}-{final.pk}"
+                [data, by_school],
+                fmt,
+                f"final-report-{initial.fy.label}-runs-{initial.pk}-{final.pk}",
             )
         return super().get(request, *args, **kwargs)
 
@@ -170,9 +163,10 @@ class FinalReportView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
             initial, final = self.runs()
             rows = [] if initial is None or final is None else selectors.final_rows(initial, final)
             self._all_rows = rows
+            schools = selectors.school_rows(rows)
             if self.request.GET.get("changed"):
-                rows = [r for r in rows if r.difference]
-            self._rows = rows
+                schools = [r for r in schools if r.changed_elements]
+            self._rows = schools
         return self._rows
 
     def get_table_kwargs(self):
@@ -200,6 +194,13 @@ class FinalReportView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
                     totals.items(), key=lambda kv: selectors.ELEMENT_ORDER.get(kv[0], 99)
                 )
             ]
+            all_initial = sum((t["initial"] for t in context["element_totals"]), selectors.ZERO)
+            all_final = sum((t["final"] for t in context["element_totals"]), selectors.ZERO)
+            context["element_total"] = {
+                "initial": all_initial,
+                "final": all_final,
+                "difference": all_final - all_initial,
+            }
             # R21: each school's allocation against the SEN spend it recorded (funding.spend).
             spend_report = spend_selectors.allocation_against_spend(initial, final)
             spend_table = AllocationSpendTable(
@@ -296,7 +297,7 @@ class BudgetView(LAOfficerRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         fy = _fy(kwargs)
-        as_of, error = _date_param(request, "as_of")
+        as_of, error = date_param(request, "as_of", "The forecast date")
         if as_of is not None and not fy.contains(as_of):
             as_of, error = None, f"Choose a date in FY {fy} (1 April to 31 March)."
         position = selectors.budget_position(fy, as_of=as_of)
@@ -317,6 +318,7 @@ class BudgetView(LAOfficerRequiredMixin, TemplateView):
             chart_data=position.chart_data(),
             trend_data=trend.chart_data(),
             as_of_error=error,
+            as_of_parts=date_input_parts(request, "as_of", None if error else as_of),
         )
         return self.render_to_response(context)
 
@@ -436,7 +438,7 @@ class ImportExportView(LAOfficerRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         fy = _fy(kwargs)
-        census_date, error = _date_param(request, "census_date")
+        census_date, error = date_param(request, "census_date", "The census date")
         report = selectors.import_export(fy, census_date)
         fmt = request.GET.get("_export")
         if fmt:
@@ -451,7 +453,12 @@ class ImportExportView(LAOfficerRequiredMixin, TemplateView):
         pupils = CountedPupilTable(report.pupils, prefix="p-")
         RequestConfig(request, paginate={"per_page": 100}).configure(pupils)
         context = self.get_context_data(
-            fy=fy, report=report, table=by_la, pupils_table=pupils, census_error=error
+            fy=fy,
+            report=report,
+            table=by_la,
+            pupils_table=pupils,
+            census_error=error,
+            census_parts=date_input_parts(request, "census_date", report.census_date),
         )
         return self.render_to_response(context)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import (
-    ConditionalQuestion,
-    ConditionalRadios,
     Field,
     Fieldset,
     Layout,
@@ -22,6 +21,7 @@ from pupils.services import SupportHours
 YES_NO = [("yes", "Yes"), ("no", "No")]
 ACCEPT = "accept"
 REJECT = "reject"
+ALREADY_RECORDED = "already_recorded"
 
 
 def _yes(value: str) -> bool:
@@ -103,11 +103,32 @@ class LineAnswerForm(forms.Form):
 
 
 class LineResolveForm(forms.Form):
+    """Three outcomes as plain GOV.UK radios (no conditional reveal: the follow-up questions
+    are too many to hide, and a revealed radio carries aria-expanded, which axe refuses),
+    followed by what each outcome needs, each under its own legend."""
+
     decision = forms.ChoiceField(
-        choices=[(ACCEPT, "Accept the school's correction"), (REJECT, "Reject it")],
+        choices=[
+            Choice(
+                ACCEPT,
+                "Accept the school's correction",
+                hint="Record the change from the date it takes effect.",
+            ),
+            Choice(
+                ALREADY_RECORDED,
+                "Already recorded — no change needed",
+                hint="Our record already shows what the school says (for example, the change "
+                "was recorded after the return was issued). Nothing is changed.",
+            ),
+            Choice(
+                REJECT,
+                "Reject the correction",
+                hint="Our record is right. Give the school the reason.",
+            ),
+        ],
         widget=forms.RadioSelect,
         label="What do you want to do?",
-        error_messages={"required": "Select whether to accept or reject the correction"},
+        error_messages={"required": "Select what to do with the school's correction"},
     )
     effective_on = DateInputField(
         label="Date the change takes effect",
@@ -157,10 +178,14 @@ class LineResolveForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     note = forms.CharField(
-        label="Note for the school (optional)", required=False, widget=forms.Textarea
+        label="Note for the school (optional)",
+        help_text="If you accept, or the change is already recorded.",
+        required=False,
+        widget=forms.Textarea,
     )
     reason = forms.CharField(
         label="Reason the school will see",
+        help_text="If you reject the correction.",
         required=False,
         widget=forms.Textarea,
     )
@@ -176,7 +201,7 @@ class LineResolveForm(forms.Form):
         }
         super().__init__(*args, **kwargs)
         self.support_disputed = line.support_correct is False
-        accept_fields = ["effective_on"]
+        accept_fields = [Field("effective_on")]
         if self.support_disputed:
             accept_fields.append(
                 Fieldset(
@@ -192,14 +217,16 @@ class LineResolveForm(forms.Form):
         else:
             for name in ("lsa_hours", "lst_hours", "ta_hours", "band", "resource_amount"):
                 del self.fields[name]
-        accept_fields.append(Field.textarea("note", rows=2))
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            ConditionalRadios(
-                "decision",
-                ConditionalQuestion("Accept the school's correction", *accept_fields),
-                ConditionalQuestion("Reject it", Field.textarea("reason", rows=3)),
+            Field.radios("decision", legend_size=Size.MEDIUM, legend_tag="h2"),
+            Fieldset(
+                *accept_fields,
+                legend="If you accept the correction",
+                legend_size=Size.SMALL,
             ),
+            Field.textarea("note", rows=2),
+            Field.textarea("reason", rows=3),
             Submit("save", "Save decision"),
         )
 

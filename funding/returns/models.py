@@ -51,6 +51,8 @@ class ChangeKind(models.TextChoices):
 class Resolution(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected"
+    #: the LA had already recorded what the school says (after the return was issued)
+    ALREADY_RECORDED = "recorded", "Already recorded"
 
 
 class ReturnGeneration(models.Model):

@@ -91,6 +91,41 @@ def overdue_cutoff(today: dt.date | None = None) -> dt.datetime | None:
     return timezone.make_aware(dt.datetime.combine(calendar.days[index], dt.time.min))
 
 
+def due_date_rule(since: dt.date | None = None):
+    """A function: the day a return issued on a given day is due, over one read of the LA's
+    calendar (from `since`). Due on the RETURNS_OVERDUE_SCHOOL_DAYS-th school day after the
+    issue day, overdue from the next day (as `overdue_cutoff` says); None when the term dates
+    recorded do not reach that far."""
+    days_allowed = settings.RETURNS_OVERDUE_SCHOOL_DAYS
+    try:
+        days = school_calendar(None, since, None).days
+    except LocalAuthority.DoesNotExist:
+        days = ()
+
+    def due_on(issued_on: dt.date) -> dt.date | None:
+        if days_allowed <= 0:
+            return issued_on
+        index = bisect_right(days, issued_on) + days_allowed - 1
+        return days[index] if index < len(days) else None
+
+    return due_on
+
+
+def return_due_date(monthly_return: MonthlyReturn) -> dt.date | None:
+    """The day a return is due (see `due_date_rule`). Two queries."""
+    issued_on = timezone.localtime(monthly_return.issued_at).date()
+    return due_date_rule(issued_on)(issued_on)
+
+
+def return_is_overdue(
+    monthly_return: MonthlyReturn, due_on: dt.date | None, today: dt.date | None = None
+) -> bool:
+    """Open to the school after its due date: the dashboard's rule (`overdue_cutoff`) said from
+    the due date, so the return page needs no second calendar read."""
+    today = today or timezone.localdate()
+    return monthly_return.is_open_to_school and due_on is not None and today > due_on
+
+
 def with_counts(qs: QuerySet[MonthlyReturn], cutoff: dt.datetime | None) -> QuerySet:
     """Annotate line counts and the overdue flag (open to the school and issued before cutoff)."""
     overdue = (
@@ -250,7 +285,7 @@ def start_page_items(user) -> list[dict]:
                 "title": "Monthly returns to confirm",
                 "count": to_answer.count(),
                 "url": reverse("returns:school_list"),
-                "description": "Confirm each pupil is on roll and their support is right (R20).",
+                "description": "Confirm each pupil is on roll and their support is right.",
             }
         ]
     if not is_la_officer(user):
@@ -278,13 +313,14 @@ def start_page_items(user) -> list[dict]:
 
 
 def monthly_amounts_by_school(month: dt.date, school_ids: list[int]) -> dict[int, dict[str, str]]:
-    """The month's money per school and pupil (R7+), for a whole generation at once.
+    """The month's money per school and pupil (R7+), for many schools at once.
 
-    The entitlement to date is read once for the LA (`funding.selectors.
-    monthly_top_ups_by_school`: one engine, a constant number of queries) instead of once per
-    school, and handed to each school's task as {pupil id: amount} in plain strings (task
-    arguments are JSON). A pupil of a school's return who is absent has no funded period there
-    in the month (a blank amount). {} for every school when the monthly amounts are switched
+    The entitlement to date is read once (`funding.selectors.monthly_top_ups_by_school`: one
+    engine, a constant number of queries) instead of once per school, as {pupil id: amount} in
+    plain strings (JSON task arguments: `generate_school_returns` takes them as `amounts`;
+    without them each batch of schools runs one engine over its own pupils). A pupil of a
+    school's return who is absent has no funded period there in the month (a blank amount).
+    {} for every school when the monthly amounts are switched
     off, or when there is no scheme or calendar for the year; an engine that cannot price the
     LA leaves every amount blank rather than failing the returns (as for one school).
     """

@@ -11,34 +11,27 @@ officer gives, so the next allocation run picks it up.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import statistics
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from funding import selectors as funding_selectors
 from funding.returns import selectors
-from funding.returns.calculations import (
-    ONE_DAY,
-    LineDraft,
-    PlacementRow,
-    PlanRow,
-    Snapshot,
-    Support,
-    SupportRow,
-    baseline_snapshots,
-    build_lines,
-    month_end,
-    month_start,
+from funding.returns.calculations import month_start
+from funding.returns.generation import (  # noqa: F401 - the generation's API, here as before
+    CREATED,
+    FAILED,
+    LEFT_ALONE,
+    REBUILT,
+    GenerationOutcome,
+    monthly_return_generate,
+    monthly_returns_generate,
 )
 from funding.returns.models import (
     MonthlyReturn,
@@ -48,16 +41,12 @@ from funding.returns.models import (
     ReturnStatus,
 )
 from pupils import services as pupil_services
-from pupils.models import AdmissionKind, Placement, PlacementKind, Plan, SupportLevel
+from pupils.models import AdmissionKind, PlacementKind
 from pupils.services import SupportHours
 from schools.models import School
 
 logger = logging.getLogger(__name__)
 
-CREATED = "created"
-REBUILT = "rebuilt"
-LEFT_ALONE = "left_alone"
-FAILED = "failed"
 
 RETURN_CLOSED = "This return was submitted on {date:%d %B %Y}; it can no longer be changed."
 CORRECTION_NEEDED = (
@@ -78,27 +67,6 @@ SUPPORT_NEEDED = "Enter the support the pupil receives from the effective date."
 NO_PLAN = "This line has no plan to change; change the pupil's plan in the pupils admin."
 NOT_AT_SCHOOL = "On {date:%d %B %Y} the pupil is not recorded at {school}."
 
-# The LA's record on a line, as attribute names; a rebuild compares and rewrites only these.
-RECORD_FIELDS = [
-    "placement_id",
-    "plan_id",
-    "support_level_id",
-    "year_group",
-    "plan_kind",
-    "on_roll_from",
-    "on_roll_to",
-    "expected_on_roll",
-    "lsa_hours",
-    "lst_hours",
-    "ta_hours",
-    "band",
-    "resource_amount",
-    "monthly_amount",
-    "plan_ceased_on",
-    "annual_review_due",
-    "changes",
-]
-
 
 def _actor(user):
     return user if getattr(user, "is_authenticated", False) else None
@@ -111,332 +79,8 @@ def _person(user) -> str:
 
 
 # --- Generation -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GenerationOutcome:
-    school_id: int
-    outcome: str  # created / rebuilt / left_alone
-    lines: int = 0
-    monthly_return_id: int | None = None
-
-
-def _rebuildable(status: str, opened_at) -> bool:
-    return status == ReturnStatus.ISSUED and opened_at is None
-
-
-def monthly_return_generate(
-    *,
-    school_id: int,
-    month: dt.date,
-    generation_id: int | None = None,
-    amounts: dict[str, str] | None = None,
-    _again: bool = False,
-) -> GenerationOutcome:
-    """Create (or, while unopened, rebuild) one school's return for `month`.
-
-    A constant number of queries whatever the school's size: one for this month's and the last
-    return, four bulk reads, the engine's amounts, then in one transaction the return row
-    (inserted, or locked with SELECT ... FOR UPDATE and checked again) and its lines. A return
-    the school has opened, started or submitted is left alone.
-
-    `amounts` ({pupil id: amount} as strings) are the month's money already read for the whole
-    generation (`selectors.monthly_amounts_by_school`); without them the engine is run for this
-    school's pupils alone.
-    """
-    start = month_start(month)
-    recent = list(
-        MonthlyReturn.objects.filter(school_id=school_id, month__lte=start)
-        .order_by("-month")
-        .values_list("pk", "month", "status", "opened_at")[:2]
-    )
-    existing = recent[0] if recent and recent[0][1] == start else None
-    previous = next((row[:2] for row in recent if row[1] < start), None)
-    if existing is not None and not _rebuildable(existing[2], existing[3]):
-        return GenerationOutcome(school_id, LEFT_ALONE, monthly_return_id=existing[0])
-    drafts = _draft_lines(school_id, start, previous)
-    line_amounts = (
-        _monthly_amounts(drafts, school_id, start)
-        if amounts is None
-        else _given_amounts(drafts, amounts)
-    )
-    now = timezone.now()
-    created = existing is None
-    try:
-        with transaction.atomic():
-            if created:
-                # bulk_create: no history row for the generator's own insert (the run is
-                # recorded in ReturnGeneration; history keeps what people change).
-                (monthly_return,) = MonthlyReturn.objects.bulk_create(
-                    [
-                        MonthlyReturn(
-                            school_id=school_id,
-                            month=start,
-                            issued_at=now,
-                            generation_id=generation_id,
-                        )
-                    ]
-                )
-            else:
-                monthly_return = MonthlyReturn.objects.select_for_update().get(pk=existing[0])
-                if not _rebuildable(monthly_return.status, monthly_return.opened_at):
-                    return GenerationOutcome(
-                        school_id, LEFT_ALONE, monthly_return_id=monthly_return.pk
-                    )
-            _write_lines(monthly_return, drafts, line_amounts, created)
-            if not created:
-                MonthlyReturn.objects.filter(pk=monthly_return.pk).update(
-                    issued_at=now, generation_id=generation_id
-                )
-    except IntegrityError:
-        if not created or _again:
-            raise
-        # Another run created this return meanwhile: start again, as a rebuild (or leave it).
-        return monthly_return_generate(
-            school_id=school_id,
-            month=start,
-            generation_id=generation_id,
-            amounts=amounts,
-            _again=True,
-        )
-    return GenerationOutcome(
-        school_id, CREATED if created else REBUILT, len(drafts), monthly_return.pk
-    )
-
-
-def _previous_snapshots(previous_id: int, previous_month: dt.date) -> dict[int, Snapshot]:
-    """What the school's last return told it about each pupil."""
-    previous_end = month_end(previous_month)
-    rows = (
-        ReturnLine.objects.filter(monthly_return_id=previous_id)
-        .order_by()
-        .values_list(
-            "pupil_id",
-            "plan_id",
-            "lsa_hours",
-            "lst_hours",
-            "ta_hours",
-            "band",
-            "resource_amount",
-            "on_roll_from",
-            "expected_on_roll",
-            "plan_ceased_on",
-        )
-    )
-    out = {}
-    for pupil_id, plan_id, lsa, lst, ta, band, resource, from_, on_roll, ceased in rows:
-        gone = not on_roll or (ceased is not None and ceased <= previous_end)
-        out[pupil_id] = Snapshot(
-            pupil_id, plan_id, Support(lsa, lst, ta, band, resource), from_, gone
-        )
-    return out
-
-
-def _draft_lines(school_id: int, start: dt.date, previous_return=None) -> list[LineDraft]:
-    """Read the school's records in bulk (four queries) and decide the return's lines.
-
-    `previous_return` is (id, month) of the school's last return before `start`, if any.
-    """
-    end = month_end(start)
-    baseline_day = start - ONE_DAY
-    previous = _previous_snapshots(*previous_return) if previous_return else None
-    placements, dates_of_birth = _placements(school_id, baseline_day, end, previous or {})
-    if not placements:
-        return []
-    plans = _plans(list(dates_of_birth), end)
-    supports = _supports([plan.id for plan in plans], baseline_day, end) if plans else []
-    first_return = previous is None
-    if first_return:
-        previous = baseline_snapshots(
-            month=start, placements=placements, plans=plans, supports=supports
-        )
-    return build_lines(
-        month=start,
-        dates_of_birth=dates_of_birth,
-        placements=placements,
-        plans=plans,
-        supports=supports,
-        previous=previous,
-        closing_lines=not first_return,
-    )
-
-
-# The bulk reads clear the models' default ordering: ordering by a foreign key would join the
-# pupil (or plan) table only to sort rows the calculation does not need sorted.
-
-
-def _placements(school_id, baseline_day, end, previous: dict[int, Snapshot]):
-    """Placements at the school from the day before the month, plus those of the pupils on the
-    last return (who may have left since), with each pupil's date of birth."""
-    in_period = Q(school_id=school_id, starts_on__lte=end) & (
-        Q(ends_on__isnull=True) | Q(ends_on__gte=baseline_day)
-    )
-    if previous:
-        in_period |= Q(school_id=school_id, pupil_id__in=list(previous))
-    placements, dates_of_birth = [], {}
-    for pk, pupil_id, starts_on, ends_on, dob in (
-        Placement.objects.filter(in_period)
-        .order_by()
-        .values_list("pk", "pupil_id", "starts_on", "ends_on", "pupil__date_of_birth")
-    ):
-        placements.append(PlacementRow(pk, pupil_id, starts_on, ends_on))
-        dates_of_birth[pupil_id] = dob
-    return placements, dates_of_birth
-
-
-def _plans(pupil_ids: list[int], end: dt.date) -> list[PlanRow]:
-    return [
-        PlanRow(*row)
-        for row in Plan.objects.filter(pupil_id__in=pupil_ids, issued_on__lte=end)
-        .order_by()
-        .values_list("pk", "pupil_id", "kind", "issued_on", "ceased_on", "annual_review_due")
-    ]
-
-
-def _supports(plan_ids: list[int], baseline_day: dt.date, end: dt.date) -> list[SupportRow]:
-    return [
-        SupportRow(*row)
-        for row in SupportLevel.objects.filter(plan_id__in=plan_ids, effective_from__lte=end)
-        .exclude(effective_to__lt=baseline_day)
-        .order_by()
-        .values_list(
-            "pk",
-            "plan_id",
-            "effective_from",
-            "effective_to",
-            "lsa_hours",
-            "lst_hours",
-            "ta_hours",
-            "band",
-            "resource_amount",
-        )
-    ]
-
-
-def _monthly_amounts(drafts: list[LineDraft], school_id: int, start: dt.date) -> dict:
-    """The engine's money for the month per pupil on the return (R7+), in constant queries.
-
-    Each amount is the pupil's entitlement to the month's end less that to the month's start
-    (`funding.selectors.monthly_top_ups`), so a pupil's returns over the year add up to the
-    year's lines. An engine that cannot price the school (no rate, say) leaves every amount
-    blank rather than failing the return; no scheme or calendar for the year leaves them blank.
-    """
-    pupil_ids = [draft.pupil_id for draft in drafts if draft.in_month]
-    if not pupil_ids or not getattr(settings, "RETURNS_MONTHLY_AMOUNTS", True):
-        return {}
-    try:
-        return dict(funding_selectors.monthly_top_ups(school_id, start, pupil_ids))
-    except DatabaseError:
-        raise
-    except Exception:
-        logger.warning("No monthly top-ups for school %s", school_id, exc_info=True)
-        return {}
-
-
-def _given_amounts(drafts: list[LineDraft], amounts: dict[str, str]) -> dict[int, Decimal]:
-    """The generation's amounts for the pupils in the month (as `_monthly_amounts` answers)."""
-    out = {}
-    for draft in drafts:
-        amount = amounts.get(str(draft.pupil_id)) if draft.in_month else None
-        if amount is not None:
-            out[draft.pupil_id] = Decimal(amount)
-    return out
-
-
-def _record(draft: LineDraft, amounts: dict) -> tuple:
-    """The LA's record for one line, in RECORD_FIELDS order."""
-    support = draft.support
-    return (
-        draft.placement_id,
-        draft.plan_id,
-        draft.support_level_id,
-        draft.year_group,
-        draft.plan_kind,
-        draft.on_roll_from,
-        draft.on_roll_to,
-        draft.expected_on_roll,
-        support.lsa_hours,
-        support.lst_hours,
-        support.ta_hours,
-        support.band,
-        support.resource_amount,
-        amounts.get(draft.pupil_id),
-        draft.plan_ceased_on,
-        draft.annual_review_due,
-        draft.changes,
-    )
-
-
-def _write_lines(monthly_return, drafts, amounts, created: bool) -> None:
-    """A new return's lines are inserted (COPY on PostgreSQL). A rebuild compares with the
-    lines already there and upserts only the lines whose record changed, deleting those of
-    pupils no longer on it, so unchanged lines keep their rows (and ids)."""
-    records = {draft.pupil_id: _record(draft, amounts) for draft in drafts}
-    if created:
-        _insert_lines(monthly_return.pk, records)
-        return
-    current = {
-        row[0]: (row[1], row[2:])
-        for row in ReturnLine.objects.filter(monthly_return=monthly_return)
-        .order_by()
-        .values_list("pupil_id", "pk", *RECORD_FIELDS)
-    }
-    changed = {
-        pupil_id: record
-        for pupil_id, record in records.items()
-        if pupil_id not in current or current[pupil_id][1] != record
-    }
-    stale = [pk for pupil_id, (pk, _) in current.items() if pupil_id not in records]
-    if changed:
-        ReturnLine.objects.bulk_create(
-            [_line(monthly_return.pk, pupil_id, record) for pupil_id, record in changed.items()],
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["monthly_return", "pupil"],
-            update_fields=[name.removesuffix("_id") for name in RECORD_FIELDS],
-        )
-    if stale:
-        ReturnLine.objects.filter(pk__in=stale).delete()
-
-
-def _line(monthly_return_id: int, pupil_id: int, record: tuple) -> ReturnLine:
-    return ReturnLine(
-        monthly_return_id=monthly_return_id,
-        pupil_id=pupil_id,
-        **dict(zip(RECORD_FIELDS, record, strict=True)),
-    )
-
-
-def _insert_lines(monthly_return_id: int, records: dict[int, tuple]) -> None:
-    if not records:
-        return
-    if connection.vendor != "postgresql":
-        ReturnLine.objects.bulk_create(
-            [_line(monthly_return_id, pupil_id, record) for pupil_id, record in records.items()],
-            batch_size=1000,
-        )
-        return
-    # PostgreSQL's COPY: no conflicts are possible on a new return. Answers and resolutions
-    # start empty; the columns without a database default are written as COPY_EMPTY says.
-    quote = connection.ops.quote_name
-    names = ["monthly_return_id", "pupil_id", *RECORD_FIELDS, *COPY_EMPTY]
-    columns = ", ".join(quote(ReturnLine._meta.get_field(name).column) for name in names)
-    sql = f"COPY {quote(ReturnLine._meta.db_table)} ({columns}) FROM STDIN"
-    empty = tuple(COPY_EMPTY.values())
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for pupil_id, record in records.items():
-            copy.write_row(
-                (monthly_return_id, pupil_id, *record[:-1], json.dumps(record[-1]), *empty)
-            )
-
-
-COPY_EMPTY = {
-    "correction": "",
-    "queried": False,
-    "resolution": "",
-    "resolution_reason": "",
-    "version": 0,  # a new line has not been answered (see the line's version)
-}
+# Drafting and writing the returns is `funding.returns.generation` (batches of schools); a
+# generation run is recorded and tallied here.
 
 
 def return_generation_start(
@@ -697,7 +341,11 @@ def _lock_query(line: ReturnLine) -> tuple[MonthlyReturn, ReturnLine]:
     if line.resolution:
         raise ValidationError(
             ALREADY_RESOLVED.format(
-                resolution=line.get_resolution_display().lower(),
+                resolution=(
+                    "closed as already recorded"
+                    if line.resolution == Resolution.ALREADY_RECORDED
+                    else line.get_resolution_display().lower()
+                ),
                 date=timezone.localtime(line.resolved_at),
             )
         )
@@ -758,6 +406,14 @@ def return_line_accept(
     month = f"{monthly_return.month:%B %Y}"
     reason = f"Monthly return {month}: school's correction accepted"
     school = monthly_return.school
+    line.monthly_return = monthly_return
+    # The LA may have recorded the change itself since the return was issued: say so, and
+    # point to "already recorded", rather than the pupils service's date rules.
+    from funding.returns.live_record import already_recorded_problem
+
+    problem = already_recorded_problem(line, effective_on=effective_on, support=support)
+    if problem:
+        raise ValidationError(problem, code="already_recorded")
     try:
         if line.on_roll is False and line.expected_on_roll:
             current = pupil_services.current_placement(line.pupil, effective_on)

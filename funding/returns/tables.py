@@ -20,6 +20,11 @@ STATUS_TAG = {
 }
 NUMERIC = {"td": {"class": "app-numeric"}}
 OVERDUE_TAG = mark_safe('<strong class="govuk-tag govuk-tag--red">Overdue</strong>')  # noqa: S308
+CHANGED_TAG = mark_safe(  # noqa: S308
+    '<strong class="govuk-tag govuk-tag--yellow">Record changed since issue</strong>'
+)
+NOT_YET_SENT = "Queried — not yet sent"
+WAITING = "Waiting for the LA"
 
 
 def status_tag(status: str, label: str):
@@ -53,6 +58,7 @@ class SchoolReturnsTable(StatusMixin, tables.Table):
     line_count = tables.Column(verbose_name="Pupils", attrs=NUMERIC)
     answered_count = tables.Column(verbose_name="Answered", attrs=NUMERIC)
     queried_count = tables.Column(verbose_name="Queried", attrs=NUMERIC)
+    due = tables.Column(empty_values=(), verbose_name="Due", orderable=False)
     is_overdue = tables.BooleanColumn(verbose_name="Overdue", yesno="Overdue,")
     open = tables.Column(
         empty_values=(), verbose_name="", orderable=False, exclude_from_export=True
@@ -61,6 +67,22 @@ class SchoolReturnsTable(StatusMixin, tables.Table):
     class Meta:
         orderable = False
         row_attrs = {"class": lambda record: "app-row--highlight" if record.is_overdue else ""}
+
+    def __init__(self, *args, due_on=None, **kwargs):
+        #: issue day -> due day (`selectors.due_date_rule`); without it the column is hidden
+        self.due_on = due_on
+        super().__init__(*args, **kwargs)
+        if due_on is None:
+            self.columns.hide("due")
+
+    def value_due(self, record):
+        if self.due_on is None:
+            return None
+        return self.due_on(timezone.localtime(record.issued_at).date())
+
+    def render_due(self, record):
+        due = self.value_due(record)
+        return f"{due:%-d %b %Y}" if due else "Not known"
 
     def render_month(self, record):
         return format_html(
@@ -107,9 +129,20 @@ class ReturnLinesTable(tables.Table):
     class Meta:
         orderable = False
 
-    def __init__(self, *args, can_answer: bool = False, can_resolve: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        can_answer: bool = False,
+        can_resolve: bool = False,
+        submitted: bool = True,
+        record_changes: dict | None = None,
+        **kwargs,
+    ):
         self.can_answer = can_answer
         self.can_resolve = can_resolve
+        self.submitted = submitted
+        #: pupil id -> changes to the month's record since the return was issued
+        self.record_changes = record_changes or {}
         super().__init__(*args, **kwargs)
         if not (can_answer or can_resolve):
             self.columns.hide("action")
@@ -130,18 +163,39 @@ class ReturnLinesTable(tables.Table):
         return value
 
     def render_changes(self, record):
-        if not record.changes:
-            return "None"
-        return format_html_join(
-            "",
-            '<span class="govuk-!-display-block">{}</span>',
-            ((label,) for label in record.change_labels),
+        since = self.record_changes.get(record.pupil_id)
+        listed = (
+            format_html_join(
+                "",
+                '<span class="govuk-!-display-block">{}</span>',
+                ((label,) for label in record.change_labels),
+            )
+            if record.changes
+            else "None"
+        )
+        if not since:
+            return listed
+        return format_html(
+            '{}<span class="govuk-!-display-block govuk-!-margin-top-1">{}</span>{}',
+            listed,
+            CHANGED_TAG,
+            format_html_join(
+                "",
+                '<span class="govuk-!-display-block govuk-body-s govuk-!-margin-0">{}</span>',
+                ((_change_words(change),) for change in since),
+            ),
         )
 
     def value_changes(self, record):
-        return "; ".join(
+        listed = "; ".join(
             label + (f" ({detail})" if detail else "") for label, detail in record.change_items
         )
+        since = self.record_changes.get(record.pupil_id)
+        if since:
+            changed = "; ".join(_change_words(change) for change in since)
+            listed = f"{listed}; " if listed else ""
+            listed += f"Record changed since issue: {changed}"
+        return listed
 
     def render_on_roll(self, record):
         return yes_no(record.on_roll) or "Not answered"
@@ -159,7 +213,7 @@ class ReturnLinesTable(tables.Table):
         if not record.queried:
             return ""
         if not record.resolution:
-            return "Waiting for the LA"
+            return WAITING if self.submitted else NOT_YET_SENT
         if record.resolution_reason:
             return format_html(
                 "<strong>{}</strong>: {}", record.get_resolution_display(), record.resolution_reason
@@ -170,7 +224,7 @@ class ReturnLinesTable(tables.Table):
         if not record.queried:
             return ""
         if not record.resolution:
-            return "Waiting for the LA"
+            return WAITING if self.submitted else NOT_YET_SENT
         return ": ".join(
             part for part in (record.get_resolution_display(), record.resolution_reason) if part
         )
@@ -189,6 +243,13 @@ class ReturnLinesTable(tables.Table):
             label,
             record.pupil.full_name,
         )
+
+
+def _change_words(change) -> str:
+    """A change since issue in words: "Support changed to 30 h LSA from 1 May 2025 (by ...)"."""
+    when = f" from {change.effective_on:%-d %B %Y}" if change.effective_on else ""
+    recorded = f"{timezone.localtime(change.recorded_at):%-d %B %Y}"
+    return f"{change.what}{when} (recorded {recorded} by {change.recorded_by})"
 
 
 class DashboardTable(StatusMixin, tables.Table):
@@ -260,7 +321,21 @@ class QueryQueueTable(tables.Table):
 
     def render_record(self, record):
         roll = "on roll" if record.expected_on_roll else f"left {record.on_roll_to:%d %b %Y}"
+        if getattr(record, "record_changed", False):
+            return format_html(
+                '{}; {} <span class="govuk-!-display-block">{}</span>',
+                roll,
+                record.support_summary,
+                CHANGED_TAG,
+            )
         return f"{roll}; {record.support_summary}"
+
+    def value_record(self, record):
+        roll = "on roll" if record.expected_on_roll else f"left {record.on_roll_to:%d %b %Y}"
+        changed = (
+            " (record changed since issue)" if getattr(record, "record_changed", False) else ""
+        )
+        return f"{roll}; {record.support_summary}{changed}"
 
     def render_answer(self, record):
         parts = []

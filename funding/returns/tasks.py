@@ -1,10 +1,13 @@
 """Celery tasks for monthly returns: thin, take ids and ISO dates, call one service each.
 
-`generate_returns_for_month` fans out one `generate_school_return` per school as a chord whose
-callback, `finish_return_generation`, records how many returns were created, rebuilt and left
-alone and which schools failed. Database errors are retried with exponential backoff; once the
-retries are spent (or on any other error) a school's task reports "failed" instead of raising,
-so one school never stops the others and the chord always completes.
+`generate_returns_for_month` fans out one `generate_school_returns` per batch of
+RETURNS_GENERATION_BATCH schools (bulk reads, one engine and one write for the batch: see
+`funding.returns.generation`) as a chord whose callback, `finish_return_generation`, records how
+many returns were created, rebuilt and left alone and which schools failed. Database errors are
+retried with exponential backoff, for only the schools that met them (the batch's other results
+are carried into the retry); once the retries are spent (or on any other error) a school is
+reported "failed" instead of raising, so one school never stops the others and the chord always
+completes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 import time
 
 from celery import chord, shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
@@ -25,6 +29,72 @@ from funding.returns.models import ReturnGeneration
 logger = logging.getLogger(__name__)
 
 DB_ERRORS = (OperationalError, InterfaceError)
+BATCH = 20  # schools a task, unless settings.RETURNS_GENERATION_BATCH says otherwise
+
+
+@shared_task(
+    bind=True,
+    autoretry_for=DB_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+    acks_late=True,
+)
+def generate_school_returns(
+    self,
+    school_ids: list[int],
+    month: str,
+    generation_id: int | None = None,
+    amounts: dict[str, dict[str, str]] | None = None,
+    done: list[dict] | None = None,
+) -> list[dict]:
+    """One batch of schools: a result for each. `done` carries the results of schools already
+    written when the task is retried for the others."""
+    started = time.perf_counter()
+    results = list(done or [])
+    try:
+        outcomes = services.monthly_returns_generate(
+            school_ids=school_ids,
+            month=parse_month(month),
+            generation_id=generation_id,
+            amounts=None if amounts is None else {int(k): v for k, v in amounts.items()},
+        )
+    except DB_ERRORS as exc:  # the batch's reads: nothing written, every school again
+        _drop_broken_connections()
+        if self.request.retries < self.max_retries:
+            raise  # autoretry_for retries it with backoff
+        return results + [_failed(school_id, exc, started) for school_id in school_ids]
+    except Exception as exc:
+        logger.exception("Returns for schools %s (%s) failed", school_ids, month)
+        return results + [_failed(school_id, exc, started) for school_id in school_ids]
+    seconds = (time.perf_counter() - started) / max(len(school_ids), 1)
+    again = []
+    for outcome in outcomes:
+        if outcome.error is None:
+            results.append(
+                {
+                    "school_id": outcome.school_id,
+                    "outcome": outcome.outcome,
+                    "lines": outcome.lines,
+                    "seconds": seconds,
+                    "finished": time.time(),
+                }
+            )
+        elif isinstance(outcome.error, DB_ERRORS) and self.request.retries < self.max_retries:
+            again.append(outcome.school_id)
+        else:
+            results.append(_failed(outcome.school_id, outcome.error, started))
+    if again:
+        _drop_broken_connections()
+        raise self.retry(
+            args=(again, month, generation_id, amounts),
+            kwargs={"done": results},
+            countdown=get_exponential_backoff_interval(
+                factor=1, retries=self.request.retries, maximum=60, full_jitter=True
+            ),
+        )
+    return results
 
 
 @shared_task(
@@ -43,6 +113,7 @@ def generate_school_return(
     generation_id: int | None = None,
     amounts: dict[str, str] | None = None,
 ):
+    """One school on its own (the generation sends batches: `generate_school_returns`)."""
     started = time.perf_counter()
     try:
         outcome = services.monthly_return_generate(
@@ -86,8 +157,16 @@ def _failed(school_id: int, exc: Exception, started: float) -> dict:
 
 
 @shared_task(autoretry_for=DB_ERRORS, retry_backoff=True, retry_backoff_max=60, max_retries=5)
-def finish_return_generation(results: list[dict], generation_id: int) -> dict:
-    generation = services.return_generation_finish(generation_id=generation_id, results=results)
+def finish_return_generation(results: list, generation_id: int) -> dict:
+    """The chord's callback: `results` holds a list of school results per batch task (or one
+    school's result, from a task of one school)."""
+    flat = [
+        result
+        for item in results
+        for result in (item if isinstance(item, list) else [item])
+        if isinstance(result, dict)
+    ]
+    generation = services.return_generation_finish(generation_id=generation_id, results=flat)
     summary = {
         "generation_id": generation.pk,
         "month": generation.month.isoformat(),
@@ -114,13 +193,14 @@ def generate_returns_for_month(month: str, requested_by_id: int | None = None) -
 
 
 def _send_out(generation_id: int, month, school_ids: list[int]) -> None:
+    # Each batch reads its schools' records and runs the engine over its own pupils for the
+    # month's money, so the work spreads over the worker's processes from the start (reading
+    # the whole LA's money here first would keep every other process waiting for it).
     month_iso = month.isoformat()
-    # The month's money for every school is read once here (one engine over the LA), not once
-    # per school; each school's task gets its own pupils' amounts with its arguments.
-    amounts = selectors.monthly_amounts_by_school(month, school_ids)
+    size = max(1, int(getattr(settings, "RETURNS_GENERATION_BATCH", BATCH)))
     chord(
-        generate_school_return.s(school_id, month_iso, generation_id, amounts[school_id])
-        for school_id in school_ids
+        generate_school_returns.s(school_ids[i : i + size], month_iso, generation_id)
+        for i in range(0, len(school_ids), size)
     )(finish_return_generation.s(generation_id))
 
 

@@ -9,7 +9,9 @@ urlpatterns = [
     path("school/", views.SchoolReturnListView.as_view(), name="school_list"),
     path("school/<int:urn>/", views.SchoolReturnsView.as_view(), name="school"),
     path("<int:pk>/", views.ReturnDetailView.as_view(), name="detail"),
+    path("<int:pk>/check/", views.CheckAnswersView.as_view(), name="check"),
     path("<int:pk>/submit/", views.ReturnSubmitView.as_view(), name="submit"),
+    path("<int:pk>/submitted/", views.ReturnSubmittedView.as_view(), name="submitted"),
     path(
         "<int:pk>/confirm-remaining/",
         views.ConfirmRemainingView.as_view(),

@@ -21,11 +21,17 @@ from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from funding.returns import selectors, services, tasks
+from funding.returns import live_record, resolution, selectors, services, tasks
 from funding.returns.calculations import coming_month, parse_month
 from funding.returns.filters import DashboardFilter, QueryFilter
-from funding.returns.forms import ACCEPT, GenerateForm, LineAnswerForm, LineResolveForm
-from funding.returns.models import MonthlyReturn, ReturnStatus
+from funding.returns.forms import (
+    ACCEPT,
+    ALREADY_RECORDED,
+    GenerateForm,
+    LineAnswerForm,
+    LineResolveForm,
+)
+from funding.returns.models import MonthlyReturn
 from funding.returns.tables import (
     DashboardTable,
     QueryQueueTable,
@@ -73,6 +79,9 @@ class SchoolReturnListView(SchoolUserRequiredMixin, SingleTableMixin, TemplateVi
     def get_table_data(self):
         return selectors.school_returns(self.request.user)
 
+    def get_table_kwargs(self):
+        return {"due_on": selectors.due_date_rule()}
+
 
 class SchoolReturnsView(ReturnReaderMixin, SingleTableMixin, TemplateView):
     """One school's returns, for the LA or that school's business managers."""
@@ -87,6 +96,9 @@ class SchoolReturnsView(ReturnReaderMixin, SingleTableMixin, TemplateView):
 
     def get_table_data(self):
         return selectors.returns_of_school(self.school)
+
+    def get_table_kwargs(self):
+        return {"due_on": selectors.due_date_rule()}
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "school": self.school}
@@ -112,11 +124,18 @@ class ReturnDetailView(ReturnReaderMixin, ExportMixin, SingleTableMixin, Templat
     def get_table_data(self):
         return selectors.return_lines(self.monthly_return)
 
+    @cached_property
+    def record_changes(self):
+        """pupil id -> changes to the month's record since the return was issued."""
+        return live_record.changes_since_issue(self.monthly_return)
+
     def get_table_kwargs(self):
         user = self.request.user
         return {
             "can_answer": is_school_user(user) and self.monthly_return.is_open_to_school,
             "can_resolve": is_la_officer(user),
+            "submitted": not self.monthly_return.is_open_to_school,
+            "record_changes": self.record_changes,
         }
 
     @property
@@ -133,6 +152,9 @@ class ReturnDetailView(ReturnReaderMixin, ExportMixin, SingleTableMixin, Templat
         context["can_submit"] = (
             context["is_school_user"] and r.is_open_to_school and context["unanswered"] == 0
         )
+        context["due_on"] = selectors.return_due_date(r)
+        context["is_overdue"] = selectors.return_is_overdue(r, context["due_on"])
+        context["changed_count"] = len(self.record_changes)
         return context
 
 
@@ -154,7 +176,12 @@ class LineAnswerView(SchoolUserRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "line": self.line}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "line": self.line}
+        changes = live_record.changes_since_issue(self.line.monthly_return, [self.line.pupil_id])
+        return {
+            **super().get_context_data(**kwargs),
+            "line": self.line,
+            "record_changes": changes.get(self.line.pupil_id, []),
+        }
 
     def form_valid(self, form):
         try:
@@ -192,23 +219,74 @@ class ReturnActionView(SchoolUserRequiredMixin, View):
         return redirect("returns:detail", pk=pk)
 
 
-class ReturnSubmitView(ReturnActionView):
-    def act(self, monthly_return):
-        was_open = monthly_return.is_open_to_school
-        result = services.monthly_return_submit(
-            monthly_return=monthly_return, user=self.request.user
-        )
-        if not was_open:
-            messages.info(self.request, "This return was already submitted.")
-        elif result.status == ReturnStatus.QUERIED:
-            messages.success(
-                self.request,
-                f"Return submitted with {monthly_return.queried_count} "
-                f"quer{'y' if monthly_return.queried_count == 1 else 'ies'}; "
-                "the LA will respond to each.",
+class ReturnSubmitView(SchoolUserRequiredMixin, View):
+    """Submit (from the check-your-answers page), then the confirmation page, which says what
+    was sent; a return already submitted goes back to the return with a note."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        monthly_return = selectors.return_for_user(request.user, pk)
+        if not monthly_return.is_open_to_school:
+            messages.info(request, "This return was already submitted.")
+            return redirect("returns:detail", pk=pk)
+        try:
+            services.monthly_return_submit(monthly_return=monthly_return, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("returns:detail", pk=pk)
+        return redirect("returns:submitted", pk=pk)
+
+
+class CheckAnswersView(SchoolUserRequiredMixin, TemplateView):
+    """Check your answers before submitting: the confirmed lines and the queried ones."""
+
+    template_name = "returns/check_answers.html"
+
+    @cached_property
+    def monthly_return(self):
+        return selectors.return_for_user(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        r = self.monthly_return
+        if not r.is_open_to_school:
+            messages.info(request, "This return was already submitted.")
+            return redirect("returns:detail", pk=r.pk)
+        if r.line_count != r.answered_count:
+            messages.error(
+                request,
+                services.UNANSWERED_LINES.format(count=r.line_count - r.answered_count),
             )
-        else:
-            messages.success(self.request, "Return submitted. Thank you.")
+            return redirect("returns:detail", pk=r.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        lines = list(selectors.return_lines(self.monthly_return))
+        return {
+            **super().get_context_data(**kwargs),
+            "monthly_return": self.monthly_return,
+            "confirmed": [line for line in lines if not line.queried],
+            "queried": [line for line in lines if line.queried],
+            "due_on": selectors.return_due_date(self.monthly_return),
+        }
+
+
+class ReturnSubmittedView(SchoolUserRequiredMixin, TemplateView):
+    """The confirmation page after a return is submitted."""
+
+    template_name = "returns/submitted.html"
+
+    @cached_property
+    def monthly_return(self):
+        return selectors.return_for_user(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        if self.monthly_return.is_open_to_school:
+            return redirect("returns:detail", pk=self.monthly_return.pk)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "monthly_return": self.monthly_return}
 
 
 class ConfirmRemainingView(ReturnActionView):
@@ -267,6 +345,7 @@ class DashboardView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, Filte
         context["generate_form"] = GenerateForm(
             initial={"month": f"{coming_month(timezone.localdate()):%Y-%m}"}
         )
+        context["late_joiners"] = live_record.joined_after_issue(month) if month else []
         return context
 
 
@@ -319,7 +398,7 @@ class QueryQueueView(LAOfficerRequiredMixin, ExportMixin, SingleTableMixin, Filt
     export_name = "queried-return-lines"
 
     def get_queryset(self):
-        return selectors.open_queries()
+        return live_record.with_record_changed(selectors.open_queries())
 
 
 class LineResolveView(LAOfficerRequiredMixin, FormView):
@@ -340,12 +419,25 @@ class LineResolveView(LAOfficerRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "line": self.line}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "line": self.line}
+        return {
+            **super().get_context_data(**kwargs),
+            "line": self.line,
+            "live": live_record.live_record(self.line),
+        }
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            if data["decision"] == ACCEPT:
+            if data["decision"] == ALREADY_RECORDED:
+                resolution.return_line_already_recorded(
+                    line=self.line, user=self.request.user, note=data.get("note", "")
+                )
+                messages.success(
+                    self.request,
+                    f"Query for {self.line.pupil.full_name} closed: already recorded, "
+                    "no change needed.",
+                )
+            elif data["decision"] == ACCEPT:
                 services.return_line_accept(
                     line=self.line,
                     user=self.request.user,

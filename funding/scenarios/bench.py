@@ -3,8 +3,10 @@
 On `<DATABASE>_bench` it builds the engine's synthetic LA, copies the FY 2025-26 scheme into a
 scenario with every hourly rate up 3% (a pay award) and times: a scenario run (the scenario and
 the live scheme on the same data, results written) plus the comparison; then the cost-neutral
-solve back to the live total (one run for the components, the bisection, and the confirming
-run). Targets: run + comparison ≤ 10 s, the solve ≤ 5 s (the bisection alone is reported too).
+solve back to the live total (the data read once; the live run (the target) and one scenario
+run for the components; the bisection in memory; one confirming run on the same inputs). Wall
+and CPU time are printed. Targets: run + comparison ≤ 10 s, the solve ≤ 5 s (the part before
+the confirming run is reported too).
 """
 
 from __future__ import annotations
@@ -35,27 +37,34 @@ def run(
         for r in scenario.values["hourly_rates"]
     }
     scenario = services.scenario_update_rates(scenario=scenario, hourly_rates=uplift)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     scenario_run = services.scenario_run(scenario=scenario)
     comparison = selectors.comparison(scenario_run.baseline, scenario_run)
     run_seconds = time.perf_counter() - started
+    run_cpu = time.process_time() - cpu
     out(
-        f"Scenario run + comparison: {run_seconds:.1f} s ({scenario_run.pupils:,} pupils, "
+        f"Scenario run + comparison: {run_seconds:.2f} s (CPU {run_cpu:.2f} s; "
+        f"{scenario_run.pupils:,} pupils, "
         f"{comparison.total.difference:+,.2f} on {comparison.total.before:,.2f}; "
         f"{comparison.schools_gaining} schools gain, {comparison.schools_losing} lose)"
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     found = services.scenario_cost_neutral(scenario=scenario, rate_set=calc.HOURLY_RATES)
     solve_seconds = time.perf_counter() - started
+    solve_cpu = time.process_time() - cpu
     out(
-        f"Cost-neutral solve: {solve_seconds:.1f} s in all (components + bisection "
-        f"{found.seconds_to_solve:.2f} s, then one confirming run): factor {found.factor}, "
+        f"Cost-neutral solve: {solve_seconds:.2f} s in all (CPU {solve_cpu:.2f} s; the data read "
+        f"once, the live and scenario runs, components + bisection: "
+        f"{found.seconds_to_solve:.2f} s; then one confirming run on the same inputs and the "
+        f"results written): factor {found.factor}, "
         f"total {found.run.total:,.2f} against {found.target:,.2f} "
         f"(difference {found.difference:+.2f}, tolerance {found.tolerance})"
     )
     return {
         "run_and_compare_seconds": run_seconds,
         "solve_seconds": solve_seconds,
+        "run_cpu_seconds": run_cpu,
+        "solve_cpu_seconds": solve_cpu,
         "factor": found.factor,
         "difference": found.difference,
         "figures": [

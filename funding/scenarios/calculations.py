@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from funding.calculations.entitlement import ONE_DAY, entitlement_on
 from funding.calculations.inputs import TOP_UP, LineData
 from funding.calculations.money import ZERO, round_money
 from funding.calculations.scheme import ROLES
@@ -486,23 +487,11 @@ def transitional_protection(changes: list[Change], rule: Protection) -> Protecti
 
 
 def amount_from(line: LineData, on, calendar) -> Decimal:
-    """The line's money for its school days on or after `on` (a date): the whole line when it
-    starts on or after it, nothing when it ends before; otherwise pro rata from the unrounded
-    annual amount by school days, rounded once, half-up (R7+)."""
-    if line.period_to < on:
-        return ZERO
-    if line.period_from >= on:
-        return line.amount
-    if not line.school_days:
-        return ZERO
-    days = calendar.school_days(on, line.period_to)
-    weight = _weight(line)
-    return round_money(
-        Decimal(line.annual_amount)
-        * weight.numerator
-        * days
-        / (Decimal(weight.denominator) * line.school_days)
-    )
+    """The line's money for its school days on or after `on` (a date), as a payment counts it
+    (R7+, `funding.calculations.entitlement`): the line less its entitlement to the day before
+    `on`, that entitlement rounded once, half-up, from the line's amount by school days. The
+    whole line when it starts on or after `on`; nothing when it ends before."""
+    return Decimal(line.amount) - entitlement_on(line, on - ONE_DAY, calendar)
 
 
 def cost_from(before: list[LineData], after: list[LineData], on, calendar) -> Decimal:

@@ -128,3 +128,86 @@ class CostNeutralForm(forms.Form):
         help_text="Leave empty to match the live scheme's total on the same data.",
         error_messages=MONEY_ERRORS,
     )
+
+
+PERCENT_ERRORS = {"invalid": "Enter a percentage, like 5 or 2.5."}
+
+
+class ProtectionForm(forms.Form):
+    """Transitional protection (R26): leave the loss cap empty for none."""
+
+    loss_cap_percent = forms.DecimalField(
+        label="Most a school can lose (%)",
+        required=False,
+        max_digits=6,
+        decimal_places=3,
+        help_text="Of what it had before, for example 5. Leave empty for no protection.",
+        error_messages=PERCENT_ERRORS,
+    )
+    gain_cap_percent = forms.DecimalField(
+        label="Most a school can gain (%) (optional)",
+        required=False,
+        max_digits=6,
+        decimal_places=3,
+        help_text="Leave empty for no cap on gains.",
+        error_messages=PERCENT_ERRORS,
+    )
+    funded = forms.TypedChoiceField(
+        label="Who pays for the protection",
+        choices=[
+            ("yes", "The LA meets the cost"),
+            ("no", "Schools still gaining pay for it, in proportion to their gains"),
+        ],
+        coerce=lambda v: v == "yes",
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("loss_cap_percent") is None and data.get("gain_cap_percent") is not None:
+            self.add_error("loss_cap_percent", "Enter the loss cap to cap gains as well.")
+        return data
+
+
+class UpliftForm(forms.Form):
+    """An uplift (e.g. a pay award) to the live scheme's rates from a date (R26)."""
+
+    financial_year = forms.IntegerField(
+        label="Financial year it starts in", help_text="2025 means FY 2025-26."
+    )
+    percent = forms.DecimalField(
+        label="Uplift (%)",
+        max_digits=7,
+        decimal_places=3,
+        min_value=Decimal("-100"),
+        help_text="For example 3 for a 3% pay award.",
+        error_messages=PERCENT_ERRORS,
+    )
+    rate_set = forms.ChoiceField(label="Apply it to", choices=list(RATE_SETS.items()))
+    effective_from = forms.DateField(
+        label="From",
+        help_text="A date in the financial year, for example 2025-09-01.",
+        error_messages={"invalid": "Enter a date, like 2025-09-01."},
+    )
+    reason = forms.CharField(
+        label="Why (kept with the new version of the scheme)",
+        max_length=300,
+        required=False,
+        help_text="Needed to adopt, for example NJC pay award 2025.",
+    )
+
+
+class AdoptForm(forms.Form):
+    """Adopt a scenario as next year's scheme (R26): one action with who and why."""
+
+    reason = forms.CharField(
+        label="Why (kept with next year's scheme)",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why: the reason is kept with next year's scheme."},
+    )
+    replace = forms.BooleanField(
+        label="Next year already has a scheme: replace its values with this scenario's",
+        required=False,
+    )

@@ -189,3 +189,40 @@ class ScenarioAdoption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} FY {self.financial_year}: {self.reason[:40]}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ScenarioRunJob(models.Model):
+    """A scenario run asked for on the web and done by the worker (Celery): its progress page
+    reads this until the run is written (`run`) or it failed (`error`)."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="jobs")
+    as_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    message = models.CharField(max_length=200, blank=True)
+    run = models.ForeignKey(
+        ScenarioRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Scenario run job {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)

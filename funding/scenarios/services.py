@@ -1,31 +1,30 @@
 """Writes for scenarios (R26): copy a live scheme into a scenario, edit its rates, run it on the
-live data, make it cost neutral. Nothing here writes to a live scheme, run or payment."""
+live data (now, or queued for the worker with a progress page), make it cost neutral. Nothing
+here writes to a live scheme, run or payment (making a scenario live: `adoption.py`)."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
 import datetime as dt
+import logging
 import time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import models as dj_models
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from funding import services as live_services
 from funding.calculations.allocation import NoSchoolDays, allocate
-from funding.calculations.money import round_money
 from funding.calculations.scheme import validate_scheme
 from funding.extensions import line_sources
 from funding.scenarios import calculations as calc
 from funding.scenarios.models import (
-    AdoptionKind,
+    JobStatus,
     Scenario,
-    ScenarioAdoption,
     ScenarioPupilAmount,
     ScenarioRun,
+    ScenarioRunJob,
     ScenarioSchoolTotal,
 )
 from funding.scenarios.selectors import plain_field, rates_of, values_from_scheme
@@ -40,6 +39,7 @@ UNKNOWN_FIELD = "{name} is not a figure of a funding scheme."
 AS_AT_IN_FUTURE = "A scenario can only read the data as it stood at a moment that has passed."
 UNKNOWN_RATE_SET = "Choose the rates the factor applies to: hourly rates or band values."
 WRITE_BATCH = 5000
+logger = logging.getLogger(__name__)
 
 
 def _user(user):
@@ -218,25 +218,41 @@ def _write_run(run: ScenarioRun, result, seconds: float) -> ScenarioRun:
     run.warnings = result.warnings[:500]
     run.seconds = seconds
     run.save()
-    ScenarioSchoolTotal.objects.bulk_create(
+    _insert(
+        ScenarioSchoolTotal,
+        ("run_id", "school_id", "element", "route", "amount", "lines"),
         (
-            ScenarioSchoolTotal(
-                run=run, school_id=s, element=e, route=r, amount=amount, lines=count
-            )
+            (run.pk, s, e, r, amount, count)
             for (s, e, r), (amount, count) in summary.school_totals.items()
         ),
-        batch_size=WRITE_BATCH,
     )
-    ScenarioPupilAmount.objects.bulk_create(
+    _insert(
+        ScenarioPupilAmount,
+        ("run_id", "pupil_id", "school_id", "amount", "detail"),
         (
-            ScenarioPupilAmount(
-                run=run, pupil_id=p, school_id=s, amount=amount, detail=detail[:300]
-            )
+            (run.pk, p, s, amount, detail[:300])
             for (p, s), (amount, detail) in summary.pupil_amounts.items()
         ),
-        batch_size=WRITE_BATCH,
     )
     return run
+
+
+def _insert(model, columns: tuple[str, ...], rows) -> None:
+    """Write a run's result rows: PostgreSQL's COPY (a run writes tens of thousands of rows,
+    and building a model instance for each was half the time of a cost-neutral solve);
+    `bulk_create` on other databases (the demo's SQLite)."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            (model(**dict(zip(columns, row, strict=True))) for row in rows),
+            batch_size=WRITE_BATCH,
+        )
+        return
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(model._meta.get_field(c.removesuffix("_id")).column) for c in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _inputs(scenario: Scenario, as_at: dt.datetime | None):
@@ -267,10 +283,17 @@ def scenario_run(
     scenario = Scenario.objects.select_related("la").get(pk=scenario.pk)
     _validate(scenario)
     scheme, moment, inputs = _inputs(scenario, as_at)
+    return _run_on(scenario, scheme, moment, inputs, user=user, note=note)
+
+
+def _run_on(scenario, scheme, moment, inputs, *, live=None, live_seconds=None, user, note=""):
+    """The scenario's run and its baseline on `inputs` already read; `live` (the live scheme's
+    result on the same inputs) is reused when given, so a caller that has it runs once."""
     try:
-        started = time.perf_counter()
-        live = _result(inputs)
-        live_seconds = time.perf_counter() - started
+        if live is None:
+            started = time.perf_counter()
+            live = _result(inputs)
+            live_seconds = time.perf_counter() - started
         started = time.perf_counter()
         result = _result(_scenario_inputs(scenario, inputs))
         seconds = time.perf_counter() - started
@@ -315,17 +338,27 @@ def scenario_cost_neutral(
     the scenario's total to `target` (default: the live scheme's total on the same data) within
     a penny per pupil; write the scaled rates to the scenario; confirm with one real run.
 
-    The search re-prices each line from its components (`calculations.components`), so it needs
-    one run of the scenario however many guesses it takes, and one more to confirm."""
+    The data is read once. The search re-prices each line from its components
+    (`calculations.components`: lines grouped by how their amount scales with the rates,
+    clamps at zero and caps kept), so it needs one run of the scenario however many guesses it
+    takes, and one more on the same inputs to confirm."""
     if rate_set not in calc.RATE_SETS:
         raise ValidationError({"rate_set": UNKNOWN_RATE_SET})
     scenario = Scenario.objects.select_related("la").get(pk=scenario.pk)
     _validate(scenario)
-    _scheme, _moment, inputs = _inputs(scenario, as_at)
     started = time.perf_counter()
+    # The live data is read once: the live scheme's run on it is the target (unless a budget is
+    # given) and the confirming run's baseline; the scenario's run on it gives each line's
+    # dependence on the rates (its components), so every guess is an in-memory sum.
+    scheme, moment, inputs = _inputs(scenario, as_at)
+    try:
+        live = _result(inputs)
+        live_seconds = time.perf_counter() - started
+        result = _result(_scenario_inputs(scenario, inputs))
+    except NoSchoolDays as exc:
+        raise ValidationError({"financial_year": str(exc)}) from None
     if target is None:
-        target = sum((line.amount for line in _result(inputs).lines), Decimal("0"))
-    result = _result(_scenario_inputs(scenario, inputs))
+        target = sum((line.amount for line in live.lines), Decimal("0"))
     comps = calc.components(result.lines, rate_set)
     tolerance = calc.penny_per_pupil(comps.pupils)
     try:
@@ -335,274 +368,74 @@ def scenario_cost_neutral(
     solved = time.perf_counter() - started
     predicted = Decimal(repr(comps.total(float(factor)))).quantize(Decimal("0.01"))
     with transaction.atomic():
-        scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        scenario = Scenario.objects.select_for_update().select_related("la").get(pk=scenario.pk)
         scenario.values = calc.scale_values(scenario.values, rate_set, factor)
         _validate(scenario)
         _save(scenario, user, f"Cost neutral: {rate_set} × {factor} to meet £{target:,.2f}")
-        run = scenario_run(
-            scenario=scenario,
-            as_at=as_at,
+        # One confirming engine run at the factor, on the same inputs, beside the live result.
+        run = _run_on(
+            scenario,
+            scheme,
+            moment,
+            inputs,
+            live=live,
+            live_seconds=live_seconds,
             user=user,
             note=f"Cost neutral at × {factor} ({rate_set}) for a target of £{target:,.2f}",
         )
     return CostNeutral(factor, target, tolerance, predicted, run, scenario, solved)
 
 
-# ---- adopting: uplifts to the live scheme, a scenario as next year's scheme ---------------------
-
-NO_REASON = "Say why: the reason is kept with the new version of the scheme."
-NEXT_YEAR_EXISTS = (
-    "FY {fy} already has a scheme ({name}); choose to replace its values to adopt this scenario."
-)
-UPLIFT_OUTSIDE_YEAR = "The uplift must start within FY {fy}."
-
-
-def _places(model, name: str) -> Decimal:
-    return Decimal(1).scaleb(-model._meta.get_field(name).decimal_places)
-
-
-def _fit(model, name: str, value) -> Decimal | None:
-    """A snapshot value as the live field holds it: rounded half-up to its decimal places (a
-    cost-neutral factor or an uplift can leave more)."""
-    if value in (None, ""):
-        return None
-    return (
-        round_money(Decimal(str(value)))
-        if _places(model, name) == Decimal("0.01")
-        else (Decimal(str(value)).quantize(_places(model, name), rounding=ROUND_HALF_UP))
-    )
-
-
-def _live_save(instance, user, reason: str) -> None:
-    instance._history_user = _user(user)
-    instance._change_reason = reason[:100]
-    instance.full_clean()
-    instance.save()
-
-
-def _rows_to_scheme(scheme, model, related, rows, keys, names, user, reason) -> None:
-    """Make the scheme's rate table `related` hold `rows` (matched on `keys`), each change
-    saved with its history (who, why); rows no longer in the snapshot are deleted."""
-    existing = {tuple(str(getattr(o, k)) for k in keys): o for o in getattr(scheme, related).all()}
-    seen = set()
-    for row in rows:
-        key = tuple(str(_fit(model, k, row[k]) if k == "min_hours" else row[k]) for k in keys)
-        seen.add(key)
-        obj = existing.get(key) or model(scheme=scheme, **{k: row[k] for k in keys})
-        changed = obj.pk is None
-        for name in names:
-            if name not in row:
-                continue
-            value = row[name]
-            if isinstance(model._meta.get_field(name), dj_models.DecimalField):
-                value = _fit(model, name, value)
-            if getattr(obj, name) != value:
-                setattr(obj, name, value)
-                changed = True
-        if changed:
-            _live_save(obj, user, reason)
-    for key, obj in existing.items():
-        if key not in seen:
-            obj._history_user = _user(user)
-            obj._change_reason = reason[:100]
-            obj.delete()
-
-
-def _values_to_scheme(scheme, values: dict, *, user, reason: str, fields: bool = True) -> None:
-    """Write a snapshot's values onto a live scheme (fields, rate tables, and the special
-    school band rates of the scheme's year), as a new version with the reason."""
-    from funding.models import FundingScheme, HourlyRate, NotionalSenFactor, TaHoursBand
-    from funding.scenarios.selectors import _field_value
-    from schools.models import SpecialSchoolBand
-
-    if fields:
-        for name, value in values.get("fields", {}).items():
-            value = _field_value(name, value)
-            if isinstance(FundingScheme._meta.get_field(name), dj_models.DecimalField):
-                value = _fit(FundingScheme, name, value)
-            setattr(scheme, name, value)
-        _live_save(scheme, user, reason)
-    _rows_to_scheme(
-        scheme,
-        NotionalSenFactor,
-        "sen_factors",
-        values.get("sen_factors", []),
-        ("factor",),
-        ("weight_percent", "rate_per_pupil"),
-        user,
-        reason,
-    )
-    _rows_to_scheme(
-        scheme,
-        HourlyRate,
-        "hourly_rates",
-        values.get("hourly_rates", []),
-        ("role", "phase"),
-        ("hourly_rate", "weeks_per_year", "delegated"),
-        user,
-        reason,
-    )
-    _rows_to_scheme(
-        scheme,
-        TaHoursBand,
-        "ta_bands",
-        values.get("ta_bands", []),
-        ("min_hours",),
-        ("amount_from", "rate_per_hour", "amount_to", "label"),
-        user,
-        reason,
-    )
-    for row in values.get("band_rates", []):
-        rate = _fit(SpecialSchoolBand, "annual_rate", row["rate"])
-        band = SpecialSchoolBand.objects.filter(
-            school_id=row["school_id"], band=row["band"], financial_year=scheme.financial_year
-        ).first() or SpecialSchoolBand(
-            school_id=row["school_id"], band=row["band"], financial_year=scheme.financial_year
-        )
-        if band.pk is None or band.annual_rate != rate:
-            band.annual_rate = rate
-            _live_save(band, user, reason)
-    live_services.scheme_validate(scheme)
-
-
-def _rounded(values: dict) -> dict:
-    """A snapshot with its rates as the live scheme would hold them (what adopting writes)."""
-    from funding.models import HourlyRate, TaHoursBand
-    from schools.models import SpecialSchoolBand
-
-    out = copy.deepcopy(values)
-    for r in out.get("hourly_rates", []):
-        r["hourly_rate"] = plain_field(_fit(HourlyRate, "hourly_rate", r["hourly_rate"]))
-    for b in out.get("ta_bands", []):
-        for name in ("amount_from", "rate_per_hour", "amount_to"):
-            b[name] = plain_field(_fit(TaHoursBand, name, b.get(name)))
-    for b in out.get("band_rates", []):
-        b["rate"] = plain_field(_fit(SpecialSchoolBand, "annual_rate", b["rate"]))
-    return out
-
-
-@dataclasses.dataclass
-class UpliftPreview:
-    percent: Decimal
-    rate_set: str
-    effective_from: dt.date
-    #: The live scheme's values with the uplift, rates rounded as adopting writes them.
-    values: dict
-    #: The rest of the year from `effective_from` (R7+ pro rata on the engine's lines).
-    cost: Decimal
-    #: The same uplift over the whole year, for reference.
-    annual_cost: Decimal
-
-
-def uplift_preview(
-    *, financial_year: int, percent: Decimal, rate_set: str, effective_from: dt.date, la=None
-) -> UpliftPreview:
-    """Price an uplift (e.g. a pay award) to `rate_set` from a date on the live data: the
-    engine's lines at the live and uplifted rates, each counted from the date, pro rata."""
-    if rate_set not in calc.RATE_SETS:
-        raise ValidationError({"rate_set": UNKNOWN_RATE_SET})
-    fy = FinancialYear(int(financial_year))
-    if not (fy.starts_on <= effective_from <= fy.ends_on):
-        raise ValidationError({"effective_from": UPLIFT_OUTSIDE_YEAR.format(fy=fy)})
-    la = la or administering_la()
-    scheme = scheme_for(fy, la)
-    if scheme is None:
-        raise ValidationError({"financial_year": NO_SCHEME.format(fy=fy)})
-    values = _rounded(
-        calc.scale_values(values_from_scheme(scheme), rate_set, calc.uplift_factor(percent))
-    )
-    shadow = Scenario(la=la, financial_year=fy.start_year, name=f"Uplift {percent}%", values=values)
-    inputs = allocation_inputs(fy, scheme=scheme, la=la)
-    try:
-        live = _result(inputs).lines
-        uplifted = _result(_scenario_inputs(shadow, inputs)).lines
-    except NoSchoolDays as exc:
-        raise ValidationError({"financial_year": str(exc)}) from None
-    cost = calc.cost_from(live, uplifted, effective_from, inputs.calendar)
-    annual = sum((x.amount for x in uplifted), Decimal(0)) - sum(
-        (x.amount for x in live), Decimal(0)
-    )
-    return UpliftPreview(Decimal(percent), rate_set, effective_from, values, cost, annual)
+# ---- runs in the background, with progress ---------------------------------------------------
 
 
 @transaction.atomic
-def uplift_adopt(
-    *,
-    financial_year: int,
-    percent: Decimal,
-    rate_set: str,
-    effective_from: dt.date,
-    reason: str,
-    user=None,
-    la=None,
-) -> ScenarioAdoption:
-    """Write the uplift to the live scheme as a new version (history: who, and the reason),
-    and record the adoption with the cost previewed."""
-    if not (reason or "").strip():
-        raise ValidationError({"reason": NO_REASON})
-    la = la or administering_la()
-    preview = uplift_preview(
-        financial_year=financial_year,
-        percent=percent,
-        rate_set=rate_set,
-        effective_from=effective_from,
-        la=la,
-    )
-    scheme = scheme_for(FinancialYear(int(financial_year)), la)
-    why = f"Uplift {percent}% to {rate_set} from {effective_from:%d %b %Y}: {reason.strip()}"
-    _values_to_scheme(scheme, preview.values, user=user, reason=why, fields=False)
-    return ScenarioAdoption.objects.create(
-        kind=AdoptionKind.UPLIFT,
-        scheme=scheme,
-        financial_year=scheme.financial_year,
-        reason=reason.strip(),
-        percent=preview.percent,
-        rate_set=rate_set,
-        effective_from=effective_from,
-        cost=preview.cost,
-        adopted_by=_user(user),
-    )
+def scenario_run_queue(*, scenario: Scenario, as_at: dt.datetime | None = None, user=None):
+    """Queue a run of the scenario for the worker (Celery; eager when there is no broker):
+    a `ScenarioRunJob` whose page shows its progress and then links to the comparison."""
+    from funding.scenarios.tasks import scenario_run_task
 
-
-@transaction.atomic
-def scenario_adopt_as_next_year(
-    *, scenario: Scenario, reason: str, user=None, replace: bool = False
-) -> ScenarioAdoption:
-    """Make the scenario next year's scheme (FY + 1) in one action: the live scheme copied to
-    FY + 1 by the scheme services, then the scenario's values written onto it (rates rounded as
-    the scheme holds them), with who and why. Refused when FY + 1 has a scheme, unless
-    `replace` (then its values are replaced, as a new version with the reason)."""
-    from funding.models import FundingScheme
-
-    if not (reason or "").strip():
-        raise ValidationError({"reason": NO_REASON})
-    scenario = Scenario.objects.select_for_update().select_related("la").get(pk=scenario.pk)
+    if as_at is not None:
+        if timezone.is_naive(as_at):
+            as_at = timezone.make_aware(as_at)
+        if as_at > timezone.now():
+            raise ValidationError({"as_at": AS_AT_IN_FUTURE})
     _validate(scenario)
-    next_fy = scenario.financial_year + 1
-    why = f"Adopted scenario {scenario.name}: {reason.strip()}"
-    existing = FundingScheme.objects.filter(la=scenario.la, financial_year=next_fy).first()
-    if existing is not None and not replace:
-        raise ValidationError(
-            {"financial_year": NEXT_YEAR_EXISTS.format(fy=FinancialYear(next_fy), name=existing)}
-        )
-    if existing is None:
-        source = scenario.source_scheme or scheme_for(scenario.fy, scenario.la)
-        if source is None:
-            raise ValidationError({"financial_year": NO_SCHEME.format(fy=scenario.fy)})
-        scheme = live_services.scheme_copy(scheme=source, financial_year=next_fy, user=user)
-    else:
-        scheme = existing
-    values = copy.deepcopy(scenario.values)
-    # Band rates are per year: the scenario's become FY + 1's.
-    _values_to_scheme(scheme, _rounded(values), user=user, reason=why)
-    adoption = ScenarioAdoption.objects.create(
-        kind=AdoptionKind.NEXT_YEAR,
-        scenario=scenario,
-        scheme=scheme,
-        financial_year=next_fy,
-        reason=reason.strip(),
-        replaced=existing is not None,
-        adopted_by=_user(user),
+    job = ScenarioRunJob(
+        scenario=scenario, as_at=as_at, requested_by=_user(user), message="Waiting for the worker"
     )
-    _save(scenario, user, f"Adopted as the FY {FinancialYear(next_fy)} scheme")
-    return adoption
+    job.full_clean()
+    job.save()
+    job_id = job.pk
+    transaction.on_commit(lambda: scenario_run_task.delay(job_id))
+    return job
+
+
+def scenario_run_job_execute(*, job_id: int):
+    """Do a queued run (idempotent: a job already claimed or finished is left alone)."""
+    # Claimed by a conditional UPDATE: a second delivery of the task finds nothing queued.
+    claimed = ScenarioRunJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING,
+        started_at=timezone.now(),
+        message="Running the scenario and the live scheme on the live data",
+    )
+    job = (
+        ScenarioRunJob.objects.select_related("scenario", "requested_by").filter(pk=job_id).first()
+    )
+    if not claimed or job is None:
+        return job
+    try:
+        run = scenario_run(scenario=job.scenario, as_at=job.as_at, user=job.requested_by)
+    except ValidationError as exc:
+        job.status, job.error = JobStatus.FAILED, "; ".join(exc.messages)[:2000]
+        job.message = "The run could not be done"
+    except Exception:  # noqa: BLE001 - recorded on the job, so its page never waits forever
+        logger.exception("Scenario run job %s failed", job_id)
+        job.status, job.error = JobStatus.FAILED, "An unexpected error stopped the run."
+        job.message = "The run could not be done"
+    else:
+        job.status, job.run = JobStatus.DONE, run
+        job.message = f"Done: {run.pupils:,} pupils, {run.lines:,} lines"
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "message", "run", "finished_at"])
+    return job

@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:pk>/cost-neutral/", views.CostNeutralView.as_view(), name="cost_neutral"),
     path("runs/<int:pk>/compare/", views.CompareView.as_view(), name="compare"),
     path("runs/<int:pk>/pack.xlsx", views.ForumPackView.as_view(), name="pack"),
+    path("jobs/<int:pk>/", views.RunJobView.as_view(), name="job"),
+    path("<int:pk>/protection/", views.ProtectionView.as_view(), name="protection"),
+    path("<int:pk>/adopt/", views.AdoptView.as_view(), name="adopt"),
+    path("uplift/", views.UpliftView.as_view(), name="uplift"),
+    path("adoptions/<int:pk>/", views.AdoptionView.as_view(), name="adoption"),
 ]

@@ -11,11 +11,21 @@ from django.views.generic import FormView, TemplateView
 from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
-from funding.scenarios import exports, selectors, services
-from funding.scenarios.forms import CostNeutralForm, RunForm, ScenarioCreateForm, ScenarioEditForm
-from funding.scenarios.models import Scenario, ScenarioRun
+from funding.scenarios import adoption as adoption_services
+from funding.scenarios import charts, exports, selectors, services
+from funding.scenarios.forms import (
+    AdoptForm,
+    CostNeutralForm,
+    ProtectionForm,
+    RunForm,
+    ScenarioCreateForm,
+    ScenarioEditForm,
+    UpliftForm,
+)
+from funding.scenarios.models import Scenario, ScenarioAdoption, ScenarioRun, ScenarioRunJob
 from funding.scenarios.tables import PupilMoveTable, SchoolChangeTable
 from schools.access import LAOfficerRequiredMixin
+from schools.dates import FinancialYear
 
 
 def _errors_to_form(form, exc: ValidationError) -> None:
@@ -110,13 +120,25 @@ class ScenarioRunView(_ScenarioMixin, FormView):
 
     def form_valid(self, form):
         try:
-            run = services.scenario_run(
+            job = services.scenario_run_queue(
                 scenario=self.scenario(), as_at=form.cleaned_data["as_at"], user=self.request.user
             )
         except ValidationError as exc:
             _errors_to_form(form, exc)
             return self.form_invalid(form)
-        return redirect("scenarios:compare", pk=run.pk)
+        return redirect("scenarios:job", pk=job.pk)
+
+
+class RunJobView(LAOfficerRequiredMixin, TemplateView):
+    """A queued run's progress: the page refreshes itself (meta refresh) until it is done."""
+
+    template_name = "scenarios/job.html"
+
+    def get_context_data(self, **kwargs):
+        job = get_object_or_404(
+            ScenarioRunJob.objects.select_related("scenario", "run"), pk=self.kwargs["pk"]
+        )
+        return super().get_context_data(job=job, **kwargs)
 
 
 class CostNeutralView(_ScenarioMixin, FormView):
@@ -205,50 +227,28 @@ class CompareView(LAOfficerRequiredMixin, TemplateView):
             table = pupil_table if request.GET.get("table") == "pupils" else school_table
             name = "pupils" if table is pupil_table else "schools"
             return TableExport(fmt, table).response(f"scenario-run-{run.pk}-{name}.{fmt}")
+        by_element = [(selectors.element_label(c.key), c) for c in comparison.by_element]
+        distribution, distribution_rows = charts.distribution_chart(comparison.by_school)
         return self.render_to_response(
             self.get_context_data(
                 run=run,
                 before=before,
                 comparison=comparison,
-                by_element=[(selectors.element_label(c.key), c) for c in comparison.by_element],
+                by_element=by_element,
                 school_table=school_table,
                 pupil_table=pupil_table,
-                chart=_chart(comparison),
+                distribution=distribution,
+                distribution_rows=distribution_rows,
+                element_chart=charts.element_chart(by_element, "Before", "After"),
+                protection=comparison.protection,
+                protected_total=comparison.total.after
+                + (comparison.protection.cost if comparison.protection else 0),
+                protected_schools=[
+                    (schools.get(p.key, ("", p.key)), p)
+                    for p in (comparison.protection.schools if comparison.protection else [])
+                ],
             )
         )
-
-
-def _chart(comparison) -> list[dict]:
-    """The distribution of per-school change (% bands) as bars, for a picture without script."""
-    edges = [(-100, -10), (-10, -5), (-5, -1), (-1, 0), (0, 0), (0, 1), (1, 5), (5, 10), (10, 1e9)]
-    labels = [
-        "≤ −10%",
-        "−10% to −5%",
-        "−5% to −1%",
-        "−1% to 0%",
-        "unchanged",
-        "0% to 1%",
-        "1% to 5%",
-        "5% to 10%",
-        "≥ 10%",
-    ]
-    counts = [0] * len(edges)
-    for c in comparison.by_school:
-        p = float(c.percent) if c.percent is not None else (0.0 if not c.difference else 100.0)
-        if c.difference == 0:
-            counts[4] += 1
-            continue
-        for i, (lo, hi) in enumerate(edges):
-            if i != 4 and (lo < p <= hi if p > 0 else lo <= p < hi):
-                counts[i] += 1
-                break
-        else:
-            counts[0 if p < 0 else -1] += 1
-    top = max(counts) or 1
-    return [
-        {"label": lab, "count": n, "width": int(100 * n / top)}
-        for lab, n in zip(labels, counts, strict=True)
-    ]
 
 
 class ForumPackView(LAOfficerRequiredMixin, TemplateView):
@@ -274,3 +274,94 @@ class ForumPackView(LAOfficerRequiredMixin, TemplateView):
         )
         response["Content-Disposition"] = f'attachment; filename="schools-forum-run-{run.pk}.xlsx"'
         return response
+
+
+class ProtectionView(_ScenarioMixin, FormView):
+    """Transitional protection settings of a scenario (R26)."""
+
+    template_name = "scenarios/protection.html"
+    form_class = ProtectionForm
+
+    def get_initial(self):
+        rule = self.scenario().values.get("protection") or {}
+        return {
+            "loss_cap_percent": rule.get("loss_cap_percent"),
+            "gain_cap_percent": rule.get("gain_cap_percent"),
+            "funded": "yes" if rule.get("funded", True) else "no",
+        }
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(scenario=self.scenario(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.scenario_set_protection(
+                scenario=self.scenario(), user=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            "Transitional protection saved. Run the scenario to see its cost on the comparison.",
+        )
+        return redirect("scenarios:detail", pk=self.scenario().pk)
+
+
+class UpliftView(LAOfficerRequiredMixin, FormView):
+    """An uplift to the live scheme from a date (R26): preview its cost for the rest of the
+    year, then adopt it (a new version of the live scheme, with the reason)."""
+
+    template_name = "scenarios/uplift.html"
+    form_class = UpliftForm
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        reason = data.pop("reason")
+        try:
+            if self.request.POST.get("action") == "adopt":
+                adoption = adoption_services.uplift_adopt(
+                    user=self.request.user, reason=reason, **data
+                )
+                return redirect("scenarios:adoption", pk=adoption.pk)
+            preview = adoption_services.uplift_preview(**data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+            return self.form_invalid(form)
+        return self.render_to_response(self.get_context_data(form=form, preview=preview))
+
+
+class AdoptView(_ScenarioMixin, FormView):
+    """Adopt a scenario as next year's scheme (R26): one action, with who and why."""
+
+    template_name = "scenarios/adopt.html"
+    form_class = AdoptForm
+
+    def get_context_data(self, **kwargs):
+        scenario = self.scenario()
+        return super().get_context_data(
+            scenario=scenario, next_fy=FinancialYear(scenario.financial_year + 1), **kwargs
+        )
+
+    def form_valid(self, form):
+        try:
+            adoption = adoption_services.scenario_adopt_as_next_year(
+                scenario=self.scenario(), user=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+            return self.form_invalid(form)
+        return redirect("scenarios:adoption", pk=adoption.pk)
+
+
+class AdoptionView(LAOfficerRequiredMixin, TemplateView):
+    """What an adoption wrote: the confirmation page."""
+
+    template_name = "scenarios/adoption.html"
+
+    def get_context_data(self, **kwargs):
+        adoption = get_object_or_404(
+            ScenarioAdoption.objects.select_related("scheme", "scenario", "adopted_by"),
+            pk=self.kwargs["pk"],
+        )
+        return super().get_context_data(adoption=adoption, **kwargs)

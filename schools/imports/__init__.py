@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from schools.imports import band_rates, census, places, term_dates
+from schools.imports import band_rates, census, notional_sen, places, school_users, term_dates
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,21 @@ KINDS = {
             "Each special school's annual top-up rate per band, per financial year.",
             band_rates.band_rates_import, band_rates.COLUMNS, band_rates.ALLOWED,
             band_rates.EXAMPLES,
+        ),
+        ImportKind(
+            "notional-sen", "Notional SEN budgets (amounts per school)",
+            "Each school's notional SEN budget for a financial year as the LA gives it (the "
+            "amounts in its Authority Proforma Tool). A school with an amount for the year gets "
+            "that amount as its notional SEN line instead of factor × rate.",
+            notional_sen.notional_sen_import, notional_sen.COLUMNS, notional_sen.ALLOWED,
+            notional_sen.EXAMPLES,
+        ),
+        ImportKind(
+            "school-users", "School users (business managers)",
+            "School business managers and the schools they may see. Each new user gets an "
+            "e-mail with a link to choose their own password; nobody types a password for them.",
+            school_users.school_users_import, school_users.COLUMNS, school_users.ALLOWED,
+            school_users.EXAMPLES,
         ),
     )
 }  # fmt: skip

@@ -104,6 +104,11 @@ def la_for(cells: Cells, las: dict[str, LocalAuthority], column: str = "la_code"
     return las[code]
 
 
+def _singular(label: str) -> str:
+    """ "censuses" -> "census", "band rates" -> "band rate"."""
+    return label[:-2] if label.endswith("uses") else label[:-1]
+
+
 @dataclass
 class Upsert:
     """Rows matched to what is stored by a natural key: created, updated or left unchanged."""
@@ -117,7 +122,7 @@ class Upsert:
     def add(self, cells: Cells, key: tuple, values: dict, column: str) -> None:
         if key in self.items:
             first = self.items[key]["_row"]
-            cells.error(column, f"the same {self.label[:-1]} is also in row {first}")
+            cells.error(column, f"the same {_singular(self.label)} is also in row {first}")
             return
         self.items[key] = {**values, "_row": cells.number}
 

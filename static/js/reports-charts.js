@@ -31,7 +31,8 @@
           return ctx.dataset.label + ": " + pounds(value);
         } } }
       },
-      scales: { y: { ticks: { callback: function (v) { return pounds(v); } } } }
+      // A value axis always starts at zero, so bar lengths compare honestly.
+      scales: { y: { beginAtZero: true, ticks: { callback: function (v) { return pounds(v); } } } }
     };
     for (var key in extra) { if (Object.prototype.hasOwnProperty.call(extra, key)) { options[key] = extra[key]; } }
     return options;
@@ -57,7 +58,7 @@
     split: function (canvas, data) {
       var d = data.split;
       var options = baseOptions({ indexAxis: "y" });
-      options.scales = { x: { ticks: { callback: function (v) { return pounds(v); } } } };
+      options.scales = { x: { beginAtZero: true, ticks: { callback: function (v) { return pounds(v); } } } };
       return new window.Chart(canvas, {
         type: "bar",
         data: {

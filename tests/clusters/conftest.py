@@ -17,6 +17,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from funding.models import FundingScheme, HourlyRate
 from pupils.models import AdmissionKind
@@ -197,5 +198,11 @@ def submit(w, school, user, amount="2000.00", **overrides):
         "ends_on": min(w.today + dt.timedelta(days=10), w.fy.ends_on),
         "user": user,
     }
+    asked_on = overrides.pop("asked_on", w.today - dt.timedelta(days=2))
     data.update(overrides)
-    return request_submit(**data)
+    request = request_submit(**data)
+    # Made two days ago (before the meeting held yesterday), unless the test says otherwise.
+    asked = timezone.make_aware(dt.datetime.combine(asked_on, dt.time(9)))
+    type(request).objects.filter(pk=request.pk).update(submitted_at=asked)
+    request.refresh_from_db()
+    return request

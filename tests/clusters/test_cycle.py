@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from clusters import selectors, services
-from clusters.models import ClusterMeeting, ClusterRequest, Decision, RequestStatus
+from clusters.models import ClusterMeeting, ClusterRequest, Decision, MeetingStatus, RequestStatus
 from tests.clusters.conftest import submit
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_r19_request_review_impact_cycle_through_the_pages(client, world):
             "need": "Newly diagnosed type 1 diabetes.",
             "provision": "A trained TA at lunch and before PE.",
             "intended_outcomes": "Safe glucose management; full access to PE.",
-            "amount_requested": "2400.00",
+            "amount_requested": "£2,400",  # as people type it
             **date_fields("starts_on", w.fy.starts_on),
             **date_fields("ends_on", ends_on),
         },
@@ -49,12 +49,21 @@ def test_r19_request_review_impact_cycle_through_the_pages(client, world):
         w.senco_a,
         w.fy.start_year,
     )
-    # 2. The host records the cluster's decision: approved with a different amount, £2,000.00.
+    assert req.amount_requested == Decimal("2400.00")
+    # 2. The host records the cluster's decision at today's meeting (yesterday's was before the
+    # request was made): approved with a different amount, £2,000.00.
+    today_meeting = ClusterMeeting.objects.create(
+        cluster=w.north,
+        academic_year=w.meeting_n.academic_year,
+        number=3,
+        date=w.today,
+        status=MeetingStatus.HELD,
+    )
     client.force_login(w.host_n)
     response = client.post(
         reverse("clusters:request_review", args=[w.north.pk, req.pk]),
         {
-            "meeting": w.meeting_n.pk,
+            "meeting": today_meeting.pk,
             "decision": "approved_different_amount",
             "amount_approved": "2000.00",
             "reasons": "Lunch cover only; PE covered by the school.",
@@ -67,7 +76,7 @@ def test_r19_request_review_impact_cycle_through_the_pages(client, world):
         Decision.APPROVED_DIFFERENT_AMOUNT,
         Decimal("2000.00"),
         w.host_n,
-        w.meeting_n,
+        today_meeting,
     )
     # North's share £50,500.00 (see the `world` fixture): committed £2,000.00, spent £0,
     # remaining £50,500.00 - £2,000.00 = £48,500.00.
@@ -85,7 +94,7 @@ def test_r19_request_review_impact_cycle_through_the_pages(client, world):
         {
             "outcomes": "Glucose checked before lunch every day; no incidents.",
             "impact_rating": "met",
-            "amount_spent": "1850.00",
+            "amount_spent": "£1,850",
         },
     )
     assert response.status_code == 302
@@ -369,3 +378,84 @@ def test_host_records_minutes(client, world):
     w.meeting_n.refresh_from_db()
     assert (w.meeting_n.minutes, w.meeting_n.session) == ("CR-00001 approved.", "afternoon")
     assert w.meeting_n.history.first().history_user == w.host_n
+
+
+# ---- Issue 16 §6: decisions at a meeting after the request, own approvals, impact window --------
+
+
+def test_r19_a_decision_is_recorded_only_at_a_meeting_on_or_after_the_request(client, world):
+    w = world
+    req = submit(w, w.a, w.senco_a, asked_on=w.today)  # asked today; the meeting was yesterday
+    with pytest.raises(ValidationError) as exc:
+        services.request_review(
+            request=req, meeting=w.meeting_n, decision="approved", reasons="Agreed.", user=w.host_n
+        )
+    assert exc.value.message_dict["meeting"] == [
+        f"The meeting on {w.meeting_n.date:%-d %B %Y} was before the request was made on "
+        f"{w.today:%-d %B %Y}: choose a meeting on or after that day."
+    ]
+    # The page offers only the meetings held on or after the day the request was made.
+    client.force_login(w.host_n)
+    response = client.get(reverse("clusters:request_review", args=[w.north.pk, req.pk]))
+    assert list(response.context["form"].fields["meeting"].queryset) == []
+    older = submit(w, w.a, w.senco_a)  # asked two days ago: yesterday's meeting is offered
+    response = client.get(reverse("clusters:request_review", args=[w.north.pk, older.pk]))
+    assert list(response.context["form"].fields["meeting"].queryset) == [w.meeting_n]
+
+
+def test_r19_the_host_is_warned_when_recording_a_decision_on_their_own_request(client, world):
+    w = world
+    own = submit(w, w.a, w.host_n)
+    other = submit(w, w.a, w.senco_a)
+    client.force_login(w.host_n)
+    response = client.get(reverse("clusters:request_review", args=[w.north.pk, own.pk]))
+    assert f"You made this request ({own.reference}) yourself" in response.context["warning"]
+    assert "govuk-warning-text" in response.content.decode()
+    response = client.get(reverse("clusters:request_review", args=[w.north.pk, other.pk]))
+    assert "warning" not in response.context
+
+
+def test_r19_record_the_impact_only_once_its_window_opens(client, world):
+    w = world
+    ends_on = min(w.today + dt.timedelta(days=40), w.fy.ends_on)
+    if ends_on - dt.timedelta(days=28) <= w.today:
+        pytest.skip("the financial year ends within four weeks of today")
+    req = submit(w, w.a, w.senco_a, ends_on=ends_on)
+    req = services.request_review(
+        request=req, meeting=w.meeting_n, decision="approved", reasons="Agreed.", user=w.host_n
+    )
+    opens = ends_on - dt.timedelta(days=28)
+    assert req.impact_opens_on == opens
+    client.force_login(w.senco_a)
+    detail = reverse("clusters:request_detail", args=[w.north.pk, req.pk])
+    impact = reverse("clusters:request_impact", args=[w.north.pk, req.pk])
+    page = client.get(detail).content.decode()
+    assert impact not in page
+    assert f"from {opens:%-d %B %Y}" in page
+    response = client.get(impact, follow=True)
+    assert response.redirect_chain[-1][0] == detail
+    assert f"from {opens:%-d %B %Y}" in response.content.decode()
+    with pytest.raises(ValidationError) as exc:
+        services.request_record_impact(
+            request=req, outcomes="Done.", impact_rating="met", amount_spent=0, user=w.senco_a
+        )
+    assert exc.value.message_dict["outcomes"] == [
+        f"Record impact at the end of the period (from {opens:%-d %B %Y})."
+    ]
+
+
+def test_r19_the_request_form_starts_with_the_hosts_school(client, world):
+    w = world
+    client.force_login(w.host_n)
+    response = client.get(reverse("clusters:request_create", args=[w.north.pk]))
+    assert response.context["form"].fields["school"].initial == w.a.pk  # North's host school
+
+
+def test_r19_amounts_are_accepted_as_people_type_them(world):
+    from clusters.forms import money_field
+
+    field = money_field("Amount asked for", minimum="0.01")
+    assert field.clean("£1,850") == Decimal("1850")
+    assert field.clean(" 1,850.50 ") == Decimal("1850.50")
+    with pytest.raises(ValidationError):
+        field.clean("one thousand")

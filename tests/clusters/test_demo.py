@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from clusters.demo import seed_cluster_demo
 from clusters.models import (
@@ -31,6 +32,13 @@ def test_seed_cluster_demo_adds_every_part_of_the_cycle():
     statuses = set(ClusterRequest.objects.values_list("status", flat=True))
     assert statuses == set(RequestStatus.values)
     assert ClusterRequest.objects.filter(decision="approved_different_amount").exists()
+    # R19: at least one approved request whose impact can be recorded today, every reviewed
+    # one decided at a meeting on or after the day it was made.
+    today = timezone.localdate()
+    approved = ClusterRequest.objects.filter(status=RequestStatus.APPROVED)
+    assert any(req.impact_open(today) for req in approved)
+    for req in ClusterRequest.objects.filter(meeting__isnull=False).select_related("meeting"):
+        assert req.meeting.date >= timezone.localtime(req.submitted_at).date(), req.reference
     assert set(AuxiliaryAidsApplication.objects.values_list("status", flat=True)) == {
         "submitted",
         "approved",

@@ -151,8 +151,11 @@ def test_run_allocation_command_takes_as_at(ada, capsys):
     moment = timezone.localtime(timezone.now()).replace(tzinfo=None)  # local, as typed
     SupportLevel.objects.filter(plan=ada.plan).delete()  # bulk: no longer funded today
 
+    factories.la_officer(username="starter")
     call_command(
-        "run_allocation", "--fy", "2025", "--kind", "revised", "--as-at", moment.isoformat()
+        "run_allocation",
+        *("--fy", "2025", "--kind", "revised", "--as-at", moment.isoformat()),
+        *("--user", "starter"),
     )
 
     reproduced = AllocationRun.objects.get()

@@ -14,10 +14,12 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from funding import selectors, services
 from funding.exports import LINE_COLUMNS
 from funding.models import RunStatus
+from tests import factories
 from tests.funding import builders as b
 
 D = Decimal
@@ -174,10 +176,12 @@ def test_school_statement_groups_school_and_pupil_lines(home_la, primary, pupil_
 
 
 def test_run_allocation_command_prints_run_id_and_totals(pupil_with_change, capsys):
-    call_command("run_allocation", "--fy", "2025", "--kind", "initial")
+    starter = factories.la_officer(username="starter")
+    call_command("run_allocation", "--fy", "2025", "--kind", "initial", "--user", "starter")
     out = capsys.readouterr().out
     run = selectors.latest_run(2025)
     assert run.status == RunStatus.DONE
+    assert run.created_by == starter  # so someone else must approve it
     assert out.startswith(f"Run {run.pk}: FY 2025-26 initial, 2 lines")
     assert "Element 3 top-up" in out and "£        6,974.24" in out
 
@@ -212,3 +216,12 @@ def test_export_allocations_xlsx(pupil_with_change, tmp_path):
     sheet = openpyxl.load_workbook(out).active
     assert tuple(c.value for c in sheet[1]) == LINE_COLUMNS
     assert sheet.max_row == 4  # the header, two lines and the total row
+
+
+def test_run_allocation_command_names_who_starts_the_run(pupil_with_change):
+    # Without --user a command-line run would have no starter, so anyone could approve it.
+    with pytest.raises(CommandError, match="Give --user USERNAME"):
+        call_command("run_allocation", "--fy", "2025", "--kind", "initial")
+    with pytest.raises(CommandError, match="There is no active user called 'nobody'"):
+        call_command("run_allocation", "--fy", "2025", "--kind", "initial", "--user", "nobody")
+    assert selectors.latest_run(2025) is None

@@ -138,7 +138,7 @@ def test_list_exports_csv(client, la_officer, oak):
             "Date of birth": "2015-03-14",
             "School": "Oak Tree Primary",
             "Plan": "EHC plan",
-            "Primary need": "ASD",
+            "Primary need": "Autistic spectrum disorder",  # in words, as on the screen
             "Support": "20 h LSA",
             "Annual review": "2025-09-01",
             "Home LA": ada.home_la.name,

@@ -81,11 +81,12 @@ def test_r19_host_who_is_a_schools_manager_sees_that_schools_pupils_once_chosen(
     w.host_n.groups.add(Group.objects.get(name=roles.SCHOOL_BUSINESS_MANAGER))
     SchoolAccess.objects.create(user=w.host_n, school=w.a)
     url = reverse("clusters:request_create", args=[w.north.pk])
-    # Two member schools to ask for, none chosen yet: no pupil listed, a link to choose A.
+    # Two member schools to ask for, none chosen yet: the host's own school (A, North's host
+    # school) is the default (issue 16 §6), so A's pupils with a plan are listed, not B's.
     html = _page(client, w.host_n, url)
-    for text in _names_upns(w.pupil_a, w.pupil_b):
+    assert w.pupil_a.upn in html
+    for text in _names_upns(w.pupil_b):
         assert text not in html
-    assert f"?school={w.a.pk}" in html
     # A chosen: A's pupil with a plan, not the one without, nor B's.
     html = _page(client, w.host_n, f"{url}?school={w.a.pk}")
     assert w.pupil_a.upn in html

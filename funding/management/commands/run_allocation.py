@@ -2,6 +2,8 @@
 
 --as-at 2025-12-01T00:00 computes from the data as it stood at that moment (ISO date and time;
 without a zone, local time), e.g. to reproduce an earlier run from its recorded "as at".
+--user USERNAME names who started the run (required unless DEBUG is on): the run's approval
+must then come from somebody else (segregation of duties).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils import timezone
 from funding import services
 from funding.models import RunKind, RunStatus
 from funding.selectors import recoupment, run_totals
+from schools.importing import command_user
 
 
 def _iso_datetime(value: str) -> dt.datetime:
@@ -41,10 +44,16 @@ class Command(BaseCommand):
             default=None,
             help="Compute from the data as it stood at this moment (ISO, e.g. 2025-12-01T00:00).",
         )
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="Who starts the run (required unless DEBUG is on); someone else approves it.",
+        )
 
-    def handle(self, *args, fy, kind, note="", as_at=None, **options):
+    def handle(self, *args, fy, kind, note="", as_at=None, user=None, **options):
+        started_by = command_user(user)
         try:
-            run = services.run_allocation(fy=fy, kind=kind, note=note, as_at=as_at)
+            run = services.run_allocation(fy=fy, kind=kind, note=note, as_at=as_at, user=started_by)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         if run.status != RunStatus.DONE:

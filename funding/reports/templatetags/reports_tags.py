@@ -4,9 +4,12 @@
 {{ amount|money }} -> £12,090.00     {{ diff|money_signed }} -> +£1,768.48
 {% initial_vs_final school run %}    the initial vs final comparison with the reasons,
                                      for a school's funding statement page (R21)
+{{ rows|total_of:"initial" }}        the rows' figures added up (a table's total row)
 """
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django import template
 
@@ -39,3 +42,15 @@ def initial_vs_final(school, run):
 def money_abs(value) -> str:
     amount = _decimal(value)
     return "–" if amount is None else gbp(abs(amount))
+
+
+@register.filter
+def total_of(rows, name: str) -> Decimal:
+    """The sum of one money figure over rows (objects or dicts), for a table's total row."""
+    total = Decimal("0.00")
+    for row in rows or ():
+        value = row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+        amount = _decimal(value)
+        if amount is not None:
+            total += amount
+    return total

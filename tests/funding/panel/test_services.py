@@ -541,6 +541,10 @@ def test_deferral_moves_the_case_to_the_next_scheduled_meeting(band_case, next_m
 
 def test_deferred_case_is_decided_at_the_next_meeting(band_case, next_meeting, panellist):
     services.case_defer_to_next_meeting(case=band_case, user=panellist)
+    # Decisions only at a meeting marked held with members present (issue 16).
+    services.meeting_record_attendance(
+        meeting=next_meeting, user=panellist, members_present=[panellist], held=True
+    )
 
     decision = services.case_approve_as_requested(case=band_case, user=panellist)
 

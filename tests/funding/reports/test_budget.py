@@ -100,7 +100,6 @@ def test_r22_approved_panel_decision_not_yet_in_a_run(alder, home_la, la_officer
     # A personal supplement of £3,000 a year from 5 Jan to 31 Mar 2026, agreed after the run:
     # 55 school days, £3,000 × 55/188 = £877.66 pending; no forecast on top of it.
     from funding.panel import services as panel_services
-    from funding.panel.models import PanelMeeting
 
     pupil = pupil_with_plan(alder, home_la)
     run("initial")
@@ -110,7 +109,7 @@ def test_r22_approved_panel_decision_not_yet_in_a_run(alder, home_la, la_officer
         school=alder,
         kind="personal_supplement",
         evidence_summary="Exceptional needs.",
-        meeting=PanelMeeting.objects.create(date=dt.date(2025, 12, 10)),
+        meeting=_held_meeting(panel_member),
         requested_amount=D("3000.00"),
         requested_from=dt.date(2026, 1, 5),
         requested_until=dt.date(2026, 3, 31),
@@ -128,7 +127,6 @@ def test_r22_once_a_run_includes_the_decision_it_is_allocated(
     alder, home_la, la_officer, panel_member
 ):
     from funding.panel import services as panel_services
-    from funding.panel.models import PanelMeeting
 
     pupil = pupil_with_plan(alder, home_la)
     case = panel_services.case_submit(
@@ -137,7 +135,7 @@ def test_r22_once_a_run_includes_the_decision_it_is_allocated(
         school=alder,
         kind="personal_supplement",
         evidence_summary="Exceptional needs.",
-        meeting=PanelMeeting.objects.create(date=dt.date(2025, 12, 10)),
+        meeting=_held_meeting(panel_member),
         requested_amount=D("3000.00"),
         requested_from=dt.date(2026, 1, 5),
         requested_until=dt.date(2026, 3, 31),
@@ -313,3 +311,12 @@ def test_r12_band_rate_change_reforecasts_that_schools_pupils_only(alder, home_l
     position = selectors.budget_position(2025, as_of=AS_OF)
     assert _row(position, "special_top_ups").forecast == D("1880.00")
     assert not position.whole_year_reforecast
+
+
+def _held_meeting(panel_member):
+    """A panel meeting marked held with a member present: decisions need one (issue 16)."""
+    from funding.panel.models import MeetingStatus, PanelMeeting
+
+    meeting = PanelMeeting.objects.create(date=dt.date(2025, 12, 10), status=MeetingStatus.HELD)
+    meeting.members_present.add(panel_member)
+    return meeting

@@ -118,7 +118,9 @@ def test_r21_panel_decision_named_as_the_reason(school, home_la, la_officer, pan
 
     pupil = pupil_with_plan(school, home_la)
     initial = run("initial")
-    meeting = PanelMeeting.objects.create(date=dt.date(2025, 12, 10))
+    # Decisions only at a meeting marked held with members present (issue 16).
+    meeting = PanelMeeting.objects.create(date=dt.date(2025, 12, 10), status="held")
+    meeting.members_present.add(panel_member)
     case = panel_services.case_submit(
         user=la_officer,
         pupil=pupil,

@@ -290,7 +290,8 @@ def test_return_page_makes_a_constant_number_of_queries(
     url = reverse("returns:detail", args=[monthly_return().pk])
     client.get(url)  # first view marks the return opened
 
-    with django_assert_max_num_queries(12):
+    # 12, plus the changes since issue (3 history reads) and the due date (the calendar).
+    with django_assert_max_num_queries(16):
         client.get(url)
 
 

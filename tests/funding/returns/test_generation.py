@@ -12,6 +12,8 @@ from django.db import InterfaceError, OperationalError, connection
 from django.test.utils import CaptureQueriesContext
 
 from config.celery import app as celery_app
+from funding import selectors as funding_selectors
+from funding.returns import generation as generating
 from funding.returns import selectors, services, tasks
 from funding.returns.calculations import coming_month
 from funding.returns.models import MonthlyReturn, ReturnGeneration, ReturnLine, ReturnStatus
@@ -317,9 +319,25 @@ def test_r7_plus_a_generation_reads_every_schools_month_at_once(school, other_sc
         school.pk: {str(stayer.pk): "969.42"},
         other_school.pk: {str(joiner.pk): "485.90"},
     }
-    assert services.funding_selectors.monthly_top_ups(school.pk, NOVEMBER) == {
-        stayer.pk: Decimal("969.42")
-    }
+    assert funding_selectors.monthly_top_ups(school.pk, NOVEMBER) == {stayer.pk: Decimal("969.42")}
+
+
+def test_r7_plus_a_batch_of_schools_gets_each_schools_own_money(school, other_school, scheme):
+    # One engine over the batch's pupils: each school's line has its pupil's money for
+    # November as read for that school alone, £969.42 and £485.90 (above).
+    stayer = add_pupil(school, lsa="25")
+    joiner = add_pupil(other_school, starts_on=dt.date(2025, 11, 10))
+
+    outcomes = services.monthly_returns_generate(
+        school_ids=[school.pk, other_school.pk], month=NOVEMBER
+    )
+
+    assert [(o.school_id, o.outcome, o.lines) for o in outcomes] == [
+        (school.pk, services.CREATED, 1),
+        (other_school.pk, services.CREATED, 1),
+    ]
+    assert line_for(school, NOVEMBER, stayer).monthly_amount == Decimal("969.42")
+    assert line_for(other_school, NOVEMBER, joiner).monthly_amount == Decimal("485.90")
 
 
 def test_a_schools_task_given_the_generations_amounts_writes_them_and_reruns_alike(school, scheme):
@@ -352,9 +370,8 @@ def test_monthly_amount_is_blank_when_the_engine_cannot_price_the_school(school,
     def monthly_top_ups(*args, **kwargs):
         raise LookupError("no rates for FY 2025-26")
 
-    # A generation reads the whole LA's month at once; one school alone reads its own.
-    monkeypatch.setattr(services.funding_selectors, "monthly_top_ups", monthly_top_ups)
-    monkeypatch.setattr(services.funding_selectors, "monthly_top_ups_by_school", monthly_top_ups)
+    # Each batch of schools (here one) reads its pupils' month at once.
+    monkeypatch.setattr(funding_selectors, "monthly_top_ups_by_school", monthly_top_ups)
 
     generation = generate(MAY)
 
@@ -432,16 +449,16 @@ def test_rebuilding_updates_a_changed_line_in_place(school):
 
 def test_a_return_created_by_another_run_meanwhile_is_rebuilt_not_duplicated(school, monkeypatch):
     pupil = add_pupil(school)
-    real_draft = services._draft_lines
+    real_draft = generating._draft_school
     raced = []
 
-    def another_run_gets_there_first(school_id, start, previous_return=None):
+    def another_run_gets_there_first(school_data, start, batch):
         if not raced:
             raced.append(True)
-            services.monthly_return_generate(school_id=school_id, month=start)
-        return real_draft(school_id, start, previous_return)
+            services.monthly_return_generate(school_id=school_data.school_id, month=start)
+        return real_draft(school_data, start, batch)
 
-    monkeypatch.setattr(services, "_draft_lines", another_run_gets_there_first)
+    monkeypatch.setattr(generating, "_draft_school", another_run_gets_there_first)
 
     outcome = services.monthly_return_generate(school_id=school.pk, month=MAY)
 
@@ -497,14 +514,14 @@ def test_one_schools_failure_does_not_stop_the_others_and_is_reported(
 ):
     add_pupil(school)
     add_pupil(other_school)
-    real = services.monthly_return_generate
+    real = generating._draft_school
 
-    def generate_or_fail(*, school_id, **kwargs):
-        if school_id == school.pk:
+    def draft_or_fail(school_data, start, batch):
+        if school_data.school_id == school.pk:
             raise ValueError("bad data")
-        return real(school_id=school_id, **kwargs)
+        return real(school_data, start, batch)
 
-    monkeypatch.setattr(services, "monthly_return_generate", generate_or_fail)
+    monkeypatch.setattr(generating, "_draft_school", draft_or_fail)
 
     generation = generate(MAY)
 
@@ -526,7 +543,7 @@ def eager_retries():
 
 
 def test_school_task_retries_database_errors_with_backoff():
-    task = tasks.generate_school_return
+    task = tasks.generate_school_returns
 
     assert set(task.autoretry_for) == {OperationalError, InterfaceError}
     assert task.retry_backoff is True
@@ -535,21 +552,44 @@ def test_school_task_retries_database_errors_with_backoff():
 
 def test_database_errors_are_retried(school, monkeypatch, eager_retries):
     add_pupil(school)
-    real = services.monthly_return_generate
+    real = generating.monthly_returns_generate
     calls = []
 
     def flaky(**kwargs):
-        calls.append(kwargs["school_id"])
+        calls.append(kwargs["school_ids"])
         if len(calls) == 1:
             raise OperationalError("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "monthly_return_generate", flaky)
+    monkeypatch.setattr(services, "monthly_returns_generate", flaky)
 
-    generation = generate(MAY)
+    run = generate(MAY)
 
-    assert calls == [school.pk, school.pk]
-    assert (generation.created, generation.failed) == (1, 0)
+    assert calls == [[school.pk], [school.pk]]
+    assert (run.created, run.failed) == (1, 0)
+
+
+def test_only_the_school_that_met_a_database_error_is_retried(
+    school, other_school, monkeypatch, eager_retries
+):
+    add_pupil(school)
+    add_pupil(other_school)
+    real = generating._draft_school
+    calls = []
+
+    def flaky(school_data, start, batch):
+        calls.append(school_data.school_id)
+        if school_data.school_id == school.pk and calls.count(school.pk) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(school_data, start, batch)
+
+    monkeypatch.setattr(generating, "_draft_school", flaky)
+
+    run = generate(MAY)
+
+    assert calls == [school.pk, other_school.pk, school.pk]
+    assert (run.created, run.failed) == (2, 0)
+    assert MonthlyReturn.objects.count() == 2
 
 
 def test_database_errors_after_the_last_retry_report_the_school_failed(
@@ -560,12 +600,12 @@ def test_database_errors_after_the_last_retry_report_the_school_failed(
     def down(**kwargs):
         raise OperationalError("could not connect to server")
 
-    monkeypatch.setattr(services, "monthly_return_generate", down)
+    monkeypatch.setattr(services, "monthly_returns_generate", down)
 
-    generation = generate(MAY)
+    run = generate(MAY)
 
-    assert generation.failed == 1
-    assert generation.failures[0]["error"] == "OperationalError: could not connect to server"
+    assert run.failed == 1
+    assert run.failures[0]["error"] == "OperationalError: could not connect to server"
 
 
 # --- Bulk reads -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from funding.models import FundingScheme, HourlyRate
+from funding.scenarios import adoption as adopting
 from funding.scenarios import calculations as calc
 from funding.scenarios import services
 from funding.scenarios.models import AdoptionKind, ScenarioAdoption
@@ -28,7 +29,7 @@ SEPTEMBER = dt.date(2025, 9, 1)
 
 
 def test_r26_r7_pay_award_of_3_percent_from_september_costs_128_of_188_days(small_la):
-    preview = services.uplift_preview(
+    preview = adopting.uplift_preview(
         financial_year=2025, percent=D("3"), rate_set=calc.HOURLY_RATES, effective_from=SEPTEMBER
     )
     # LSA £15.50 × 1.03 = £15.965 -> £15.97 (the rate as the scheme holds it, half-up).
@@ -48,7 +49,7 @@ def test_r26_adopting_an_uplift_writes_a_new_version_of_the_live_scheme_with_the
     small_la,
 ):
     officer = factories.la_officer(username="finance")
-    adoption = services.uplift_adopt(
+    adoption = adopting.uplift_adopt(
         financial_year=2025,
         percent=D("3"),
         rate_set=calc.HOURLY_RATES,
@@ -71,7 +72,7 @@ def test_r26_adopting_an_uplift_writes_a_new_version_of_the_live_scheme_with_the
 
 def test_r26_an_uplift_needs_a_reason_and_a_date_in_the_year(small_la):
     with pytest.raises(ValidationError):
-        services.uplift_adopt(
+        adopting.uplift_adopt(
             financial_year=2025,
             percent=D("3"),
             rate_set=calc.HOURLY_RATES,
@@ -79,7 +80,7 @@ def test_r26_an_uplift_needs_a_reason_and_a_date_in_the_year(small_la):
             reason=" ",
         )
     with pytest.raises(ValidationError):
-        services.uplift_preview(
+        adopting.uplift_preview(
             financial_year=2025,
             percent=D("3"),
             rate_set=calc.HOURLY_RATES,
@@ -97,7 +98,7 @@ def test_r26_adopting_a_scenario_makes_next_years_scheme_with_who_and_why(scenar
         hourly_rates={("lsa", "primary"): {"hourly_rate": D("15.965")}},
         band_rates={(special.pk, 2): D("13000")},
     )
-    adoption = services.scenario_adopt_as_next_year(
+    adoption = adopting.scenario_adopt_as_next_year(
         scenario=scenario, reason="Agreed by Schools Forum 12 Jan", user=officer
     )
     nxt = FundingScheme.objects.get(financial_year=2026)
@@ -122,12 +123,12 @@ def test_r26_adopting_a_scenario_makes_next_years_scheme_with_who_and_why(scenar
 
 
 def test_r26_adopting_when_next_year_exists_is_refused_unless_replacing(scenario, small_la):
-    services.scenario_adopt_as_next_year(scenario=scenario, reason="First go")
+    adopting.scenario_adopt_as_next_year(scenario=scenario, reason="First go")
     services.scenario_update_rates(scenario=scenario, fields={"threshold": D("7000")})
     with pytest.raises(ValidationError):
-        services.scenario_adopt_as_next_year(scenario=scenario, reason="Second go")
+        adopting.scenario_adopt_as_next_year(scenario=scenario, reason="Second go")
     assert FundingScheme.objects.get(financial_year=2026).threshold == D("6000.00")
-    services.scenario_adopt_as_next_year(scenario=scenario, reason="Second go", replace=True)
+    adopting.scenario_adopt_as_next_year(scenario=scenario, reason="Second go", replace=True)
     assert FundingScheme.objects.get(financial_year=2026).threshold == D("7000.00")
     assert list(ScenarioAdoption.objects.values_list("reason", "replaced")) == [
         ("Second go", True),

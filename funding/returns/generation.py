@@ -1,0 +1,585 @@
+"""Writes that generate monthly returns (R20), several schools at a time.
+
+Generation is idempotent per (school, month): a return is created once (a unique constraint),
+rebuilt only while nobody at the school has opened it, and otherwise left alone.
+
+`monthly_returns_generate` takes a batch of schools (a worker task's share of a generation) and
+does for all of them at once what used to be done school by school: it reads this month's and
+the last returns, the last return's lines, the placements, plans and support levels in a
+constant number of bulk queries; runs the engine once over the batch's pupils for the month's
+money (`funding.selectors.monthly_top_ups_by_school`, the entitlement to date read in bulk);
+then creates every new return and its lines in one transaction (one INSERT ... ON CONFLICT DO
+NOTHING, one COPY). Rebuilds, and any school the batched write could not take, are written
+school by school, each in its own transaction. A school that fails is reported as failed, with
+its error, and the others are unaffected; the task retries only the schools whose error was
+the database's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from funding import selectors as funding_selectors
+from funding.db import ids_in
+from funding.returns.calculations import (
+    ONE_DAY,
+    LineDraft,
+    PlacementRow,
+    PlanRow,
+    Snapshot,
+    Support,
+    SupportRow,
+    baseline_snapshots,
+    build_lines,
+    month_end,
+    month_start,
+)
+from funding.returns.models import MonthlyReturn, ReturnLine, ReturnStatus
+from pupils.models import Placement, Plan, SupportLevel
+
+logger = logging.getLogger(__name__)
+
+CREATED = "created"
+REBUILT = "rebuilt"
+LEFT_ALONE = "left_alone"
+FAILED = "failed"
+PENNY = Decimal("0.01")
+
+# The LA's record on a line, as attribute names; a rebuild compares and rewrites only these.
+RECORD_FIELDS = [
+    "placement_id",
+    "plan_id",
+    "support_level_id",
+    "year_group",
+    "plan_kind",
+    "on_roll_from",
+    "on_roll_to",
+    "expected_on_roll",
+    "lsa_hours",
+    "lst_hours",
+    "ta_hours",
+    "band",
+    "resource_amount",
+    "monthly_amount",
+    "plan_ceased_on",
+    "annual_review_due",
+    "changes",
+]
+
+# A new line's answers and resolution start empty; the columns without a database default are
+# written as COPY_EMPTY says.
+COPY_EMPTY = {
+    "correction": "",
+    "queried": False,
+    "resolution": "",
+    "resolution_reason": "",
+    "version": 0,  # a new line has not been answered (see the line's version)
+}
+
+
+@dataclass(frozen=True)
+class GenerationOutcome:
+    school_id: int
+    outcome: str  # created / rebuilt / left_alone / failed
+    lines: int = 0
+    monthly_return_id: int | None = None
+    error: BaseException | None = field(default=None, compare=False)
+
+
+@dataclass
+class _School:
+    """One school of the batch: what the bulk reads found, then its drafted lines."""
+
+    school_id: int
+    existing: tuple | None = None  # (pk, status, opened_at) of this month's return
+    previous: tuple | None = None  # (pk, month) of the last return before this month
+    snapshots: dict[int, Snapshot] | None = None
+    placements: list[PlacementRow] = field(default_factory=list)
+    dates_of_birth: dict[int, dt.date] = field(default_factory=dict)
+    drafts: list[LineDraft] = field(default_factory=list)
+    amounts: dict[int, Decimal] = field(default_factory=dict)
+
+
+def _rebuildable(status: str, opened_at) -> bool:
+    return status == ReturnStatus.ISSUED and opened_at is None
+
+
+def monthly_return_generate(
+    *,
+    school_id: int,
+    month: dt.date,
+    generation_id: int | None = None,
+    amounts: dict[str, str] | None = None,
+) -> GenerationOutcome:
+    """Create (or, while unopened, rebuild) one school's return for `month`: the batch of one.
+
+    A constant number of queries whatever the school's size. `amounts` ({pupil id: amount} as
+    strings) are the month's money already read; without them the engine is run for this
+    school's pupils. Raises the school's error, if any.
+    """
+    (outcome,) = monthly_returns_generate(
+        school_ids=[school_id],
+        month=month,
+        generation_id=generation_id,
+        amounts=None if amounts is None else {school_id: amounts},
+    )
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome
+
+
+def monthly_returns_generate(
+    *,
+    school_ids: list[int],
+    month: dt.date,
+    generation_id: int | None = None,
+    amounts: dict[int, dict[str, str]] | None = None,
+) -> list[GenerationOutcome]:
+    """Create (or rebuild while unopened) the returns of several schools for `month`.
+
+    Answers one outcome per school, in `school_ids` order; a school whose drafting or write
+    failed has the outcome FAILED and its exception as `error` (the others are written). An
+    error in the bulk reads, which no school's write has yet followed, is raised.
+
+    `amounts` ({school id: {pupil id: amount}}, strings) are the month's money already read;
+    without them one engine is run over the batch's pupils in the month.
+    """
+    start = month_start(month)
+    schools, batch = _read_schools(list(dict.fromkeys(school_ids)), start)
+    outcomes: dict[int, GenerationOutcome] = {}
+    to_write: list[_School] = []
+    for school in schools.values():
+        if school.existing is not None and not _rebuildable(*school.existing[1:]):
+            outcomes[school.school_id] = GenerationOutcome(
+                school.school_id, LEFT_ALONE, monthly_return_id=school.existing[0]
+            )
+            continue
+        try:
+            school.drafts = _draft_school(school, start, batch)
+        except DatabaseError as exc:
+            outcomes[school.school_id] = GenerationOutcome(school.school_id, FAILED, error=exc)
+            continue
+        except Exception as exc:
+            logger.exception("Return for school %s (%s) failed", school.school_id, start)
+            outcomes[school.school_id] = GenerationOutcome(school.school_id, FAILED, error=exc)
+            continue
+        to_write.append(school)
+    _set_amounts(to_write, start, amounts)
+    now = timezone.now()
+    new = [school for school in to_write if school.existing is None]
+    outcomes.update(_create_together(new, start, generation_id, now))
+    for school in to_write:
+        if school.school_id not in outcomes:
+            outcomes[school.school_id] = _write_one(school, start, generation_id, now)
+    return [outcomes[school_id] for school_id in dict.fromkeys(school_ids)]
+
+
+# --- Bulk reads ------------------------------------------------------------------------------
+# They clear the models' default ordering: ordering by a foreign key would join the pupil (or
+# plan) table only to sort rows the calculation does not need sorted.
+
+
+def _read_schools(school_ids: list[int], start: dt.date):
+    """This month's and the last return of each school, the last return's lines, the
+    placements (with dates of birth) of each school, and their pupils' plans and support
+    levels: six queries for the whole batch."""
+    schools = {school_id: _School(school_id) for school_id in school_ids}
+    for school_id, pk, status, opened_at in MonthlyReturn.objects.filter(
+        school_id__in=school_ids, month=start
+    ).values_list("school_id", "pk", "status", "opened_at"):
+        schools[school_id].existing = (pk, status, opened_at)
+    earlier = MonthlyReturn.objects.filter(school_id__in=school_ids, month__lt=start).order_by(
+        "school_id", "-month"
+    )
+    if connection.vendor == "postgresql":
+        earlier = earlier.distinct("school_id")
+    for school_id, pk, month in earlier.values_list("school_id", "pk", "month"):
+        if schools[school_id].previous is None:
+            schools[school_id].previous = (pk, month)
+    wanted = [s for s in schools.values() if s.existing is None or _rebuildable(*s.existing[1:])]
+    _read_snapshots([s for s in wanted if s.previous is not None])
+    _read_placements(wanted, start)
+    return schools, _PlansAndSupports(wanted, start)
+
+
+def _read_snapshots(schools: list[_School]) -> None:
+    """What each school's last return told it about each pupil."""
+    if not schools:
+        return
+    by_return = {school.previous[0]: school for school in schools}
+    for school in schools:
+        school.snapshots = {}
+    rows = (
+        ReturnLine.objects.filter(ids_in("monthly_return_id", by_return))
+        .order_by()
+        .values_list(
+            "monthly_return_id",
+            "pupil_id",
+            "plan_id",
+            "lsa_hours",
+            "lst_hours",
+            "ta_hours",
+            "band",
+            "resource_amount",
+            "on_roll_from",
+            "expected_on_roll",
+            "plan_ceased_on",
+        )
+    )
+    for return_id, pupil_id, plan_id, lsa, lst, ta, band, resource, from_, on_roll, ceased in rows:
+        school = by_return[return_id]
+        previous_end = month_end(school.previous[1])
+        gone = not on_roll or (ceased is not None and ceased <= previous_end)
+        school.snapshots[pupil_id] = Snapshot(
+            pupil_id, plan_id, Support(lsa, lst, ta, band, resource), from_, gone
+        )
+
+
+def _read_placements(schools: list[_School], start: dt.date) -> None:
+    """Placements at each school from the day before the month, plus those of the pupils on
+    its last return (who may have left since), with each pupil's date of birth."""
+    if not schools:
+        return
+    end, baseline_day = month_end(start), start - ONE_DAY
+    by_id = {school.school_id: school for school in schools}
+    in_period = Q(starts_on__lte=end) & (Q(ends_on__isnull=True) | Q(ends_on__gte=baseline_day))
+    previous_pupils = {p for s in schools if s.snapshots for p in s.snapshots}
+    if previous_pupils:
+        in_period |= Q(ids_in("pupil_id", previous_pupils))
+    for pk, school_id, pupil_id, starts_on, ends_on, dob in (
+        Placement.objects.filter(ids_in("school_id", by_id))
+        .filter(in_period)
+        .order_by()
+        .values_list("pk", "school_id", "pupil_id", "starts_on", "ends_on", "pupil__date_of_birth")
+    ):
+        school = by_id[school_id]
+        current = starts_on <= end and (ends_on is None or ends_on >= baseline_day)
+        if not current and not (school.snapshots and pupil_id in school.snapshots):
+            continue  # the pupil was on another school's last return
+        school.placements.append(PlacementRow(pk, pupil_id, starts_on, ends_on))
+        school.dates_of_birth[pupil_id] = dob
+
+
+def _draft_school(school: _School, start: dt.date, batch: _PlansAndSupports) -> list[LineDraft]:
+    """Decide one school's lines from the batch's reads (pure: no queries)."""
+    if not school.placements:
+        return []
+    plans = [plan for pupil_id in school.dates_of_birth for plan in batch.plans.get(pupil_id, [])]
+    supports = [support for plan in plans for support in batch.supports.get(plan.id, [])]
+    previous = school.snapshots
+    first_return = previous is None
+    if first_return:
+        previous = baseline_snapshots(
+            month=start, placements=school.placements, plans=plans, supports=supports
+        )
+    return build_lines(
+        month=start,
+        dates_of_birth=school.dates_of_birth,
+        placements=school.placements,
+        plans=plans,
+        supports=supports,
+        previous=previous,
+        closing_lines=not first_return,
+    )
+
+
+class _PlansAndSupports:
+    """The batch's plans and support levels, read in two queries for every school's pupils."""
+
+    def __init__(self, schools: list[_School], start: dt.date):
+        end, baseline_day = month_end(start), start - ONE_DAY
+        pupil_ids = {pupil_id for school in schools for pupil_id in school.dates_of_birth}
+        self.plans: dict[int, list[PlanRow]] = defaultdict(list)
+        self.supports: dict[int, list[SupportRow]] = defaultdict(list)
+        if not pupil_ids:
+            return
+        for row in (
+            Plan.objects.filter(ids_in("pupil_id", pupil_ids), issued_on__lte=end)
+            .order_by()
+            .values_list("pk", "pupil_id", "kind", "issued_on", "ceased_on", "annual_review_due")
+        ):
+            self.plans[row[1]].append(PlanRow(*row))
+        plan_ids = [plan.id for plans in self.plans.values() for plan in plans]
+        if plan_ids:
+            for row in (
+                SupportLevel.objects.filter(ids_in("plan_id", plan_ids), effective_from__lte=end)
+                .exclude(effective_to__lt=baseline_day)
+                .order_by()
+                .values_list(
+                    "pk",
+                    "plan_id",
+                    "effective_from",
+                    "effective_to",
+                    "lsa_hours",
+                    "lst_hours",
+                    "ta_hours",
+                    "band",
+                    "resource_amount",
+                )
+            ):
+                self.supports[row[1]].append(SupportRow(*row))
+
+
+# --- The month's money ---------------------------------------------------------------------
+
+
+def _set_amounts(
+    schools: list[_School], start: dt.date, given: dict[int, dict[str, str]] | None
+) -> None:
+    """Each school's money for the month per pupil in the month (R7+), as `monthly_top_ups`
+    answers for one school: given, or from one engine over the batch's pupils. An engine that
+    cannot price them (no rate, say) leaves every amount blank rather than failing the returns;
+    no scheme or calendar for the year leaves them blank."""
+    if given is not None:
+        for school in schools:
+            school_amounts = given.get(school.school_id) or {}
+            for draft in school.drafts:
+                amount = school_amounts.get(str(draft.pupil_id)) if draft.in_month else None
+                if amount is not None:
+                    school.amounts[draft.pupil_id] = Decimal(amount)
+        return
+    wanted = {d.pupil_id for school in schools for d in school.drafts if d.in_month}
+    if not wanted or not getattr(settings, "RETURNS_MONTHLY_AMOUNTS", True):
+        return
+    try:
+        by_school = funding_selectors.monthly_top_ups_by_school(
+            start, school_ids=[school.school_id for school in schools], pupil_ids=sorted(wanted)
+        )
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.warning("No monthly top-ups for %s", start, exc_info=True)
+        return
+    for school in schools:
+        top_ups = by_school.get(school.school_id, {})
+        for draft in school.drafts:
+            top_up = top_ups.get(draft.pupil_id) if draft.in_month else None
+            if top_up is not None:
+                school.amounts[draft.pupil_id] = top_up.amount.quantize(PENNY)
+
+
+# --- Writes --------------------------------------------------------------------------------
+
+
+def _record(draft: LineDraft, amounts: dict) -> tuple:
+    """The LA's record for one line, in RECORD_FIELDS order."""
+    support = draft.support
+    return (
+        draft.placement_id,
+        draft.plan_id,
+        draft.support_level_id,
+        draft.year_group,
+        draft.plan_kind,
+        draft.on_roll_from,
+        draft.on_roll_to,
+        draft.expected_on_roll,
+        support.lsa_hours,
+        support.lst_hours,
+        support.ta_hours,
+        support.band,
+        support.resource_amount,
+        amounts.get(draft.pupil_id),
+        draft.plan_ceased_on,
+        draft.annual_review_due,
+        draft.changes,
+    )
+
+
+def _records(school: _School) -> dict[int, tuple]:
+    return {draft.pupil_id: _record(draft, school.amounts) for draft in school.drafts}
+
+
+def _create_together(
+    schools: list[_School], start: dt.date, generation_id: int | None, now
+) -> dict[int, GenerationOutcome]:
+    """The new returns and all their lines in one transaction: one INSERT ... ON CONFLICT DO
+    NOTHING (a return another run created meanwhile is skipped, to be rebuilt or left alone
+    school by school) and one COPY. If it fails, nothing is written and every school is left
+    to `_write_one`, so only a school that fails alone is reported failed."""
+    if not schools or connection.vendor != "postgresql":
+        return {}
+    try:
+        with transaction.atomic():
+            created = _insert_returns(schools, start, generation_id, now)
+            _insert_lines(
+                (created[school.school_id], _records(school))
+                for school in schools
+                if school.school_id in created
+            )
+    except Exception:
+        logger.warning("Writing %s returns together failed", len(schools), exc_info=True)
+        return {}
+    return {
+        school.school_id: GenerationOutcome(
+            school.school_id, CREATED, len(school.drafts), created[school.school_id]
+        )
+        for school in schools
+        if school.school_id in created
+    }
+
+
+def _insert_returns(schools: list[_School], start: dt.date, generation_id, now) -> dict[int, int]:
+    """INSERT the returns, skipping any that exists; answers {school id: new return id}."""
+    # No history row for the generator's own insert (the run is recorded in ReturnGeneration;
+    # history keeps what people change).
+    fields = [f for f in MonthlyReturn._meta.concrete_fields if not f.primary_key]
+    rows = []
+    for school in schools:
+        instance = MonthlyReturn(
+            school_id=school.school_id, month=start, issued_at=now, generation_id=generation_id
+        )
+        rows.append([f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields])
+    quote = connection.ops.quote_name
+    table = MonthlyReturn._meta.db_table
+    school_column = MonthlyReturn._meta.get_field("school").column
+    month_column = MonthlyReturn._meta.get_field("month").column
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    sql = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {placeholders} ON CONFLICT ({quote(school_column)}, {quote(month_column)}) "
+        f"DO NOTHING RETURNING {quote(school_column)}, {quote(MonthlyReturn._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return dict(cursor.fetchall())
+
+
+def _write_one(
+    school: _School, start: dt.date, generation_id: int | None, now
+) -> GenerationOutcome:
+    """One school's return on its own: created, or rebuilt under a row lock (checked again)."""
+    try:
+        return _write_one_or_raise(school, start, generation_id, now)
+    except IntegrityError as exc:
+        if school.existing is not None:
+            return _failed(school, start, exc)
+        # Another run created this return meanwhile: once more, as a rebuild (or leave it).
+        row = (
+            MonthlyReturn.objects.filter(school_id=school.school_id, month=start)
+            .values_list("pk", "status", "opened_at")
+            .first()
+        )
+        school.existing = row
+        try:
+            return _write_one_or_raise(school, start, generation_id, now)
+        except Exception as exc:
+            return _failed(school, start, exc)
+    except Exception as exc:
+        return _failed(school, start, exc)
+
+
+def _failed(school: _School, start: dt.date, exc: Exception) -> GenerationOutcome:
+    if not isinstance(exc, DatabaseError):
+        logger.exception("Return for school %s (%s) failed", school.school_id, start)
+    return GenerationOutcome(school.school_id, FAILED, error=exc)
+
+
+def _write_one_or_raise(
+    school: _School, start: dt.date, generation_id: int | None, now
+) -> GenerationOutcome:
+    created = school.existing is None
+    with transaction.atomic():
+        if created:
+            (monthly_return,) = MonthlyReturn.objects.bulk_create(
+                [
+                    MonthlyReturn(
+                        school_id=school.school_id,
+                        month=start,
+                        issued_at=now,
+                        generation_id=generation_id,
+                    )
+                ]
+            )
+        else:
+            monthly_return = MonthlyReturn.objects.select_for_update().get(pk=school.existing[0])
+            if not _rebuildable(monthly_return.status, monthly_return.opened_at):
+                return GenerationOutcome(
+                    school.school_id, LEFT_ALONE, monthly_return_id=monthly_return.pk
+                )
+        _write_lines(monthly_return.pk, _records(school), created)
+        if not created:
+            MonthlyReturn.objects.filter(pk=monthly_return.pk).update(
+                issued_at=now, generation_id=generation_id
+            )
+    return GenerationOutcome(
+        school.school_id, CREATED if created else REBUILT, len(school.drafts), monthly_return.pk
+    )
+
+
+def _write_lines(monthly_return_id: int, records: dict[int, tuple], created: bool) -> None:
+    """A new return's lines are inserted (COPY on PostgreSQL). A rebuild compares with the
+    lines already there and upserts only the lines whose record changed, deleting those of
+    pupils no longer on it, so unchanged lines keep their rows (and ids)."""
+    if created:
+        _insert_lines([(monthly_return_id, records)])
+        return
+    current = {
+        row[0]: (row[1], row[2:])
+        for row in ReturnLine.objects.filter(monthly_return_id=monthly_return_id)
+        .order_by()
+        .values_list("pupil_id", "pk", *RECORD_FIELDS)
+    }
+    changed = {
+        pupil_id: record
+        for pupil_id, record in records.items()
+        if pupil_id not in current or current[pupil_id][1] != record
+    }
+    stale = [pk for pupil_id, (pk, _) in current.items() if pupil_id not in records]
+    if changed:
+        ReturnLine.objects.bulk_create(
+            [_line(monthly_return_id, pupil_id, record) for pupil_id, record in changed.items()],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["monthly_return", "pupil"],
+            update_fields=[name.removesuffix("_id") for name in RECORD_FIELDS],
+        )
+    if stale:
+        ReturnLine.objects.filter(pk__in=stale).delete()
+
+
+def _line(monthly_return_id: int, pupil_id: int, record: tuple) -> ReturnLine:
+    return ReturnLine(
+        monthly_return_id=monthly_return_id,
+        pupil_id=pupil_id,
+        **dict(zip(RECORD_FIELDS, record, strict=True)),
+    )
+
+
+def _insert_lines(returns) -> None:
+    """[(return id, {pupil id: record})] -> new lines, in one COPY on PostgreSQL (no conflicts
+    are possible on a new return)."""
+    if connection.vendor != "postgresql":
+        ReturnLine.objects.bulk_create(
+            [
+                _line(return_id, pupil_id, record)
+                for return_id, records in returns
+                for pupil_id, record in records.items()
+            ],
+            batch_size=1000,
+        )
+        return
+    quote = connection.ops.quote_name
+    names = ["monthly_return_id", "pupil_id", *RECORD_FIELDS, *COPY_EMPTY]
+    columns = ", ".join(quote(ReturnLine._meta.get_field(name).column) for name in names)
+    sql = f"COPY {quote(ReturnLine._meta.db_table)} ({columns}) FROM STDIN"
+    empty = tuple(COPY_EMPTY.values())
+    copy_rows = [
+        (return_id, pupil_id, *record[:-1], json.dumps(record[-1]), *empty)
+        for return_id, records in returns
+        for pupil_id, record in records.items()
+    ]
+    if not copy_rows:
+        return
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in copy_rows:
+            copy.write_row(row)

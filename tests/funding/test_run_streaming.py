@@ -1,0 +1,138 @@
+"""A run outside a transaction writes its lines while they are calculated (a second thread, its
+own connection and transaction): the same lines as one write, and all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from funding import line_writes, services
+from funding.calculations.allocation import LineData
+from funding.extensions import register_line_source, unregister_line_source
+from funding.models import AllocationLine, RunStatus
+from tests.funding import builders as b
+
+D = Decimal
+# Committed rows (the writing thread's connection must see them); the database is emptied after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+COLUMNS = (
+    "school_id",
+    "pupil_id",
+    "element",
+    "rule",
+    "period_from",
+    "period_to",
+    "school_days",
+    "year_days",
+    "annual_amount",
+    "amount",
+    "payer_la_id",
+    "delegated",
+    "route",
+    "working",
+    "explanation",
+)
+
+
+def _lines(run):
+    return sorted(
+        AllocationLine.objects.filter(run=run).values_list(*COLUMNS),
+        key=lambda row: tuple(map(str, row)),
+    )
+
+
+@pytest.fixture
+def pupils(home_la, scheme):
+    meadow = b.school(home_la, "Meadow Primary")
+    dereham = b.school(home_la, "Dereham Primary")
+    mover = b.pupil(home_la)
+    b.place(mover, meadow, ends_on=dt.date(2025, 11, 2))
+    b.place(mover, dereham, starts_on=dt.date(2025, 11, 3))
+    b.plan(mover, lsa=20)
+    for hours in (10, 20, 30):
+        p = b.pupil(home_la)
+        b.place(p, meadow)
+        b.plan(p, lsa=hours)
+    return meadow
+
+
+@pytest.fixture
+def batches(monkeypatch):
+    """One line a batch, counting the batches the writing thread is given."""
+    sent = []
+    put = line_writes.LineWriter.put
+    monkeypatch.setattr(line_writes, "STREAM_BATCH", 1)
+    monkeypatch.setattr(
+        line_writes.LineWriter, "put", lambda self, lines: (sent.append(lines), put(self, lines))
+    )
+    return sent
+
+
+def test_r7_streamed_run_writes_the_same_lines_as_one_write(pupils, batches, monkeypatch):
+    streamed = services.run_allocation(fy=2025, kind="revised")
+    assert streamed.status == RunStatus.DONE, streamed.error
+    # A batch a pupil (the mover's two periods together), 5 lines.
+    assert (len(batches), streamed.line_count) == (4, 5)
+    monkeypatch.setattr(line_writes, "STREAM_LINES", False)
+    written = services.run_allocation(fy=2025, kind="revised")
+    assert written.status == RunStatus.DONE, written.error
+    assert _lines(streamed) == _lines(written)
+    assert (streamed.totals, streamed.total_amount, streamed.progress) == (
+        written.totals,
+        written.total_amount,
+        100,
+    )
+    # Mover: £6,090 a year = £3,174.57 + £2,915.43 (98 and 90 of 188 days, R7+);
+    # 10 h: 10 × £15.50 × 39 = £6,045 − £6,000 = £45; 20 h: £6,090; 30 h: £18,135 − £6,000
+    # = £12,135. Total £6,090 + £45 + £6,090 + £12,135 = £24,360.00.
+    assert streamed.total_amount == D("24360.00")
+
+
+def _source(line_amount=None, error=None):
+    def source(inputs):
+        if error is not None:
+            raise error
+        school_id = next(iter(inputs.schools))
+        line = LineData(
+            school_id=school_id,
+            pupil_id=None,
+            element="psf",
+            rule="R15",
+            period_from=b.FY_START,
+            period_to=b.FY_END,
+            school_days=188,
+            year_days=188,
+            annual_amount=line_amount,
+            amount=line_amount,
+            payer_la_id=inputs.administering_la_id,
+            delegated=True,
+            working={"rule": "R15"},
+            explanation="test PSF",
+        )
+        return [line], []
+
+    return source
+
+
+@pytest.mark.parametrize(
+    "source, error",
+    [
+        # The database refuses the last batch (amounts are never negative): nothing is kept.
+        (_source(line_amount=D("-1.00")), "line_amount_not_negative"),
+        # The calculation fails after lines were sent: the writing thread rolls them back.
+        (_source(error=RuntimeError("source broke")), "RuntimeError: source broke"),
+    ],
+)
+def test_streamed_run_that_fails_keeps_no_lines(pupils, batches, source, error):
+    register_line_source("broken-test", source)
+    try:
+        result = services.run_allocation(fy=2025, kind="revised")
+    finally:
+        unregister_line_source("broken-test")
+    assert result.status == RunStatus.FAILED
+    assert error in result.error
+    assert len(batches) >= 4
+    assert not AllocationLine.objects.filter(run=result).exists()
