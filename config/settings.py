@@ -267,6 +267,9 @@ RETURNS_OVERDUE_SCHOOL_DAYS = env_int("RETURNS_OVERDUE_SCHOOL_DAYS", 10)
 # An unfinished generation is resumed once its last attempt is this old, at most this often.
 RETURNS_GENERATION_STALE_MINUTES = env_int("RETURNS_GENERATION_STALE_MINUTES", 30)
 RETURNS_GENERATION_MAX_ATTEMPTS = env_int("RETURNS_GENERATION_MAX_ATTEMPTS", 3)
+# Schools per generation task (returns and payments): bulk reads, one engine, one write each.
+RETURNS_GENERATION_BATCH = env_int("RETURNS_GENERATION_BATCH", 100)
+PAYMENTS_GENERATION_BATCH = env_int("PAYMENTS_GENERATION_BATCH", 20)
 CELERY_BEAT_SCHEDULE = {
     "generate-monthly-returns": {
         "task": "funding.returns.tasks.generate_returns_for_coming_month",

@@ -29,7 +29,7 @@ from funding.returns.models import ReturnGeneration
 logger = logging.getLogger(__name__)
 
 DB_ERRORS = (OperationalError, InterfaceError)
-BATCH = 20  # schools a task, unless settings.RETURNS_GENERATION_BATCH says otherwise
+BATCH = 100  # schools a task, unless settings.RETURNS_GENERATION_BATCH says otherwise
 
 
 @shared_task(
