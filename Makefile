@@ -5,7 +5,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sen_funding
-PYTEST_ARGS ?= --create-db
+# pytest-xdist: one worker a CPU, each with its own test database (test_<name>_gw0, _gw1...).
+# --dist load keeps pytest-django's order on each worker (TestCase-like tests, then the
+# transactional ones that flush); loadfile would not, when a module has both. The modules with
+# a seeded demo (module-scoped) go first (tests/conftest.py). Not loadgroup: xdist 3.8 cannot
+# tag node ids under pytest 9.2, so its groups are silently ignored.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?= --create-db -n $(PYTEST_WORKERS) --dist load --durations=15
 
 # Newest Python >= 3.12: $(PYTHON) if given, else python3.13/python3.12/python3 on PATH, else pyenv's.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
@@ -69,12 +75,13 @@ test: venv services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory demo-data-check
 
-# The demo's non-serving part, on a throwaway SQLite file, so it cannot rot.
+# The demo's non-serving part, on a throwaway SQLite file (its own, so runs side by side do not
+# share one), so it cannot rot.
 demo-data-check: venv
-	rm -f /tmp/sen-demo-check.sqlite3
-	env DATABASE_URL=sqlite:////tmp/sen-demo-check.sqlite3 DEBUG=true CELERY_BROKER_URL= $(PY) manage.py migrate --noinput -v 0
-	env DATABASE_URL=sqlite:////tmp/sen-demo-check.sqlite3 DEBUG=true CELERY_BROKER_URL= $(PY) manage.py seed_demo
-	env DATABASE_URL=sqlite:////tmp/sen-demo-check.sqlite3 DEBUG=true SECRET_KEY=x $(PY) manage.py check
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; db=sqlite:///$$dir/demo.sqlite3; set -x; \
+	env DATABASE_URL=$$db DEBUG=true CELERY_BROKER_URL= $(PY) manage.py migrate --noinput -v 0; \
+	env DATABASE_URL=$$db DEBUG=true CELERY_BROKER_URL= $(PY) manage.py seed_demo; \
+	env DATABASE_URL=$$db DEBUG=true SECRET_KEY=x $(PY) manage.py check
 
 # Re-vendor GOV.UK Frontend (and axe-core for the browser tests) from npm into static/.
 vendor:

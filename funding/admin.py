@@ -22,6 +22,7 @@ from funding.models import (
     HourlyRate,
     NotionalSenFactor,
     RunStatus,
+    SchemeRateChange,
     TaHoursBand,
 )
 from schools.admin_history import HistoryAdmin
@@ -281,4 +282,23 @@ class AllocationLineAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         """Lines are written once by their run and kept with it."""
+        return False
+
+
+@admin.register(SchemeRateChange)
+class SchemeRateChangeAdmin(HistoryAdmin):
+    """Rates changed from a date in the year (R26): written by adopting an uplift, with who
+    and why; read-only here, never deleted (money history is superseded, not removed)."""
+
+    list_display = ["scheme", "effective_from", "rate_set", "percent", "created_by", "created_at"]
+    list_filter = ["financial_year", "rate_set"]
+    list_select_related = ["scheme", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

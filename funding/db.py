@@ -2,8 +2,9 @@
 
 `field__in=[...]` sends one placeholder per id, and the driver quotes each in Python: for the
 hundreds of pupil ids a batch of returns (or an engine over those pupils) reads, the quoting
-cost more than the query. `ids_in("pupil_id", ids)` is `pupil_id = ANY(%s)` with the list as a
-single array on PostgreSQL (the same rows), and `pupil_id__in` elsewhere.
+cost more than the query. `ids_in("pupil_id", ids)` is `pupil_id = ANY(%s::bigint[])` on
+PostgreSQL, the list sent as ONE array literal (`'{1,2,3}'`: a single string to quote, not an
+array the driver dumps element by element), and `pupil_id__in` elsewhere. The same rows.
 """
 
 from __future__ import annotations
@@ -14,19 +15,26 @@ from django.db import connection
 from django.db.models import F, Lookup, Q
 
 
+def array_literal(ids: Iterable[int]) -> str:
+    """`{1,2,3}`: PostgreSQL's text form of an array of integers (each checked an integer)."""
+    return "{" + ",".join(map(str, map(int, ids))) + "}"
+
+
 class AnyOf(Lookup):
-    """`lhs = ANY(%s)`, the right-hand side a list of values passed as one array."""
+    """`lhs = ANY(%s::<type>[])`, the right-hand side a list of integers passed as one array
+    literal (the column's own type, so an index on it is used)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def get_db_prep_lookup(self, value, connection):
-        return "%s", [list(value)]
+        return "%s", [array_literal(value)]
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+        cast = self.lhs.output_field.cast_db_type(connection)
+        return f"{lhs} = ANY({rhs}::{cast}[])", (*lhs_params, *rhs_params)
 
 
 def ids_in(field: str, ids: Iterable[int]):

@@ -5,8 +5,9 @@ written in one transaction; re-importing the same file changes nothing). They li
 `schools` never imports `funding`; `FundingConfig.ready` adds them to `schools.imports.KINDS`, so
 the upload page, the template download and `manage.py import_la_data` offer them too.
 
-Notional SEN budgets given as amounts per school are not importable yet: there is no model to
-hold an amount per school (the notional SEN budget is worked out as factor x rate, R2).
+Notional SEN budgets given as amounts per school (R2) are not here: they are a schools/ import
+(kind `notional-sen`, `schools.imports.notional_sen`, stored as `schools.NotionalSenBudget`);
+a school with an amount for the year gets it instead of factor x rate.
 """
 
 from __future__ import annotations

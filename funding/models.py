@@ -500,6 +500,75 @@ class TaHoursBand(models.Model):
         return self.label or f"from {self.min_hours} h"
 
 
+class SchemeRateChange(models.Model):
+    """R26 with R7: rates of a live scheme that change from a date inside its year (an uplift
+    adopted mid-year, e.g. a pay award), kept apart from the year's rates so the engine counts
+    them from that date only: no back-pay to 1 April (R24).
+
+    `values` holds the rates in force from the date, as the scheme holds them (rounded), in the
+    scenario snapshot's shape; only the changed rate set: ``hourly_rates`` ([{role, phase,
+    hourly_rate}]), or ``ta_bands`` ([{min_hours, amount_from, rate_per_hour, amount_to,
+    label}]) and ``band_rates`` ([{school_id, band, rate}]). `previous` holds the rates they
+    replaced, in the same shape (to say "£15.50 → £16.00")."""
+
+    scheme = models.ForeignKey(FundingScheme, on_delete=models.CASCADE, related_name="rate_changes")
+    #: The scheme's year (kept here so the database can check the date is inside it).
+    financial_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000)])
+    effective_from = models.DateField("from")
+    rate_set = models.CharField(max_length=20)
+    percent = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
+    values = models.JSONField(default=dict)
+    previous = models.JSONField(default=dict, blank=True)
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["scheme", "effective_from", "rate_set"]
+        verbose_name = "dated rate change"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "effective_from", "rate_set"],
+                name="one_rate_change_per_scheme_date_set",
+                violation_error_message="These rates already change from that date.",
+            ),
+            # Strictly after 1 April (a change from the year's start is the year's own rates)
+            # and no later than 31 March of the year.
+            models.CheckConstraint(
+                condition=(
+                    Q(effective_from__year=F("financial_year"), effective_from__month__gt=4)
+                    | Q(
+                        effective_from__year=F("financial_year"),
+                        effective_from__month=4,
+                        effective_from__day__gt=1,
+                    )
+                    | Q(effective_from__year=F("financial_year") + 1, effective_from__month__lte=3)
+                ),
+                name="rate_change_inside_year_after_start",
+                violation_error_message=(
+                    "A dated rate change starts after 1 April and no later than 31 March of "
+                    "the scheme's year."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme} rates from {self.effective_from:%d %b %Y}"
+
+    def clean(self) -> None:
+        if self.scheme_id and self.financial_year != self.scheme.financial_year:
+            raise ValidationError(
+                {"financial_year": "A dated rate change is in its scheme's financial year."}
+            )
+
+
 # The scheme's own figures, in the order the validator and the copy service use them.
 SCHEME_FIELD_NAMES = [
     "awpu_primary",

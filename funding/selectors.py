@@ -44,14 +44,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 
-from funding.asat import as_at as rows_as_at
-from funding.asat import instance_of
 from funding.calculations.allocation import (
     AllocationInputs,
     Engine,
@@ -66,7 +65,14 @@ from funding.calculations.allocation import (
 from funding.calculations.elements import CensusCounts
 from funding.calculations.entitlement import month_bounds, split_line
 from funding.calculations.periods import FundingItemSpan, PlacementSpan, PlanSpan, SupportSpan
-from funding.calculations.scheme import HourlyRateData, SchemeRates, SenFactorData, TaBandData
+from funding.calculations.scheme import (
+    HourlyRateData,
+    SchemeRates,
+    SenFactorData,
+    TaBandData,
+    rate_change_of,
+    rates_from,
+)
 from funding.calculations.top_up import MissingRate, Support, top_up_from_support
 from funding.db import ids_in
 from funding.models import (
@@ -81,6 +87,8 @@ from funding.models import (
 )
 from pupils.models import FundingItem, Placement, Plan, Pupil, PupilHomeLa, SupportLevel
 from pupils.selectors import home_la_periods
+from schools.asat import as_at as rows_as_at
+from schools.asat import instance_of
 from schools.dates import FinancialYear
 from schools.models import (
     LocalAuthority,
@@ -92,6 +100,10 @@ from schools.models import (
 )
 from schools.roles import is_la_officer, is_school_user
 from schools.selectors import administering_la, school_calendar
+
+if TYPE_CHECKING:
+    from funding.year_inputs import YearInputs
+    from schools.calendar import SchoolCalendar
 
 NO_SCHEME_AS_AT = "The scheme {scheme} did not exist yet as at {as_at}."
 ELEMENT_LABELS = dict(Element.choices)
@@ -132,7 +144,13 @@ def scheme_rates(scheme: FundingScheme, as_at: dt.datetime | None = None) -> Sch
 
     With `as_at`, the scheme and its rate tables as they stood at that moment (one query more).
     """
-    from funding.models import SCHEME_FIELD_NAMES, HourlyRate, NotionalSenFactor, TaHoursBand
+    from funding.models import (
+        SCHEME_FIELD_NAMES,
+        HourlyRate,
+        NotionalSenFactor,
+        SchemeRateChange,
+        TaHoursBand,
+    )
 
     if as_at is not None:
         then = rows_as_at(FundingScheme, as_at).filter(id=scheme.pk).first()
@@ -165,8 +183,24 @@ def scheme_rates(scheme: FundingScheme, as_at: dt.datetime | None = None) -> Sch
             .filter(scheme_id=scheme.pk)
             .order_by("min_hours", "id")
         ),
+        # R26: rates changed from a date inside the year (an adopted uplift), in date order.
+        rate_changes=tuple(
+            rate_change_of(c.effective_from, c.values, rate_change_label(c))
+            for c in rows_as_at(SchemeRateChange, as_at)
+            .filter(scheme_id=scheme.pk)
+            .order_by("effective_from", "id")
+        ),
         **values,
     )
+
+
+def rate_change_label(change) -> str:
+    """What a line at a dated change's rates says it was (R26): "uplift 3.2% to hourly
+    rates"."""
+    what = {"hourly": "hourly rates", "bands": "band values"}.get(change.rate_set, change.rate_set)
+    if change.percent is None:
+        return f"rates changed: {what}"
+    return f"uplift {change.percent.normalize():f}% to {what}"
 
 
 # ---- bulk inputs for a run --------------------------------------------------------------------
@@ -204,20 +238,25 @@ def allocation_inputs(
     pupil_ids: list[int] | None = None,
     with_schools: bool = True,
     as_at: dt.datetime | None = None,
+    rates: SchemeRates | None = None,
+    calendar: SchoolCalendar | None = None,
 ) -> AllocationInputs:
     """Everything a run of the year needs, read in bulk: a constant number of queries.
 
     With `pupil_ids`, only those pupils (and no school-level figures unless `with_schools`).
     With `as_at`, every input as it stood at that moment, read from the history tables
-    (`funding.asat`), so a run re-run as at its own moment gives the same lines.
+    (`funding.asat`), so a run re-run as at its own moment gives the same lines. `rates` and
+    `calendar`, when given, are the scheme's and the LA's already read for the year (as at
+    `as_at`: `funding.year_inputs`, once for a generation's batches).
     """
     fy = _fy(fy)
     la = la or administering_la()
     scheme = scheme or scheme_for(fy, la)
     if scheme is None:
         raise FundingScheme.DoesNotExist(f"No funding scheme for {la.name} in FY {fy}.")
-    rates = scheme_rates(scheme, as_at)
-    calendar = school_calendar(la, fy.starts_on, fy.ends_on, as_at=as_at)
+    rates = scheme_rates(scheme, as_at) if rates is None else rates
+    if calendar is None:
+        calendar = school_calendar(la, fy.starts_on, fy.ends_on, as_at=as_at)
     # Ids read as at the same moment (a join from a history table would reach the live rows).
     la_school_ids = rows_as_at(School, as_at).filter(la_id=la.pk).values("id")
     home_pupil_ids = rows_as_at(Pupil, as_at).filter(home_la_id=la.pk).values("id")
@@ -857,13 +896,28 @@ def lines_for_pupil(pupil: Pupil | int, fy: int | FinancialYear | None = None):
 
 
 def _engine_for(
-    fy: FinancialYear, pupil_ids: list[int] | None, *, explain: bool = True
+    fy: FinancialYear,
+    pupil_ids: list[int] | None,
+    *,
+    explain: bool = True,
+    year: YearInputs | None = None,
 ) -> Engine | None:
-    la = administering_la()
-    scheme = scheme_for(fy, la)
+    if year is None:
+        la = administering_la()
+        scheme = scheme_for(fy, la)
+    else:  # read once for a generation's batches (`funding.year_inputs`)
+        la, scheme = year.la, year.scheme
     if scheme is None:
         return None
-    inputs = allocation_inputs(fy, scheme=scheme, la=la, pupil_ids=pupil_ids, with_schools=False)
+    inputs = allocation_inputs(
+        fy,
+        scheme=scheme,
+        la=la,
+        pupil_ids=pupil_ids,
+        with_schools=False,
+        rates=None if year is None else year.rates,
+        calendar=None if year is None else year.calendar,
+    )
     try:
         return Engine(inputs, explain=explain)
     except NoSchoolDays:  # no term dates, or a year of the FY without them (R7)
@@ -924,6 +978,7 @@ def monthly_top_ups_by_school(
     school_ids: list[int] | None = None,
     pupil_ids: list[int] | None = None,
     working: bool = False,
+    year: YearInputs | None = None,
 ) -> dict[int, dict[int, MonthlyTopUp]]:
     """{school id: {pupil id: the month's money}} for many schools at once (R7, R7+), live.
 
@@ -931,11 +986,12 @@ def monthly_top_ups_by_school(
     administering LA when None) in a constant number of queries, each line paid to a school
     (in `school_ids`, if given) split into the month by `split_line`, exactly as
     `monthly_top_ups_detail` does for one school. With `working`, each part's working too.
-    {} when there is no scheme or school calendar for the year.
+    {} when there is no scheme or school calendar for the year. `year`: the year-wide inputs
+    already read (`funding.year_inputs`), for the month's financial year.
     """
     first, last = month_bounds(month_start)
     # The lines' money only: the month's working is the split's (`share.working`).
-    engine = _engine_for(FinancialYear.of(first), pupil_ids, explain=False)
+    engine = _engine_for(FinancialYear.of(first), pupil_ids, explain=False, year=year)
     if engine is None:
         return {}
     wanted = set(school_ids) if school_ids is not None else None
@@ -1033,6 +1089,10 @@ def current_annual_top_up_detail(pupil: Pupil | int, on: dt.date | None = None):
     support = _support(
         level.lsa_hours, level.lst_hours, level.ta_hours, level.band, level.resource_amount
     )
+    for change in rates.rate_changes:  # R26: the rates in force on `on`
+        if change.effective_from <= on:
+            rates, bands = rates_from(rates, {(school.pk, level.band): band_rate}, change)
+            band_rate = bands[(school.pk, level.band)]
     try:
         parts = top_up_from_support(
             support,

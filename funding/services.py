@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from funding import line_writes
 from funding.calculations.allocation import AllocationResult, NoSchoolDays, allocate
+from funding.calculations.rate_changes import DatedRates
 from funding.calculations.scheme import validate_scheme
 from funding.extensions import line_sources, scheme_resets
 from funding.models import (
@@ -106,6 +107,11 @@ def scheme_copy(
     )
     reason = f"Copied from FY {scheme.fy}"
     _save(copy, user, reason)
+    # R26: the copy starts from the rates in force at the year's end (an uplift adopted from a
+    # date inside the year included; funding.calculations.rate_changes).
+    year_end = DatedRates(scheme_rates(scheme), {}, scheme.fy).versions[-1][0]
+    hourly_end = {(r.role, r.phase): r.hourly_rate for r in year_end.hourly_rates}
+    bands_end = {b.min_hours: b for b in year_end.ta_bands}
     for factor in scheme.sen_factors.all():
         _save(
             NotionalSenFactor(
@@ -124,7 +130,7 @@ def scheme_copy(
                 scheme=copy,
                 role=rate.role,
                 phase=rate.phase,
-                hourly_rate=rate.hourly_rate,
+                hourly_rate=hourly_end.get((rate.role, rate.phase), rate.hourly_rate),
                 weeks_per_year=rate.weeks_per_year,
                 delegated=rate.delegated,
                 note=rate.note,
@@ -133,14 +139,15 @@ def scheme_copy(
             reason,
         )
     for band in scheme.ta_bands.all():
+        end = bands_end.get(band.min_hours, band)
         _save(
             TaHoursBand(
                 scheme=copy,
                 label=band.label,
                 min_hours=band.min_hours,
-                amount_from=band.amount_from,
-                rate_per_hour=band.rate_per_hour,
-                amount_to=band.amount_to,
+                amount_from=end.amount_from,
+                rate_per_hour=end.rate_per_hour,
+                amount_to=end.amount_to,
             ),
             user,
             reason,
@@ -219,7 +226,12 @@ def scheme_load_preset(
     for name, value in spec.fields.items():
         setattr(scheme, name, value)
     _save(scheme, user, reason)
-    for row in [*scheme.sen_factors.all(), *scheme.hourly_rates.all(), *scheme.ta_bands.all()]:
+    for row in [
+        *scheme.sen_factors.all(),
+        *scheme.hourly_rates.all(),
+        *scheme.ta_bands.all(),
+        *scheme.rate_changes.all(),  # R26: dated changes to the rates replaced
+    ]:
         _delete(row, user, reason)
     for factor, weight, rate, note in spec.sen_factors:
         _save(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from pupils.selectors import TimelineEntry
+from pupils.timeline import TimelineEntry
 
 
 def _user_label(user) -> str:

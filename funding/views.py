@@ -18,6 +18,7 @@ from funding.exports import lines_dataset, run_lines_dataset
 from funding.filters import LineFilter, RunFilter
 from funding.forms import RunStartForm
 from funding.models import AllocationRun, FundingScheme, RunKind, RunStatus
+from funding.scheme_selectors import dated_rate_changes
 from funding.scheme_views import can_change_schemes
 from funding.tables import ComparisonTable, LineTable, RunTable, SchoolTotalsTable
 from schools.access import LAOfficerRequiredMixin
@@ -330,6 +331,7 @@ class SchemeDetailView(LAOfficerRequiredMixin, DetailView):
         context["sen_factors"] = list(scheme.sen_factors.all())
         context["hourly_rates"] = list(scheme.hourly_rates.all())
         context["ta_bands"] = list(scheme.ta_bands.all())
+        context["rate_changes"] = dated_rate_changes(scheme)
         type_labels = dict(EstablishmentType.choices)
         context["formula_types"] = [
             type_labels.get(t, t).lower() for t in scheme.formula_establishment_types or []

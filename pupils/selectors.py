@@ -1,4 +1,5 @@
-"""Reads for pupils: who may see whom, list rows, the pupil timeline and annual reviews (R10).
+"""Reads for pupils: who may see whom, list rows, home LAs and annual reviews (R10); the pupil
+timeline is in `pupils.timeline` (its names are importable from here too).
 
 Every function here makes a fixed number of queries whatever the number of rows: "current"
 placements, plans and support levels are worked out with subqueries for filtering and sorting,
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
@@ -26,9 +26,12 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from pupils.models import FundingItem, Placement, Plan, Pupil, PupilHomeLa, SupportLevel
-from schools import extensions
+from pupils.models import Placement, Plan, Pupil, PupilHomeLa, SupportLevel
+from pupils.timeline import HistoryNote, history_by_id, stamp_entry
+from pupils.timeline import TimelineEntry as TimelineEntry  # re-exported: funding/ uses it
+from pupils.timeline import pupil_timeline as pupil_timeline  # re-exported: pupils.views
 from schools.access import visible_schools
+from schools.db import ids_in
 from schools.models import School
 from schools.roles import is_la_officer, is_panel_member, is_school_user
 
@@ -249,11 +252,12 @@ def home_la_periods(
 
 def _home_la_periods_as_at(pupil_ids, start, end, as_at) -> dict[int, list[HomeLaPeriod]]:
     """`home_la_periods` from the history: each period's newest record at `as_at` (deleted
-    ones dropped); pupils with none fall back to their own home LA as it was then."""
+    ones dropped); pupils with none fall back to their own home LA as it was then. The ids go
+    as one array parameter (`schools.db.ids_in`), not a placeholder each."""
     ids = list(pupil_ids)
     recorded = (
         PupilHomeLa.history.as_of(as_at)
-        .filter(pupil_id__in=ids)
+        .filter(ids_in("pupil_id", ids))
         .order_by("pupil_id", "starts_on")
         .values_list("pupil_id", "starts_on", "ends_on", "la_id")
     )
@@ -266,7 +270,7 @@ def _home_la_periods_as_at(pupil_ids, start, end, as_at) -> dict[int, list[HomeL
     if undated:
         for pk, dob, home_la_id in (
             Pupil.history.as_of(as_at)
-            .filter(id__in=undated)
+            .filter(ids_in("id", undated))
             .values_list("id", "date_of_birth", "home_la_id")
         ):
             result[pk] = [(dob, None, home_la_id)] if _overlaps(dob, None, start, end) else []
@@ -302,7 +306,7 @@ def home_la_history(pupil: Pupil) -> list[HomeLaRow]:
                 reason="Home LA from date of birth",
             )
         ]
-    notes = _history_by_id(PupilHomeLa, [p.pk for p in periods])
+    notes = history_by_id(PupilHomeLa, [p.pk for p in periods])
     rows = []
     for period in periods:
         row = HomeLaRow(
@@ -312,180 +316,9 @@ def home_la_history(pupil: Pupil) -> list[HomeLaRow]:
             la_code=period.la.code,
             backdated=period.is_backdated,
         )
-        _stamp_entry(row, period, notes.get(period.pk, []))
+        stamp_entry(row, period, notes.get(period.pk, []))
         rows.append(row)
     return sorted(rows, key=lambda r: r.starts_on, reverse=True)
-
-
-# --- the pupil timeline -------------------------------------------------------------------------
-
-
-@dataclass
-class HistoryNote:
-    action: str
-    by: str
-    at: dt.datetime
-    reason: str = ""
-
-
-@dataclass
-class TimelineEntry:
-    """One row of a pupil's timeline: what applied from when to when, and who recorded it."""
-
-    kind: str
-    starts_on: dt.date
-    ends_on: dt.date | None
-    title: str
-    detail: str = ""
-    school_name: str = ""
-    recorded_by: str = ""
-    recorded_at: dt.datetime | None = None
-    reason: str = ""
-    backdated: bool = False
-    amount: Decimal | None = None
-    history: list[HistoryNote] = field(default_factory=list)
-    order: int = 0
-    url: str = ""
-
-    @property
-    def tag_class(self) -> str:
-        return {
-            "Placement": "govuk-tag--blue",
-            "Plan": "govuk-tag--purple",
-            "Support": "govuk-tag--turquoise",
-            "Panel decision": "govuk-tag--orange",
-            "Panel funding": "govuk-tag--yellow",
-            "Funding": "govuk-tag--green",
-        }.get(self.kind, "govuk-tag--grey")
-
-
-def _user_label(user) -> str:
-    if user is None:
-        return "the system"
-    return user.get_full_name() or user.get_username()
-
-
-def _history_by_id(model, ids) -> dict[int, list]:
-    """Every historical record of these rows, oldest first (one query)."""
-    notes: dict[int, list] = {}
-    if not ids:
-        return notes
-    for record in (
-        model.history.filter(id__in=ids)
-        .select_related("history_user")
-        .order_by("history_date", "history_id")
-    ):
-        notes.setdefault(record.id, []).append(record)
-    return notes
-
-
-def _stamp_entry(entry: TimelineEntry, row, records: list) -> None:
-    """Fill who/when from the row and its history: the first record is who added it."""
-    created = records[0] if records else None
-    entry.recorded_by = _user_label(
-        created.history_user if created is not None else getattr(row, "recorded_by", None)
-    )
-    entry.recorded_at = getattr(row, "recorded_at", None) or (created and created.history_date)
-    if created is not None:
-        entry.reason = created.history_change_reason or getattr(created, "reason", "") or ""
-    else:
-        entry.reason = getattr(row, "reason", "") or ""
-    for record in records[1:]:
-        entry.history.append(
-            HistoryNote(
-                action="Changed" if record.history_type == "~" else "Deleted",
-                by=_user_label(record.history_user),
-                at=record.history_date,
-                reason=record.history_change_reason or getattr(record, "reason", "") or "",
-            )
-        )
-
-
-def pupil_timeline(pupil: Pupil, *, school_ids: set[int] | None = None) -> list[TimelineEntry]:
-    """One timeline for a pupil: placements, plans, support levels, panel decisions and money.
-
-    Newest first. `school_ids` limits school-bound rows (placements, funding, money) to those
-    schools, for a school business manager. A fixed number of queries.
-    """
-    placements = list(pupil.placements.select_related("school", "recorded_by"))
-    if school_ids is not None:
-        placements = [p for p in placements if p.school_id in school_ids]
-    plans = list(pupil.plans.select_related("caseworker", "recorded_by"))
-    levels = list(
-        SupportLevel.objects.filter(plan__pupil=pupil).select_related("plan", "recorded_by")
-    )
-    items = list(pupil.funding_items.select_related("school", "recorded_by"))
-    if school_ids is not None:
-        items = [i for i in items if i.school_id in school_ids]
-
-    placement_history = _history_by_id(Placement, [p.pk for p in placements])
-    plan_history = _history_by_id(Plan, [p.pk for p in plans])
-    level_history = _history_by_id(SupportLevel, [s.pk for s in levels])
-    item_history = _history_by_id(FundingItem, [i.pk for i in items])
-
-    entries: list[TimelineEntry] = []
-    for p in placements:
-        entry = TimelineEntry(
-            kind="Placement",
-            starts_on=p.starts_on,
-            ends_on=p.ends_on,
-            title=f"{p.school.name} ({p.school.urn})",
-            detail=f"{p.get_kind_display()}, {p.get_admission_kind_display().lower()}",
-            school_name=p.school.name,
-            backdated=p.is_backdated,
-            order=1,
-        )
-        _stamp_entry(entry, p, placement_history.get(p.pk, []))
-        entries.append(entry)
-    for plan in plans:
-        detail = [plan.get_primary_need_display() or "Primary need not recorded"]
-        if plan.annual_review_due:
-            detail.append(f"annual review due {plan.annual_review_due:%-d %B %Y}")
-        if plan.caseworker:
-            detail.append(f"caseworker {_user_label(plan.caseworker)}")
-        entry = TimelineEntry(
-            kind="Plan",
-            starts_on=plan.issued_on,
-            ends_on=plan.ceased_on,
-            title=plan.get_kind_display(),
-            detail="; ".join(detail),
-            backdated=plan.issued_on < timezone.localdate(plan.recorded_at),
-            order=2,
-        )
-        _stamp_entry(entry, plan, plan_history.get(plan.pk, []))
-        entries.append(entry)
-    for level in levels:
-        entry = TimelineEntry(
-            kind="Support",
-            starts_on=level.effective_from,
-            ends_on=level.effective_to,
-            title=level.summary,
-            detail=f"{level.plan.get_kind_display()} issued {level.plan.issued_on:%-d %B %Y}",
-            backdated=level.is_backdated,
-            order=3,
-        )
-        _stamp_entry(entry, level, level_history.get(level.pk, []))
-        entries.append(entry)
-    for item in items:
-        entry = TimelineEntry(
-            kind="Panel funding",
-            starts_on=item.starts_on,
-            ends_on=item.ends_on,
-            title=item.get_kind_display(),
-            detail=f"£{item.annual_amount:,.2f} a year at {item.school.name}",
-            school_name=item.school.name,
-            amount=item.annual_amount,
-            backdated=item.starts_on < timezone.localdate(item.recorded_at),
-            order=4,
-        )
-        _stamp_entry(entry, item, item_history.get(item.pk, []))
-        entries.append(entry)
-
-    # The SEN Panel's decisions and the money each period attracted come from funding/
-    # (schools/ and pupils/ never import it): see schools.extensions.PUPIL_TIMELINE.
-    entries.extend(extensions.collect(extensions.PUPIL_TIMELINE, pupil, school_ids))
-    entries.sort(key=lambda e: (e.starts_on, -e.order), reverse=True)
-    return entries
 
 
 # --- annual reviews (R10) -----------------------------------------------------------------------

@@ -24,11 +24,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import capfirst
+from django_tables2.columns.base import Column as Tables2Column
+from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.columns.manytomanycolumn import ManyToManyColumn
 from django_tables2.export import ExportMixin as Tables2ExportMixin
+from django_tables2.utils import Accessor, signature
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -150,7 +156,10 @@ def cell_value(value, col: Col):
         return _local(value)
     if isinstance(value, dt.date):
         return value
-    text = html.unescape(strip_tags(str(value))).strip()
+    text = str(value)
+    if "<" in text:  # strip_tags leaves text without "<" as it is (and costs a lot per cell)
+        text = strip_tags(text)
+    text = html.unescape(text).strip()
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text)) if text else None
 
 
@@ -266,10 +275,104 @@ def _is_numeric_column(column) -> bool:
     return "app-numeric" in str(td.get("class", ""))
 
 
-def _raw(row, bound_column):
-    return row._get_and_render_with(
-        bound_column, render_func=lambda bc, value=None: value, default=None
-    )
+_CELL_ARGUMENTS = frozenset({"value", "record", "column", "bound_column", "bound_row", "table"})
+_FOUND, _EMPTY, _NO_VALUE = "found", "empty", "no value"
+
+
+def _caller(fn):
+    """`call_with_appropriate(fn, kwargs)` for the six cell arguments, with `fn`'s signature read
+    once (tables2 reads it for every cell). The base `Column.value` only hands its arguments on
+    to the column's `render`, so that is called directly."""
+    if getattr(fn, "__func__", None) is Tables2Column.value:
+        fn = fn.__self__.render
+    args, catch_all = signature(fn)
+    if catch_all:
+        return lambda kwargs: fn(**kwargs)
+    if not _CELL_ARGUMENTS.issuperset(args):
+        return lambda kwargs: None  # tables2 does not call a method wanting something else
+    return lambda kwargs: fn(**{name: kwargs[name] for name in args})
+
+
+class _ColumnCells:
+    """One column's export cells, worked out as tables2's `BoundRow.get_cell_value` does (the
+    accessor, a `get_<field>_display`, the empty values, the `value_<name>`/`render_<name>`/
+    column `value` method) with everything that does not depend on the row resolved once per
+    column rather than once per cell."""
+
+    def __init__(self, table, bound_column):
+        self.table = table
+        self.bound_column = bound_column
+        self.column = column = bound_column.column
+        self.accessor = Accessor(bound_column.accessor)
+        path, _, self.remainder = self.accessor.rpartition(self.accessor.SEPARATOR)
+        self.path = Accessor(path)
+        self.link_text = isinstance(column, BaseLinkColumn) and column.text is not None
+        self.many_to_many = isinstance(column, ManyToManyColumn)
+        self.display = f"get_{self.remainder}_display"
+        self.choices: dict[type, bool] = {}  # per model class: the field has choices
+        name = bound_column.name
+        self.has_value = hasattr(table, f"value_{name}")
+        self.raw_numbers = _is_numeric_column(column) or not hasattr(table, f"render_{name}")
+        self.call = _caller(bound_column.value)
+
+    def _has_choices(self, record) -> bool:
+        if not isinstance(record, models.Model):
+            return bool(getattr(self.accessor.get_field(record), "choices", ()))
+        kind = type(record)
+        if kind not in self.choices:
+            self.choices[kind] = bool(getattr(self.accessor.get_field(record), "choices", ()))
+        return self.choices[kind]
+
+    def read(self, record):
+        """(value, how): the accessor's value (a choice's label) as tables2 reads it."""
+        value = None
+        remainder = self.remainder
+        penultimate = self.path.resolve(record, quiet=True)
+        if isinstance(penultimate, models.Model):
+            try:
+                has_choices = self._has_choices(record)
+                display_fn = getattr(penultimate, self.display, None)
+                if has_choices and display_fn:
+                    value = display_fn()
+                    remainder = None
+            except FieldDoesNotExist:
+                pass
+        if remainder:
+            try:
+                value = self.accessor.resolve(record)
+            except Exception:
+                if self.link_text:
+                    return None, _NO_VALUE
+        if value in self.column.empty_values or (self.many_to_many and not value.exists()):
+            return None, _EMPTY
+        return value, _FOUND
+
+    def cell(self, row):
+        """The table's `value_<name>` if it has one; otherwise the raw value when it is a date,
+        or a number in a numeric column (money, counts); otherwise the text on screen."""
+        record = row.record
+        value, how = self.read(record)
+        if not self.has_value and (
+            isinstance(value, dt.date)
+            or (
+                isinstance(value, (int, float, Decimal))
+                and not isinstance(value, bool)
+                and self.raw_numbers
+            )
+        ):
+            return value
+        if how is _EMPTY:
+            return None
+        return self.call(
+            {
+                "value": value,
+                "record": record,
+                "column": self.column,
+                "bound_column": self.bound_column,
+                "bound_row": row,
+                "table": self.table,
+            }
+        )
 
 
 def table_sheet(table, *, exclude_columns: Iterable[str] = (), title: str = "") -> Sheet:
@@ -290,22 +393,8 @@ def table_sheet(table, *, exclude_columns: Iterable[str] = (), title: str = "") 
         total = getattr(c.column, "export_total", True) and getattr(table, "export_total", True)
         columns.append(Col(str(c.header), kind, total))
     sheet = Sheet(title=title or _table_title(table), columns=columns)
-    for row in table.rows:
-        cells = []
-        for c in bound:
-            if hasattr(table, f"value_{c.name}"):
-                cells.append(row.get_cell_value(c.name))
-                continue
-            raw = _raw(row, c)
-            if isinstance(raw, dt.date) or (
-                isinstance(raw, (int, float, Decimal))
-                and not isinstance(raw, bool)
-                and (_is_numeric_column(c.column) or not hasattr(table, f"render_{c.name}"))
-            ):
-                cells.append(raw)
-            else:
-                cells.append(row.get_cell_value(c.name))
-        sheet.rows.append(cells)
+    readers = [_ColumnCells(table, c) for c in bound]
+    sheet.rows = [[reader.cell(row) for reader in readers] for row in table.rows]
     return sheet
 
 

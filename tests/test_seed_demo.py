@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from clusters.models import Cluster
@@ -13,10 +14,47 @@ from funding.demo import DEMO_PASSWORD
 from pupils.models import AdmissionKind, Placement, Plan, Pupil, PupilHomeLa
 from schools.models import EstablishmentType, LocalAuthority, School, SpecialSchoolBand, TermDate
 
+pytestmark = pytest.mark.django_db
 
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", pupils=600, stdout=open("/dev/null", "w"))
+
+class _Rollback(Exception):
+    pass
+
+
+def _build_and_read(pupils: int):
+    from django.db import transaction
+
+    from funding.demo import seed_demo
+
+    try:
+        with transaction.atomic():
+            seed_demo(pupils=pupils)
+            found = list(
+                Pupil.objects.order_by("upn").values_list("upn", "date_of_birth", "family_name")
+            )
+            raise _Rollback
+    except _Rollback:
+        return found
+
+
+def test_demo_is_deterministic(db):
+    first = _build_and_read(50)
+    second = _build_and_read(50)
+    assert len(first) == 50
+    assert first == second
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Seeded once for the module (600 pupils take a while); every test's own changes roll back
+    to it (savepoints), and the whole load rolls back after the module."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as Django's TestCase does: durable services nest inside
+        with outer:
+            call_command("seed_demo", pupils=600, stdout=open("/dev/null", "w"))
+            yield
+            transaction.set_rollback(True)
 
 
 def test_demo_has_about_sixty_schools_of_every_kind(demo):
@@ -49,33 +87,6 @@ def test_demo_has_calendar_clusters_and_a_login_per_role(demo):
     assert LocalAuthority.objects.filter(is_administering=True).count() == 1
     for username in ("officer", "school", "panel", "cluster", "admin"):
         assert authenticate(username=username, password=DEMO_PASSWORD) is not None, username
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _build_and_read(pupils: int):
-    from django.db import transaction
-
-    from funding.demo import seed_demo
-
-    try:
-        with transaction.atomic():
-            seed_demo(pupils=pupils)
-            found = list(
-                Pupil.objects.order_by("upn").values_list("upn", "date_of_birth", "family_name")
-            )
-            raise _Rollback
-    except _Rollback:
-        return found
-
-
-def test_demo_is_deterministic(db):
-    first = _build_and_read(50)
-    second = _build_and_read(50)
-    assert len(first) == 50
-    assert first == second
 
 
 def _re_run_as_at(when: dt.datetime, fy: int = 2025):

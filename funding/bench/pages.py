@@ -1,13 +1,16 @@
 """Benchmark (not a test): the workspace pages under load. `manage.py bench pages`.
 
 Builds the synthetic LA (funding.bench.synthetic: 600 schools, 25,000 pupils by default) in
-`<DATABASE>_bench` on PostgreSQL, serves the app with gunicorn on a free 127.0.0.1 port with
-production settings (DEBUG off, persistent database connections; plain HTTP on the loopback),
-signs in `users` users (four in five LA officers, the rest school business managers of one
-school each) and drives them concurrently over the list and detail pages for `seconds` seconds
-with a bounded pool of threads, each one user on its own keep-alive HTTP connection and session.
-Each user waits `think` seconds on average between pages, like a person reading them (think=0
-measures the saturated server).
+`<DATABASE>_bench` on PostgreSQL, vacuums and analyzes it (a live LA's database has planner
+statistics, and autovacuum must not race the measurement), serves the app with gunicorn on a
+free 127.0.0.1 port with production settings (DEBUG off, persistent database connections; plain
+HTTP on the loopback) the way gunicorn advises behind a proxy (`gunicorn_command`: 2 x cores + 1
+sync workers, application preloaded), signs in `users` users (four in five LA officers, the rest
+school business managers of one school each) and drives them concurrently over the list and
+detail pages for `seconds` seconds with a bounded pool of threads, each one user with its own
+HTTP connection and session. Each user waits `think` seconds on average between pages, like a
+person reading them (think=0 measures the saturated server). The first `warmup` seconds are not
+counted.
 
 Prints p50/p95/p99 latency and requests per second for each page. Target: p95 <= 150 ms.
 """
@@ -155,6 +158,9 @@ def _server_env(static_root: Path, settings_dir: Path) -> dict[str, str]:
         "STORAGES = {**STORAGES, 'staticfiles': {'BACKEND': "  # noqa: F405
         "'django.contrib.staticfiles.storage.StaticFilesStorage'}}\n"
         "LOGGING['root']['level'] = 'ERROR'  # noqa: F405\n"
+        # the hashers the bench users' passwords were made with (the same as production's,
+        # except under the tests' fast hasher)
+        f"PASSWORD_HASHERS = {list(settings.PASSWORD_HASHERS)!r}\n"
     )
     env = {
         **os.environ,
@@ -175,7 +181,13 @@ def _server_env(static_root: Path, settings_dir: Path) -> dict[str, str]:
     return env
 
 
-def _start_gunicorn(env: dict, port: int, workers: int, threads: int, out) -> subprocess.Popen:
+def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
+    """The server the benchmark measures, set up as gunicorn's design notes advise for a
+    CPU-bound app behind a buffering proxy: sync workers (one request at a time in a process,
+    so no request waits on another's hold of the GIL between its queries), `2 x cores + 1` of
+    them, the application loaded once before the workers fork (`--preload`). `threads` > 1
+    serves with gthread workers instead (each keep-alive connection then stays with the worker
+    that accepted it)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
         str(gunicorn),
@@ -184,15 +196,19 @@ def _start_gunicorn(env: dict, port: int, workers: int, threads: int, out) -> su
         f"127.0.0.1:{port}",
         "--workers",
         str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
-        "--keep-alive",
-        "30",
+        "--preload",
         "--log-level",
         "warning",
     ]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30"]
+    else:
+        command += ["--worker-class", "sync"]
+    return command
+
+
+def _start_gunicorn(env: dict, port: int, workers: int, threads: int, out) -> subprocess.Popen:
+    command = gunicorn_command(port, workers, threads)
     out(f"Serving: {' '.join(command[1:])}")
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env)  # noqa: S603
     deadline = time.monotonic() + 60
@@ -225,6 +241,7 @@ class VirtualUser:
         manager = next((m for m in targets.manager_schools if m[0] == username), None)
         self.own_urn = manager[1] if manager else None
         self.own_upns = manager[2] if manager else []
+        self.pages_loaded = 0  # warm-up included
 
     def _request(self, method: str, path: str, body: str | None = None) -> tuple[int, bytes]:
         headers = {"Host": f"127.0.0.1:{self.port}"}
@@ -315,6 +332,7 @@ class VirtualUser:
             page, path = self.next_page()
             began = time.perf_counter()
             status, _ = self._request("GET", path)
+            self.pages_loaded += 1
             elapsed = (time.perf_counter() - began) * 1000
             if time.monotonic() >= start_at:  # after the warm-up
                 with lock:
@@ -348,12 +366,69 @@ def _report(samples: list[Sample], seconds: float, out) -> dict[str, float]:
     return p95s
 
 
-def drive(port, usernames, targets, *, seconds, think, warmup, seed, out) -> list[Sample]:
+class ServerCpu:
+    """CPU time (user + system, from /proc) of the gunicorn workers and of the PostgreSQL
+    backends serving the bench database, between `start()` and `stop()`: what a page costs the
+    machine whatever else runs on it (the latencies are not)."""
+
+    def __init__(self, server_pid: int, database: str):
+        self.server_pid = server_pid
+        self.database = database
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.before: dict[str, dict[int, float]] = {}
+        self.used: dict[str, float] = {}
+
+    def _cpu(self, pid: int) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime, stime
+
+    def _pids(self) -> dict[str, list[int]]:
+        workers = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server_pid:
+                    workers.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [self.database],
+            )
+            backends = [pid for (pid,) in cursor.fetchall()]
+        connection.close()
+        return {"app": workers, "database": backends}
+
+    def _snapshot(self) -> dict[str, dict[int, float]]:
+        return {
+            kind: {pid: cpu for pid in pids if (cpu := self._cpu(pid)) is not None}
+            for kind, pids in self._pids().items()
+        }
+
+    def start(self) -> None:
+        self.before = self._snapshot()
+
+    def stop(self) -> None:
+        after = self._snapshot()
+        self.used = {
+            kind: sum(cpu - self.before.get(kind, {}).get(pid, 0.0) for pid, cpu in now.items())
+            for kind, now in after.items()
+        }
+
+
+def drive(
+    port, usernames, targets, *, seconds, think, warmup, seed, out, cpu: ServerCpu | None = None
+) -> list[Sample]:
     virtual_users = [
         VirtualUser(port, name, targets, seed * 1000 + n) for n, name in enumerate(usernames)
     ]
     for user in virtual_users:
         user.sign_in()
+    if cpu is not None:  # after the sign-ins (a password hash each)
+        cpu.start()
     samples: list[Sample] = []
     lock = threading.Lock()
     start_at = time.monotonic() + warmup
@@ -366,7 +441,34 @@ def drive(port, usernames, targets, *, seconds, think, warmup, seed, out) -> lis
         thread.start()
     for thread in threads:
         thread.join()
+    if cpu is not None:
+        cpu.stop()
+        loaded = sum(user.pages_loaded for user in virtual_users)
+        if loaded and cpu.used:
+            app, database = cpu.used.get("app", 0.0), cpu.used.get("database", 0.0)
+            out(
+                f"Server CPU a page (warm-up included, {loaded} pages): "
+                f"{(app + database) / loaded * 1000:.1f} ms = gunicorn workers "
+                f"{app / loaded * 1000:.1f} ms + PostgreSQL {database / loaded * 1000:.1f} ms"
+            )
     return samples
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _vacuum_analyze(out) -> None:
+    """Planner statistics and visibility maps for the freshly built LA, as a live LA's database
+    has them, and nothing left for autovacuum to do while the pages are being measured (the
+    build inserts every table's rows at once, which queues each table for autovacuum)."""
+    began = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    name = connection.settings_dict["NAME"]
+    out(f"VACUUM (ANALYZE) of {name}: {time.perf_counter() - began:.1f} s")
 
 
 def _env_number(name: str, value, kind):
@@ -391,7 +493,8 @@ def run(
 
     `manage.py bench pages` passes schools, pupils and seed; the rest can come from the
     environment: BENCH_PAGES_USERS (20), BENCH_PAGES_SECONDS (60), BENCH_PAGES_THINK (1.0),
-    BENCH_PAGES_WARMUP (10), BENCH_PAGES_WORKERS (CPUs + 1), BENCH_PAGES_THREADS (4),
+    BENCH_PAGES_WARMUP (10), BENCH_PAGES_WORKERS (2 x CPUs + 1), BENCH_PAGES_THREADS (1: sync
+    workers; more: gthread workers with that many threads),
     BENCH_PAGES_BUILD (1; 0 reuses the synthetic LA already in the bench database).
     """
     from funding.bench.synthetic import build_synthetic_la, use_bench_database
@@ -403,7 +506,7 @@ def run(
     warmup = _env_number("BENCH_PAGES_WARMUP", warmup, int)
     warmup = 10 if warmup is None else warmup
     workers = _env_number("BENCH_PAGES_WORKERS", workers, int)
-    threads = _env_number("BENCH_PAGES_THREADS", threads, int) or 4
+    threads = _env_number("BENCH_PAGES_THREADS", threads, int) or 1
     build = _env_number("BENCH_PAGES_BUILD", build, int)
     build = True if build is None else bool(build)
 
@@ -416,12 +519,11 @@ def run(
             f"{summary.pupils:,} pupils, {summary.placements:,} placements, "
             f"{summary.support_levels:,} support levels"
         )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
     usernames, targets = _users_and_targets(users, seed)
+    _vacuum_analyze(out)
     connection.close()
-    # CPU-bound Django on a small box: one process per core plus one, four threads each.
-    workers = workers or (os.cpu_count() or 1) + 1
+    # gunicorn's advice for sync workers: 2 x cores + 1 processes.
+    workers = workers or 2 * _cores() + 1
 
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         tmp_path = Path(tmp)
@@ -429,6 +531,7 @@ def run(
         env = _server_env(static_root, tmp_path)
         port = _free_port()
         server = _start_gunicorn(env, port, workers, threads, out)
+        cpu = ServerCpu(server.pid, name) if Path("/proc/self/stat").exists() else None
         try:
             out(
                 f"{users} users ({len(targets.manager_schools)} school business managers), "
@@ -443,6 +546,7 @@ def run(
                 warmup=warmup,
                 seed=seed,
                 out=out,
+                cpu=cpu,
             )
         finally:
             server.terminate()

@@ -63,6 +63,7 @@ from funding.calculations.periods import (
     support_periods,
 )
 from funding.calculations.pro_rata import apportion_shares
+from funding.calculations.rate_changes import DatedRates, rate_pieces
 from funding.calculations.scheme import HOURLY, THRESHOLD_TOTAL_WITH_ELEMENT_1
 from funding.calculations.top_up import MissingRate, top_up_from_support
 from schools.dates import FinancialYear, phase_of, year_group
@@ -213,6 +214,11 @@ class Engine:
         self._amount_texts: dict[int, tuple[Calculated, str, str]] = {}
         self._september = dt.date(self.fy.start_year, 9, 1)
         self._chain_starts: dict[int, dict[int, dt.date]] = {}
+        #: R26 with R7: the rates in force over the year (`rate_changes.DatedRates`); its
+        #: dates are empty for a scheme with no dated change (nothing more is done then).
+        self.dated_rates = DatedRates(self.rates, inputs.band_rates, self.fy)
+        self.rate_dates = self.dated_rates.dates
+        self.rate_versions = self.dated_rates.versions
 
     def warn(self, message: str) -> None:
         if message not in self._warned:
@@ -327,20 +333,25 @@ class Engine:
             return None
         return found if found[1] is not None else None
 
-    def top_up(self, level, school: SchoolInfo, phase: str, element_1=None):
+    def rate_version(self, on: dt.date) -> int:
+        """Which rates are in force on `on` (R26: 0 unless a dated change started by then)."""
+        return self.dated_rates.version(on) if self.rate_dates else 0
+
+    def top_up(self, level, school: SchoolInfo, phase: str, element_1=None, version: int = 0):
         # The same support at the same phase costs the same everywhere; only a band's rate
         # depends on the school (and, with a threshold on the total cost, the pupil's AWPU).
         key = (level.support, phase, school.id if level.support.band else None, element_1)
+        if version:
+            key = (*key, version)
         found = self._top_up_cache.get(key)
         if found is None:
             support = level.support
-            band_rate = (
-                self.inputs.band_rates.get((school.id, support.band)) if support.band else None
-            )
+            rates, band_rates = self.rate_versions[version]
+            band_rate = band_rates.get((school.id, support.band)) if support.band else None
             try:
                 parts = top_up_from_support(
                     support,
-                    self.rates,
+                    rates,
                     phase=phase,
                     band_rate=band_rate,
                     school_name=school.name,
@@ -460,6 +471,7 @@ class Engine:
         periods = support_periods(
             placements, inputs.plans.get(pupil.id, []), inputs.supports, fy.starts_on, fy.ends_on
         )
+        dated = bool(self.rate_dates)
         for period in self._split_at_new_academic_year(periods, pupil):
             school = schools[period.placement.school_id]
             support = period.support.support
@@ -471,38 +483,45 @@ class Engine:
                 continue
             phase = rate_phase(school, pupil.date_of_birth, period.starts_on)
             element_1 = self.element_1_of(pupil.date_of_birth, period.starts_on) if by_age else None
-            parts, problem = self.top_up(period.support, school, phase, element_1)
-            if problem:
-                self.warn(f"Pupil {pupil.upn}: {problem} No top-up calculated.")
-                continue
-            for start, end, payer in self._by_home_la(period.starts_on, period.ends_on, spans):
-                if payer != la and school.la_id != la:
+            if dated:  # R26: each part of the period at the rates in force over it
+                pieces = rate_pieces(self, period, school, phase, element_1)
+            else:
+                pieces = ((period, self.top_up(period.support, school, phase, element_1), None),)
+            for piece, (parts, problem), rates_from_day in pieces:
+                if problem:
+                    self.warn(f"Pupil {pupil.upn}: {problem} No top-up calculated.")
                     continue
-                days = self.days(start, end)
-                if days == 0:
-                    continue
-                for part, base in parts:
-                    if explain:
-                        working = dict(base)
-                        working["placement"] = period.placement.kind
-                        working["home_la"] = payer
-                    else:
-                        working = {"placement": period.placement.kind}
-                    groups[(TOP_UP, part.delegated, None)].append(
-                        _Pending(
-                            school.id,
-                            TOP_UP,
-                            part.calculated,
-                            working,
-                            start,
-                            end,
-                            days,
-                            part.delegated,
-                            "",
-                            self._pupil_route(payer, part.delegated),
-                            payer_la_id=payer,
+                lead = "" if rates_from_day is None else self.dated_rates.lead(rates_from_day)
+                for start, end, payer in self._by_home_la(piece.starts_on, piece.ends_on, spans):
+                    if payer != la and school.la_id != la:
+                        continue
+                    days = self.days(start, end)
+                    if days == 0:
+                        continue
+                    for part, base in parts:
+                        if explain:
+                            working = dict(base)
+                            working["placement"] = period.placement.kind
+                            working["home_la"] = payer
+                            if rates_from_day is not None:
+                                working["rates_from"] = rates_from_day
+                        else:
+                            working = {"placement": period.placement.kind}
+                        groups[(TOP_UP, part.delegated, None)].append(
+                            _Pending(
+                                school.id,
+                                TOP_UP,
+                                part.calculated,
+                                working,
+                                start,
+                                end,
+                                days,
+                                part.delegated,
+                                lead if explain else "",
+                                self._pupil_route(payer, part.delegated),
+                                payer_la_id=payer,
+                            )
                         )
-                    )
         for item in inputs.funding_items.get(pupil.id, []):
             self._item_pending(groups, pupil, item, placements, spans)
         # A group's periods add up to its year even where the payer changes (R7+, R8+).

@@ -8,7 +8,7 @@ field (or rate table) they are about, so a form, the admin or a command can name
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from funding.calculations.money import gbp
@@ -89,6 +89,77 @@ class SenFactorData:
     label: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RateChange:
+    """R26 with R7: rates of the scheme that change from a date inside its year (an uplift
+    adopted mid-year, e.g. a pay award). Lines before the date keep the rates in force before
+    it; from it, these. Only what changes is held: hourly rates by (role, phase), the TA hours
+    bands (the whole set, or None when unchanged) and special school band rates by (school id,
+    band)."""
+
+    effective_from: dt.date
+    hourly_rates: tuple[tuple[str, str, Decimal], ...] = ()
+    ta_bands: tuple[TaBandData, ...] | None = None
+    band_rates: tuple[tuple[int, int, Decimal], ...] = ()
+    label: str = ""
+
+
+def _money(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def rate_change_of(effective_from: dt.date, values: dict, label: str = "") -> RateChange:
+    """A `RateChange` from its stored values (the scenario snapshot's shape: see
+    `funding.models.SchemeRateChange`)."""
+    bands = values.get("ta_bands")
+    return RateChange(
+        effective_from,
+        hourly_rates=tuple(
+            (r["role"], r["phase"], _money(r["hourly_rate"]))
+            for r in values.get("hourly_rates", ())
+        ),
+        ta_bands=None
+        if bands is None
+        else tuple(
+            TaBandData(
+                _money(b["min_hours"]),
+                _money(b["amount_from"]),
+                _money(b.get("rate_per_hour")) or Decimal("0"),
+                _money(b.get("amount_to")),
+                b.get("label", ""),
+            )
+            for b in bands
+        ),
+        band_rates=tuple(
+            (int(b["school_id"]), int(b["band"]), _money(b["rate"]))
+            for b in values.get("band_rates", ())
+        ),
+        label=label,
+    )
+
+
+def rates_from(
+    rates: SchemeRates, band_rates: dict, change: RateChange
+) -> tuple[SchemeRates, dict]:
+    """The scheme's rates and the special school band rates in force from `change`'s date:
+    `rates` and `band_rates` (those before it) with the change's values over them."""
+    hourly = {(r.role, r.phase): r for r in rates.hourly_rates}
+    for role, phase, value in change.hourly_rates:
+        if (role, phase) in hourly:
+            hourly[(role, phase)] = replace(hourly[(role, phase)], hourly_rate=value)
+    new = replace(
+        rates,
+        hourly_rates=tuple(hourly.values()),
+        ta_bands=rates.ta_bands if change.ta_bands is None else change.ta_bands,
+        rate_changes=(),
+        _hourly={},  # not the dict of `rates` (it would be updated in place)
+    )
+    bands = dict(band_rates)
+    for school_id, band, value in change.band_rates:
+        bands[(school_id, band)] = value
+    return new, bands
+
+
 @dataclass(frozen=True)
 class SchemeRates:
     """Every figure and switch of one LA's scheme for one financial year."""
@@ -126,6 +197,8 @@ class SchemeRates:
     hourly_rates: tuple[HourlyRateData, ...] = ()
     ta_bands: tuple[TaBandData, ...] = ()
     name: str = ""
+    #: Dated changes inside the year (R26 uplifts), in date order: empty for most schemes.
+    rate_changes: tuple[RateChange, ...] = ()
     _hourly: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self):

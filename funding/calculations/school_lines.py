@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from funding.calculations import elements as el
@@ -100,58 +101,91 @@ def gets_formula(rates: SchemeRates, school: SchoolInfo) -> bool:
     )
 
 
-def _in_force(spans, on: dt.date, start: str, end: str):
-    for span in spans:
-        ends = getattr(span, end)
-        if getattr(span, start) <= on and (ends is None or ends >= on):
-            return span
-    return None
-
-
-def _support_on(inputs, pupil_id: int, on: dt.date):
+def _support_on(inputs, pupil_id: int, on: dt.date, plans=None, supports=None):
     """(plan, support level) in force for the pupil on `on`, or (None, None)."""
-    plan = _in_force(inputs.plans.get(pupil_id, ()), on, "issued_on", "ceased_on")
-    if plan is None:
+    for plan in (plans if plans is not None else inputs.plans).get(pupil_id, ()):
+        if plan.issued_on <= on and (plan.ceased_on is None or plan.ceased_on >= on):
+            break
+    else:
         return None, None
-    return plan, _in_force(inputs.supports.get(plan.id, ()), on, "effective_from", "effective_to")
+    for level in (supports if supports is not None else inputs.supports).get(plan.id, ()):
+        if level.effective_from <= on and (level.effective_to is None or level.effective_to >= on):
+            return plan, level
+    return plan, None
+
+
+@dataclass(frozen=True, slots=True)
+class IarCount:
+    """R4 from our records at one school (R4+): the roll and rule its Additional SEN Support is
+    worked out from, the school days it is open, and the top-up parts on the counting date of
+    each pupil who could be in receipt of an IAR (counted when a part is non-zero). A scenario's
+    cost-neutral solve re-prices these as a factor moves top-ups across zero."""
+
+    school_id: int
+    roll: int
+    percentage: Decimal
+    amount_per_pupil: Decimal
+    days: int
+    year_days: int
+    pupils: tuple
+
+
+def iar_parts_by_school(engine, on: dt.date) -> dict[int, list]:
+    """R4+: by school, the top-up parts on `on` of each pupil on roll, Reception to Year 11,
+    with a plan in force and a support level the scheme can price (one list of
+    `(TopUpPart, working)` per pupil; a pupil is in receipt of an IAR when a part is non-zero).
+
+    One pass over the pupils with the in-force tests inlined: it runs in every engine run."""
+    inputs = engine.inputs
+    rates = engine.rates
+    la = inputs.administering_la_id
+    counted = {s.id: s for s in inputs.schools.values() if s.la_id == la and gets_formula(rates, s)}
+    by_total = rates.threshold_basis == THRESHOLD_TOTAL_WITH_ELEMENT_1
+    version = engine.rate_version(on) if hasattr(engine, "rate_version") else 0
+    placements, plans, supports = inputs.placements, inputs.plans, inputs.supports
+    cutover = engine._no_top_up_after_cutover
+    top_up = engine.top_up
+    out: dict[int, list] = defaultdict(list)
+    groups: dict[dt.date, int] = {}
+    for pupil in inputs.pupils.values():
+        school = None
+        for placement in placements.get(pupil.id, ()):
+            if placement.starts_on <= on and (placement.ends_on is None or placement.ends_on >= on):
+                school = counted.get(placement.school_id)
+                break
+        if school is None:
+            continue
+        dob = pupil.date_of_birth
+        group = groups.get(dob)
+        if group is None:
+            group = groups[dob] = year_group(dob, on)
+        if not 0 <= group <= 11:
+            continue
+        plan, level = _support_on(inputs, pupil.id, on, plans, supports)
+        if level is None or cutover(pupil, plan.id):
+            continue
+        element_1 = engine.element_1_of(dob, on) if by_total else None
+        phase = rate_phase(school, dob, on)
+        if version:
+            parts, problem = top_up(level, school, phase, element_1, version)
+        else:
+            parts, problem = top_up(level, school, phase, element_1)
+        if problem is None:
+            out[school.id].append(parts)
+    return out
 
 
 def iar_pupils_by_school(engine, on: dt.date) -> dict[int, int]:
     """R4+: pupils in receipt of an IAR on `on`, by school: on roll, Reception to Year 11, with a
     plan in force and a support level that attracts a non-zero top-up."""
-    inputs = engine.inputs
-    la = inputs.administering_la_id
-    schools_counted = {
-        s.id for s in inputs.schools.values() if s.la_id == la and gets_formula(engine.rates, s)
+    return _iar_counts(iar_parts_by_school(engine, on))
+
+
+def _iar_counts(parts_by_school: dict[int, list]) -> dict[int, int]:
+    return {
+        school_id: sum(1 for parts in pupils if any(part.amount > 0 for part, _ in parts))
+        for school_id, pupils in parts_by_school.items()
     }
-    counts: dict[int, int] = defaultdict(int)
-    groups: dict[dt.date, int] = {}
-    for pupil in inputs.pupils.values():
-        placement = _in_force(inputs.placements.get(pupil.id, ()), on, "starts_on", "ends_on")
-        if placement is None or placement.school_id not in schools_counted:
-            continue
-        group = groups.get(pupil.date_of_birth)
-        if group is None:
-            group = groups[pupil.date_of_birth] = year_group(pupil.date_of_birth, on)
-        if not 0 <= group <= 11:
-            continue
-        plan, level = _support_on(inputs, pupil.id, on)
-        if level is None or engine._no_top_up_after_cutover(pupil, plan.id):
-            continue
-        school = inputs.schools.get(placement.school_id)
-        if school is None:
-            continue
-        element_1 = (
-            engine.element_1_of(pupil.date_of_birth, on)
-            if engine.rates.threshold_basis == THRESHOLD_TOTAL_WITH_ELEMENT_1
-            else None
-        )
-        parts, problem = engine.top_up(
-            level, school, rate_phase(school, pupil.date_of_birth, on), element_1
-        )
-        if problem is None and any(part.amount > 0 for part, _ in parts):
-            counts[school.id] += 1
-    return counts
 
 
 class _SchoolMoney:
@@ -164,6 +198,9 @@ class _SchoolMoney:
         self.fy = engine.fy
         self.la = engine.inputs.administering_la_id
         self._iar: dict[int, int] | None = None
+        self._iar_parts: dict[int, list] = {}
+        #: R4+: each school's Additional SEN Support from our records, as it was worked out.
+        self.iar_counts: list[IarCount] = []
 
     def lines(self) -> list[LineData]:
         out: list[LineData] = []
@@ -276,8 +313,20 @@ class _SchoolMoney:
         else:
             counted_on = counting_date(rates, self.fy)
             if self._iar is None:
-                self._iar = iar_pupils_by_school(engine, counted_on)
+                self._iar_parts = iar_parts_by_school(engine, counted_on)
+                self._iar = _iar_counts(self._iar_parts)
             iar, source = self._iar.get(school.id, 0), "our records"
+            self.iar_counts.append(
+                IarCount(
+                    school.id,
+                    count.roll_r_to_y11,
+                    rates.ass_percentage,
+                    rates.ass_amount,
+                    engine.days(*open_range),
+                    engine.year_days,
+                    tuple(self._iar_parts.get(school.id, ())),
+                )
+            )
         calc = el.additional_sen_support(
             roll=count.roll_r_to_y11,
             iar_pupils=iar,
@@ -514,3 +563,10 @@ def _census_note(calc: Calculated, fallback: bool) -> Calculated:
 
 def school_lines(engine) -> list[LineData]:
     return _SchoolMoney(engine).lines()
+
+
+def school_lines_and_iar_counts(engine) -> tuple[list[LineData], list[IarCount]]:
+    """The school-level lines and, for each school whose Additional SEN Support counts IAR
+    pupils from our records (R4+), what it was worked out from."""
+    money = _SchoolMoney(engine)
+    return money.lines(), money.iar_counts

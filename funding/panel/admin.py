@@ -11,6 +11,7 @@ bypasses the services.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
@@ -190,7 +191,6 @@ class PanelMeetingAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
     date_hierarchy = "date"
     fields = ["date", "status", "members_present", "notes", "case_tools"]
     readonly_fields = ["case_tools"]
-    filter_horizontal = ["members_present"]
     inlines = [MeetingCaseInline, MeetingDecisionInline]
 
     class Media:
@@ -222,6 +222,9 @@ class PanelMeetingAdmin(_HistoryReadOnlyMixin, HistoryAdmin):
                 .distinct()
                 .order_by("last_name", "first_name")
             )
+            # Checkboxes, not filter_horizontal: Django's SelectFilter2.js puts aria-label on a
+            # plain <span> (axe aria-prohibited-attr, serious), and the panel is a short list.
+            kwargs["widget"] = forms.CheckboxSelectMultiple
             formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
             formfield.label_from_instance = _user_name
             return formfield

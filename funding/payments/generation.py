@@ -3,10 +3,11 @@
 `payment_schools_generate` takes a batch of schools (a worker task's share of a period) and
 does for all of them at once what used to be done school by school: it reads what each school
 is to be paid for and what it was paid before in a constant number of bulk queries; reads the
-year's inputs (rates, calendar, scheme, the batch's pupils) once and runs ONE engine over the
-batch's pupils (`explain=False`: the same money, no explanation text, which payments do not
-keep); works each school's due lines from those (`funding.payments.calculations`, pure); then
-replaces the batch's lines in one DELETE and one COPY. Each school's lines are what generating
+batch's pupils once (the year-wide scheme, rates and calendar as at the period's moment once a
+worker process for the whole period: `funding.year_inputs`) and runs ONE engine over them
+(`explain=False`: the same money, no explanation text, which payments do not keep); works
+each school's due lines from those (`funding.payments.calculations`, pure); then replaces the
+batch's lines in one DELETE and one COPY. Each school's lines are what generating
 it alone gives (an engine's lines for a pupil depend only on that pupil's inputs), so
 re-generating an unapproved period gives the same rows, batched or not.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
@@ -34,6 +36,7 @@ from funding.payments import selectors
 from funding.payments.calculations import Due, due_for_school
 from funding.payments.models import PaymentLine, PaymentPeriod
 from funding.selectors import allocation_inputs, scheme_for
+from funding.year_inputs import YearInputs, cached_year_inputs
 from schools.models import School
 from schools.selectors import administering_la
 
@@ -96,18 +99,20 @@ def _read(period: PaymentPeriod, scheme, school_ids: list[int]) -> _Reads:
     )
 
 
-def _engine_lines(period: PaymentPeriod, scheme, pupil_ids: list[int]):
-    """One engine over `pupil_ids` as at the period's moment: (lines, days counter)."""
+def _engine_lines(period: PaymentPeriod, year: YearInputs, pupil_ids: list[int]):
+    """One engine over `pupil_ids` as at the period's moment: (lines, days counter). `year`:
+    the scheme, its rates and the calendar as at that moment, read once (`funding.year_inputs`)."""
     if not pupil_ids:
         return [], (lambda start, end: 0)
-    la = scheme.la if scheme is not None else administering_la()
     inputs = allocation_inputs(
         period.fy,
-        scheme=scheme,
-        la=la,
+        scheme=year.scheme,
+        la=year.la,
         pupil_ids=pupil_ids,
         with_schools=False,
         as_at=period.as_at,
+        rates=year.rates,
+        calendar=year.calendar,
     )
     engine = Engine(inputs, explain=False)
     lines = []
@@ -151,14 +156,18 @@ def _dues(period: PaymentPeriod, reads: _Reads, school_ids: list[int], lines, da
     return out
 
 
-def schools_due(period: PaymentPeriod, scheme, school_ids: list[int]) -> tuple[dict, _Reads]:
+def schools_due(
+    period: PaymentPeriod, scheme, school_ids: list[int], *, year_key: Hashable | None = None
+) -> tuple[dict, _Reads]:
     """({school id: its due lines, or the error that stopped it}, the batch's reads). One
     engine for the batch; if that fails (one pupil's data, say), one engine a school, so only
-    that school fails."""
+    that school fails. `year_key` names the period's send-out, whose year-wide inputs this
+    worker process reads once for all its batches (`funding.year_inputs`)."""
     reads = _read(period, scheme, school_ids)
     pupils = sorted({p for school_id in school_ids for p in reads.pupils[school_id]})
+    year = _year(period, scheme, year_key) if pupils else None
     try:
-        lines, days = _engine_lines(period, scheme, pupils)
+        lines, days = _engine_lines(period, year, pupils)
     except DatabaseError:
         raise
     except Exception:
@@ -168,7 +177,7 @@ def schools_due(period: PaymentPeriod, scheme, school_ids: list[int]) -> tuple[d
         out = {}
         for school_id in school_ids:
             try:
-                lines, days = _engine_lines(period, scheme, reads.pupils[school_id])
+                lines, days = _engine_lines(period, year, reads.pupils[school_id])
             except DatabaseError:
                 raise
             except Exception as exc:
@@ -177,6 +186,15 @@ def schools_due(period: PaymentPeriod, scheme, school_ids: list[int]) -> tuple[d
             out.update(_dues(period, reads, [school_id], lines, days))
         return out, reads
     return _dues(period, reads, school_ids, lines, days), reads
+
+
+def _year(period: PaymentPeriod, scheme, year_key: Hashable | None) -> YearInputs:
+    """The year-wide inputs as at the period's moment (no scheme: `allocation_inputs` refuses,
+    as before)."""
+    if scheme is None:
+        la = administering_la()
+        return YearInputs(period.fy, la, None, None, None, period.as_at)
+    return cached_year_inputs(period.fy, year_key, scheme=scheme, as_at=period.as_at)
 
 
 def _row(period: PaymentPeriod, due: Due, paid_as: str, as_at: str) -> tuple:
@@ -230,7 +248,9 @@ def _period_for_share(period_id: int) -> PaymentPeriod:
 
 
 @transaction.atomic
-def payment_schools_generate(*, period_id: int, school_ids: list[int]) -> list[SchoolOutcome]:
+def payment_schools_generate(
+    *, period_id: int, school_ids: list[int], year_key: Hashable | None = None
+) -> list[SchoolOutcome]:
     """Replace the lines of several schools in a draft period with what is due (idempotent).
 
     Answers one outcome per school, in `school_ids` order; a school whose working or write
@@ -244,7 +264,7 @@ def payment_schools_generate(*, period_id: int, school_ids: list[int]) -> list[S
     period = _period_for_share(period_id)
     services._refuse_unless_draft(period)
     scheme = scheme_for(period.fy)
-    worked, reads = schools_due(period, scheme, school_ids)
+    worked, reads = schools_due(period, scheme, school_ids, year_key=year_key)
     as_at = period.as_at.isoformat()
     rows: dict[int, list[tuple]] = {}
     outcomes: dict[int, SchoolOutcome] = {}

@@ -19,7 +19,7 @@ from django.utils import timezone
 from funding.calculations.entitlement import month_bounds
 from funding.models import Element
 from funding.payments import selectors
-from funding.payments.generation import SchoolOutcome, payment_schools_generate, schools_due
+from funding.payments.generation import schools_due
 from funding.payments.models import (
     InterLAInvoice,
     InvoiceStatus,
@@ -202,15 +202,6 @@ def school_due(period: PaymentPeriod, school_id: int, *, scheme=None):
     if isinstance(due, Exception):
         raise due
     return due
-
-
-def payment_school_generate(*, period_id: int, school_id: int) -> SchoolOutcome:
-    """Replace the school's lines of a draft period with what is due (idempotent): the batch
-    of one (`funding.payments.generation`). Raises the school's error, if any."""
-    (outcome,) = payment_schools_generate(period_id=period_id, school_ids=[school_id])
-    if outcome.error is not None:
-        raise outcome.error
-    return outcome
 
 
 @transaction.atomic

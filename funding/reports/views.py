@@ -149,10 +149,11 @@ class FinalReportView(LAOfficerRequiredMixin, SingleTableMixin, TemplateView):
             rows = selectors.final_rows(initial, final)
             why = selectors.explain_changes(initial, final)
             data = exports.final_report_dataset(rows, why, f"Final report FY {initial.fy}")
-            # Excel also has the page's table, one row per school (a CSV holds the first sheet).
-            by_school = exports.final_by_school_dataset(selectors.school_rows(rows), why)
+            sheets = [data]
+            if fmt != "csv":  # Excel also has the page's table, one row per school
+                sheets.append(exports.final_by_school_dataset(selectors.school_rows(rows), why))
             return exports.download(
-                [data, by_school],
+                sheets,
                 fmt,
                 f"final-report-{initial.fy.label}-runs-{initial.pk}-{final.pk}",
             )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -208,13 +209,12 @@ def baseline_snapshots(
     *,
     month: dt.date,
     placements: list[PlacementRow],
-    plans: list[PlanRow],
-    supports: list[SupportRow],
+    plans_by_pupil: Mapping[int, list[PlanRow]],
+    supports_by_plan: Mapping[int, list[SupportRow]],
 ) -> dict[int, Snapshot]:
-    """With no previous return: who was on roll with a plan the day before the month, and how."""
+    """With no previous return: who was on roll with a plan the day before the month, and how.
+    `plans_by_pupil`: each pupil's plans; `supports_by_plan`: each plan's support levels."""
     day = month - ONE_DAY
-    plans_by_pupil = _group(plans, "pupil_id")
-    supports_by_plan = _group(supports, "plan_id")
     out = {}
     for placement in placements:
         if not _overlaps(placement.starts_on, placement.ends_on, day, day):
@@ -239,20 +239,20 @@ def build_lines(
     month: dt.date,
     dates_of_birth: dict[int, dt.date],
     placements: list[PlacementRow],
-    plans: list[PlanRow],
-    supports: list[SupportRow],
+    plans_by_pupil: Mapping[int, list[PlanRow]],
+    supports_by_plan: Mapping[int, list[SupportRow]],
     previous: dict[int, Snapshot],
     closing_lines: bool = True,
 ) -> list[LineDraft]:
     """The lines of a school's return for `month` (see the module docstring), by pupil id.
 
-    `closing_lines` is off when `previous` is only the baseline (the school has no last return):
-    a pupil who left before the month was never on a return, so there is nothing to close.
+    `plans_by_pupil`: each pupil's plans; `supports_by_plan`: each plan's support levels (a
+    batch's, read once for all its schools). `closing_lines` is off when `previous` is only the
+    baseline (the school has no last return): a pupil who left before the month was never on a
+    return, so there is nothing to close.
     """
     start, end = month_start(month), month_end(month)
     placements_by_pupil = _group(placements, "pupil_id")
-    plans_by_pupil = _group(plans, "pupil_id")
-    supports_by_plan = _group(supports, "plan_id")
     lines: list[LineDraft] = []
     for pupil_id in sorted(placements_by_pupil):
         line = _current_line(

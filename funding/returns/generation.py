@@ -9,10 +9,11 @@ the last returns, the last return's lines, the placements, plans and support lev
 constant number of bulk queries; runs the engine once over the batch's pupils for the month's
 money (`funding.selectors.monthly_top_ups_by_school`, the entitlement to date read in bulk);
 then creates every new return and its lines in one transaction (one INSERT ... ON CONFLICT DO
-NOTHING, one COPY). Rebuilds, and any school the batched write could not take, are written
-school by school, each in its own transaction. A school that fails is reported as failed, with
-its error, and the others are unaffected; the task retries only the schools whose error was
-the database's.
+NOTHING, one COPY) and rebuilds every unopened one in another (one locking SELECT, one read of
+their lines, one upsert, one DELETE, one UPDATE). Any school a batched write could not take is
+written school by school, each in its own transaction. A school that fails is reported as
+failed, with its error, and the others are unaffected; the task retries only the schools whose
+error was the database's.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import datetime as dt
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -45,7 +47,9 @@ from funding.returns.calculations import (
     month_start,
 )
 from funding.returns.models import MonthlyReturn, ReturnLine, ReturnStatus
+from funding.year_inputs import cached_year_inputs
 from pupils.models import Placement, Plan, SupportLevel
+from schools.dates import FinancialYear
 
 logger = logging.getLogger(__name__)
 
@@ -115,23 +119,14 @@ def _rebuildable(status: str, opened_at) -> bool:
 
 
 def monthly_return_generate(
-    *,
-    school_id: int,
-    month: dt.date,
-    generation_id: int | None = None,
-    amounts: dict[str, str] | None = None,
+    *, school_id: int, month: dt.date, generation_id: int | None = None
 ) -> GenerationOutcome:
     """Create (or, while unopened, rebuild) one school's return for `month`: the batch of one.
 
-    A constant number of queries whatever the school's size. `amounts` ({pupil id: amount} as
-    strings) are the month's money already read; without them the engine is run for this
-    school's pupils. Raises the school's error, if any.
+    A constant number of queries whatever the school's size. Raises the school's error, if any.
     """
     (outcome,) = monthly_returns_generate(
-        school_ids=[school_id],
-        month=month,
-        generation_id=generation_id,
-        amounts=None if amounts is None else {school_id: amounts},
+        school_ids=[school_id], month=month, generation_id=generation_id
     )
     if outcome.error is not None:
         raise outcome.error
@@ -143,7 +138,7 @@ def monthly_returns_generate(
     school_ids: list[int],
     month: dt.date,
     generation_id: int | None = None,
-    amounts: dict[int, dict[str, str]] | None = None,
+    year_key: Hashable | None = None,
 ) -> list[GenerationOutcome]:
     """Create (or rebuild while unopened) the returns of several schools for `month`.
 
@@ -151,8 +146,9 @@ def monthly_returns_generate(
     failed has the outcome FAILED and its exception as `error` (the others are written). An
     error in the bulk reads, which no school's write has yet followed, is raised.
 
-    `amounts` ({school id: {pupil id: amount}}, strings) are the month's money already read;
-    without them one engine is run over the batch's pupils in the month.
+    The month's money comes from one engine over the batch's pupils; `year_key` names the
+    generation's send-out, whose year-wide inputs (scheme, rates, calendar) this worker process
+    then reads once for all its batches (`funding.year_inputs`).
     """
     start = month_start(month)
     schools, batch = _read_schools(list(dict.fromkeys(school_ids)), start)
@@ -174,10 +170,12 @@ def monthly_returns_generate(
             outcomes[school.school_id] = GenerationOutcome(school.school_id, FAILED, error=exc)
             continue
         to_write.append(school)
-    _set_amounts(to_write, start, amounts)
+    _set_amounts(to_write, start, year_key)
     now = timezone.now()
     new = [school for school in to_write if school.existing is None]
     outcomes.update(_create_together(new, start, generation_id, now))
+    again = [school for school in to_write if school.existing is not None]
+    outcomes.update(_rebuild_together(again, start, generation_id, now))
     for school in to_write:
         if school.school_id not in outcomes:
             outcomes[school.school_id] = _write_one(school, start, generation_id, now)
@@ -217,6 +215,7 @@ def _read_snapshots(schools: list[_School]) -> None:
     if not schools:
         return
     by_return = {school.previous[0]: school for school in schools}
+    previous_ends = {school.previous[0]: month_end(school.previous[1]) for school in schools}
     for school in schools:
         school.snapshots = {}
     rows = (
@@ -237,10 +236,8 @@ def _read_snapshots(schools: list[_School]) -> None:
         )
     )
     for return_id, pupil_id, plan_id, lsa, lst, ta, band, resource, from_, on_roll, ceased in rows:
-        school = by_return[return_id]
-        previous_end = month_end(school.previous[1])
-        gone = not on_roll or (ceased is not None and ceased <= previous_end)
-        school.snapshots[pupil_id] = Snapshot(
+        gone = not on_roll or (ceased is not None and ceased <= previous_ends[return_id])
+        by_return[return_id].snapshots[pupil_id] = Snapshot(
             pupil_id, plan_id, Support(lsa, lst, ta, band, resource), from_, gone
         )
 
@@ -274,20 +271,21 @@ def _draft_school(school: _School, start: dt.date, batch: _PlansAndSupports) -> 
     """Decide one school's lines from the batch's reads (pure: no queries)."""
     if not school.placements:
         return []
-    plans = [plan for pupil_id in school.dates_of_birth for plan in batch.plans.get(pupil_id, [])]
-    supports = [support for plan in plans for support in batch.supports.get(plan.id, [])]
     previous = school.snapshots
     first_return = previous is None
     if first_return:
         previous = baseline_snapshots(
-            month=start, placements=school.placements, plans=plans, supports=supports
+            month=start,
+            placements=school.placements,
+            plans_by_pupil=batch.plans,
+            supports_by_plan=batch.supports,
         )
     return build_lines(
         month=start,
         dates_of_birth=school.dates_of_birth,
         placements=school.placements,
-        plans=plans,
-        supports=supports,
+        plans_by_pupil=batch.plans,
+        supports_by_plan=batch.supports,
         previous=previous,
         closing_lines=not first_return,
     )
@@ -333,27 +331,21 @@ class _PlansAndSupports:
 # --- The month's money ---------------------------------------------------------------------
 
 
-def _set_amounts(
-    schools: list[_School], start: dt.date, given: dict[int, dict[str, str]] | None
-) -> None:
+def _set_amounts(schools: list[_School], start: dt.date, year_key: Hashable | None) -> None:
     """Each school's money for the month per pupil in the month (R7+), as `monthly_top_ups`
-    answers for one school: given, or from one engine over the batch's pupils. An engine that
-    cannot price them (no rate, say) leaves every amount blank rather than failing the returns;
-    no scheme or calendar for the year leaves them blank."""
-    if given is not None:
-        for school in schools:
-            school_amounts = given.get(school.school_id) or {}
-            for draft in school.drafts:
-                amount = school_amounts.get(str(draft.pupil_id)) if draft.in_month else None
-                if amount is not None:
-                    school.amounts[draft.pupil_id] = Decimal(amount)
-        return
+    answers for one school, from one engine over the batch's pupils. An engine that cannot
+    price them (no rate, say) leaves every amount blank rather than failing the returns; no
+    scheme or calendar for the year leaves them blank."""
     wanted = {d.pupil_id for school in schools for d in school.drafts if d.in_month}
     if not wanted or not getattr(settings, "RETURNS_MONTHLY_AMOUNTS", True):
         return
     try:
+        year = cached_year_inputs(FinancialYear.of(start), year_key)
         by_school = funding_selectors.monthly_top_ups_by_school(
-            start, school_ids=[school.school_id for school in schools], pupil_ids=sorted(wanted)
+            start,
+            school_ids=[school.school_id for school in schools],
+            pupil_ids=sorted(wanted),
+            year=year,
         )
     except DatabaseError:
         raise
@@ -410,6 +402,7 @@ def _create_together(
         return {}
     try:
         with transaction.atomic():
+            _commit_without_waiting_for_the_disk()
             created = _insert_returns(schools, start, generation_id, now)
             _insert_lines(
                 (created[school.school_id], _records(school))
@@ -426,6 +419,95 @@ def _create_together(
         for school in schools
         if school.school_id in created
     }
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """This transaction's COMMIT does not wait for its WAL to reach the disk (PostgreSQL's
+    synchronous_commit, off for this transaction only). A crash keeps the database consistent
+    and can lose only the last moments' commits, and not unnoticed: the generation's tally is
+    committed after every batch, synchronously, which flushes the WAL before it (WAL is written
+    in order); a generation cut short before its tally is resumed and regenerated
+    (`tasks.resume_unfinished_return_generations`; generation is idempotent)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _rebuild_together(
+    schools: list[_School], start: dt.date, generation_id: int | None, now
+) -> dict[int, GenerationOutcome]:
+    """Rebuild the unopened returns and their lines in one transaction: the returns locked in
+    one SELECT ... FOR UPDATE (in id order) and checked again (one opened meanwhile is left
+    alone), their lines read in one query, the changed lines upserted and the stale deleted in
+    one statement each (as `_write_lines` does for one), the returns re-stamped in one UPDATE.
+    If it fails, nothing is written and every school is left to `_write_one`."""
+    if not schools:
+        return {}
+    by_return = {school.existing[0]: school for school in schools}
+    try:
+        with transaction.atomic():
+            _commit_without_waiting_for_the_disk()
+            locked = (
+                MonthlyReturn.objects.select_for_update()
+                .filter(ids_in("pk", by_return))
+                .order_by("pk")
+                .values_list("pk", "status", "opened_at")
+            )
+            out, rebuilt = {}, []
+            for pk, status, opened_at in locked:
+                school = by_return[pk]
+                if _rebuildable(status, opened_at):
+                    rebuilt.append(pk)
+                else:
+                    out[school.school_id] = GenerationOutcome(
+                        school.school_id, LEFT_ALONE, monthly_return_id=pk
+                    )
+            _rewrite_lines({pk: _records(by_return[pk]) for pk in rebuilt})
+            if rebuilt:
+                MonthlyReturn.objects.filter(ids_in("pk", rebuilt)).update(
+                    issued_at=now, generation_id=generation_id
+                )
+    except Exception:
+        logger.warning("Rebuilding %s returns together failed", len(schools), exc_info=True)
+        return {}
+    for pk in rebuilt:
+        school = by_return[pk]
+        out[school.school_id] = GenerationOutcome(school.school_id, REBUILT, len(school.drafts), pk)
+    return out
+
+
+def _rewrite_lines(records_by_return: dict[int, dict[int, tuple]]) -> None:
+    """Several returns' lines against what each should record ({return id: {pupil id:
+    record}}): the lines whose record changed (or that are new) upserted, those of pupils no
+    longer on a return deleted, unchanged lines left with their rows (and ids)."""
+    if not records_by_return:
+        return
+    current: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for return_id, pupil_id, pk, *record in (
+        ReturnLine.objects.filter(ids_in("monthly_return_id", records_by_return))
+        .order_by()
+        .values_list("monthly_return_id", "pupil_id", "pk", *RECORD_FIELDS)
+    ):
+        current[return_id][pupil_id] = (pk, tuple(record))
+    changed, stale = [], []
+    for return_id, records in records_by_return.items():
+        there = current.get(return_id, {})
+        changed.extend(
+            _line(return_id, pupil_id, record)
+            for pupil_id, record in records.items()
+            if pupil_id not in there or there[pupil_id][1] != record
+        )
+        stale.extend(pk for pupil_id, (pk, _) in there.items() if pupil_id not in records)
+    if changed:
+        ReturnLine.objects.bulk_create(
+            changed,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["monthly_return", "pupil"],
+            update_fields=[name.removesuffix("_id") for name in RECORD_FIELDS],
+        )
+    if stale:
+        ReturnLine.objects.filter(ids_in("pk", stale)).delete()
 
 
 def _insert_returns(schools: list[_School], start: dt.date, generation_id, now) -> dict[int, int]:
@@ -506,7 +588,10 @@ def _write_one_or_raise(
                 return GenerationOutcome(
                     school.school_id, LEFT_ALONE, monthly_return_id=monthly_return.pk
                 )
-        _write_lines(monthly_return.pk, _records(school), created)
+        if created:  # COPY on PostgreSQL
+            _insert_lines([(monthly_return.pk, _records(school))])
+        else:  # only the lines whose record changed (unchanged lines keep their rows and ids)
+            _rewrite_lines({monthly_return.pk: _records(school)})
         if not created:
             MonthlyReturn.objects.filter(pk=monthly_return.pk).update(
                 issued_at=now, generation_id=generation_id
@@ -514,37 +599,6 @@ def _write_one_or_raise(
     return GenerationOutcome(
         school.school_id, CREATED if created else REBUILT, len(school.drafts), monthly_return.pk
     )
-
-
-def _write_lines(monthly_return_id: int, records: dict[int, tuple], created: bool) -> None:
-    """A new return's lines are inserted (COPY on PostgreSQL). A rebuild compares with the
-    lines already there and upserts only the lines whose record changed, deleting those of
-    pupils no longer on it, so unchanged lines keep their rows (and ids)."""
-    if created:
-        _insert_lines([(monthly_return_id, records)])
-        return
-    current = {
-        row[0]: (row[1], row[2:])
-        for row in ReturnLine.objects.filter(monthly_return_id=monthly_return_id)
-        .order_by()
-        .values_list("pupil_id", "pk", *RECORD_FIELDS)
-    }
-    changed = {
-        pupil_id: record
-        for pupil_id, record in records.items()
-        if pupil_id not in current or current[pupil_id][1] != record
-    }
-    stale = [pk for pupil_id, (pk, _) in current.items() if pupil_id not in records]
-    if changed:
-        ReturnLine.objects.bulk_create(
-            [_line(monthly_return_id, pupil_id, record) for pupil_id, record in changed.items()],
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["monthly_return", "pupil"],
-            update_fields=[name.removesuffix("_id") for name in RECORD_FIELDS],
-        )
-    if stale:
-        ReturnLine.objects.filter(pk__in=stale).delete()
 
 
 def _line(monthly_return_id: int, pupil_id: int, record: tuple) -> ReturnLine:

@@ -8,19 +8,15 @@ else is a 404); LA officers see all.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from bisect import bisect_right
-from decimal import Decimal
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
-from funding import selectors as funding_selectors
 from funding.returns.calculations import month_end, month_start
 from funding.returns.models import MonthlyReturn, ReturnGeneration, ReturnLine, ReturnStatus
 from pupils.models import Placement, Plan
@@ -29,10 +25,7 @@ from schools.models import LocalAuthority, School, SchoolAccess
 from schools.roles import is_la_officer
 from schools.selectors import school_calendar
 
-logger = logging.getLogger(__name__)
-
 OPEN_QUERY = Q(queried=True, resolution="")
-PENNY = Decimal("0.01")
 
 
 def schools_due_a_return(month: dt.date) -> list[int]:
@@ -310,38 +303,6 @@ def start_page_items(user) -> list[dict]:
             },
         )
     return items
-
-
-def monthly_amounts_by_school(month: dt.date, school_ids: list[int]) -> dict[int, dict[str, str]]:
-    """The month's money per school and pupil (R7+), for many schools at once.
-
-    The entitlement to date is read once (`funding.selectors.monthly_top_ups_by_school`: one
-    engine, a constant number of queries) instead of once per school, as {pupil id: amount} in
-    plain strings (JSON task arguments: `generate_school_returns` takes them as `amounts`;
-    without them each batch of schools runs one engine over its own pupils). A pupil of a
-    school's return who is absent has no funded period there in the month (a blank amount).
-    {} for every school when the monthly amounts are switched
-    off, or when there is no scheme or calendar for the year; an engine that cannot price the
-    LA leaves every amount blank rather than failing the returns (as for one school).
-    """
-    if not school_ids or not getattr(settings, "RETURNS_MONTHLY_AMOUNTS", True):
-        return {school_id: {} for school_id in school_ids}
-    try:
-        by_school = funding_selectors.monthly_top_ups_by_school(
-            month_start(month), school_ids=school_ids
-        )
-    except DatabaseError:
-        raise
-    except Exception:
-        logger.warning("No monthly top-ups for %s", month, exc_info=True)
-        by_school = {}
-    return {
-        school_id: {
-            str(pupil_id): str(top_up.amount.quantize(PENNY))
-            for pupil_id, top_up in by_school.get(school_id, {}).items()
-        }
-        for school_id in school_ids
-    }
 
 
 def stale_generations(stale_before) -> list[int]:

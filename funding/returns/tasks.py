@@ -14,159 +14,52 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 
 from celery import chord, shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from funding.returns import selectors, services
 from funding.returns.calculations import coming_month, parse_month
 from funding.returns.models import ReturnGeneration
+from funding.tasks import BATCH_TASK, DB_ERRORS, flatten, run_batch, send_out_key
 
 logger = logging.getLogger(__name__)
 
-DB_ERRORS = (OperationalError, InterfaceError)
 BATCH = 100  # schools a task, unless settings.RETURNS_GENERATION_BATCH says otherwise
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=DB_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-)
+@shared_task(**BATCH_TASK)
 def generate_school_returns(
     self,
     school_ids: list[int],
     month: str,
     generation_id: int | None = None,
-    amounts: dict[str, dict[str, str]] | None = None,
+    year_key: str | None = None,
     done: list[dict] | None = None,
 ) -> list[dict]:
-    """One batch of schools: a result for each. `done` carries the results of schools already
-    written when the task is retried for the others."""
-    started = time.perf_counter()
-    results = list(done or [])
-    try:
-        outcomes = services.monthly_returns_generate(
-            school_ids=school_ids,
-            month=parse_month(month),
-            generation_id=generation_id,
-            amounts=None if amounts is None else {int(k): v for k, v in amounts.items()},
-        )
-    except DB_ERRORS as exc:  # the batch's reads: nothing written, every school again
-        _drop_broken_connections()
-        if self.request.retries < self.max_retries:
-            raise  # autoretry_for retries it with backoff
-        return results + [_failed(school_id, exc, started) for school_id in school_ids]
-    except Exception as exc:
-        logger.exception("Returns for schools %s (%s) failed", school_ids, month)
-        return results + [_failed(school_id, exc, started) for school_id in school_ids]
-    seconds = (time.perf_counter() - started) / max(len(school_ids), 1)
-    again = []
-    for outcome in outcomes:
-        if outcome.error is None:
-            results.append(
-                {
-                    "school_id": outcome.school_id,
-                    "outcome": outcome.outcome,
-                    "lines": outcome.lines,
-                    "seconds": seconds,
-                    "finished": time.time(),
-                }
-            )
-        elif isinstance(outcome.error, DB_ERRORS) and self.request.retries < self.max_retries:
-            again.append(outcome.school_id)
-        else:
-            results.append(_failed(outcome.school_id, outcome.error, started))
-    if again:
-        _drop_broken_connections()
-        raise self.retry(
-            args=(again, month, generation_id, amounts),
-            kwargs={"done": results},
-            countdown=get_exponential_backoff_interval(
-                factor=1, retries=self.request.retries, maximum=60, full_jitter=True
-            ),
-        )
-    return results
-
-
-@shared_task(
-    bind=True,
-    autoretry_for=DB_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-    acks_late=True,
-)
-def generate_school_return(
-    self,
-    school_id: int,
-    month: str,
-    generation_id: int | None = None,
-    amounts: dict[str, str] | None = None,
-):
-    """One school on its own (the generation sends batches: `generate_school_returns`)."""
-    started = time.perf_counter()
-    try:
-        outcome = services.monthly_return_generate(
-            school_id=school_id,
-            month=parse_month(month),
-            generation_id=generation_id,
-            amounts=amounts,
-        )
-    except DB_ERRORS as exc:
-        _drop_broken_connections()
-        if self.request.retries < self.max_retries:
-            raise  # autoretry_for retries it with backoff
-        return _failed(school_id, exc, started)
-    except Exception as exc:
-        logger.exception("Return for school %s (%s) failed", school_id, month)
-        return _failed(school_id, exc, started)
-    return {
-        "school_id": school_id,
-        "outcome": outcome.outcome,
-        "lines": outcome.lines,
-        "seconds": time.perf_counter() - started,
-        "finished": time.time(),
-    }
-
-
-def _drop_broken_connections() -> None:
-    """So the retry does not reuse a broken connection (workers keep theirs between tasks)."""
-    for conn in connections.all(initialized_only=True):
-        if not conn.in_atomic_block:
-            conn.close_if_unusable_or_obsolete()
-
-
-def _failed(school_id: int, exc: Exception, started: float) -> dict:
-    return {
-        "school_id": school_id,
-        "outcome": services.FAILED,
-        "error": f"{type(exc).__name__}: {exc}"[:500],
-        "seconds": time.perf_counter() - started,
-        "finished": time.time(),
-    }
+    """One batch of schools: a result for each. `year_key` names the generation's send-out
+    (its year-wide inputs are read once a worker process); `done` carries the results of
+    schools already written when the task is retried for the others."""
+    return run_batch(
+        self,
+        school_ids,
+        lambda ids: services.monthly_returns_generate(
+            school_ids=ids, month=parse_month(month), generation_id=generation_id, year_key=year_key
+        ),
+        result=lambda outcome: {"outcome": outcome.outcome, "lines": outcome.lines},
+        retry_args=lambda ids: (ids, month, generation_id, year_key),
+        done=done,
+        what=f"Returns ({month})",
+    )
 
 
 @shared_task(autoretry_for=DB_ERRORS, retry_backoff=True, retry_backoff_max=60, max_retries=5)
 def finish_return_generation(results: list, generation_id: int) -> dict:
-    """The chord's callback: `results` holds a list of school results per batch task (or one
-    school's result, from a task of one school)."""
-    flat = [
-        result
-        for item in results
-        for result in (item if isinstance(item, list) else [item])
-        if isinstance(result, dict)
-    ]
-    generation = services.return_generation_finish(generation_id=generation_id, results=flat)
+    """The chord's callback: `results` holds a list of school results per batch task."""
+    generation = services.return_generation_finish(
+        generation_id=generation_id, results=flatten(results)
+    )
     summary = {
         "generation_id": generation.pk,
         "month": generation.month.isoformat(),
@@ -181,7 +74,8 @@ def finish_return_generation(results: list, generation_id: int) -> dict:
 
 @shared_task(autoretry_for=DB_ERRORS, retry_backoff=True, max_retries=5)
 def generate_returns_for_month(month: str, requested_by_id: int | None = None) -> int:
-    """The parent: one task per school, then the tally. Answers the ReturnGeneration id."""
+    """The parent: one task per batch of schools, then the tally. Answers the ReturnGeneration
+    id."""
     generation, school_ids = services.return_generation_start(
         month=parse_month(month), requested_by_id=requested_by_id
     )
@@ -195,11 +89,14 @@ def generate_returns_for_month(month: str, requested_by_id: int | None = None) -
 def _send_out(generation_id: int, month, school_ids: list[int]) -> None:
     # Each batch reads its schools' records and runs the engine over its own pupils for the
     # month's money, so the work spreads over the worker's processes from the start (reading
-    # the whole LA's money here first would keep every other process waiting for it).
+    # the whole LA's money here first would keep every other process waiting for it). The
+    # year-wide inputs (scheme, rates, calendar) are read once a worker process for this
+    # send-out, under its key (`funding.year_inputs`).
     month_iso = month.isoformat()
+    year_key = send_out_key("returns", generation_id)
     size = max(1, int(getattr(settings, "RETURNS_GENERATION_BATCH", BATCH)))
     chord(
-        generate_school_returns.s(school_ids[i : i + size], month_iso, generation_id)
+        generate_school_returns.s(school_ids[i : i + size], month_iso, generation_id, year_key)
         for i in range(0, len(school_ids), size)
     )(finish_return_generation.s(generation_id))
 

@@ -1,7 +1,12 @@
 """Writes that make a scenario's figures live (R26): an uplift to the live scheme's rates from
 a date (previewed first: its cost for the rest of the year), and a scenario adopted as next
 year's scheme. Each writes a new version of a live scheme, with who and why, and records a
-`ScenarioAdoption`. (Split from services.py, which keeps the scenario writes and runs.)"""
+`ScenarioAdoption`. (Split from services.py, which keeps the scenario writes and runs.)
+
+An uplift from a date inside the year is a dated rate change (`SchemeRateChange`), not new
+values for the year's rates: the engine counts it from its date only (R7, R7+), so payments
+(R24) pay it from that date and never back-pay it to 1 April. An uplift from the year's first
+day is the year's own rates, written onto them."""
 
 from __future__ import annotations
 
@@ -38,6 +43,8 @@ NEXT_YEAR_EXISTS = (
     "FY {fy} already has a scheme ({name}); choose to replace its values to adopt this scenario."
 )
 UPLIFT_OUTSIDE_YEAR = "The uplift must start within FY {fy}."
+#: What a dated change keeps of each rate set (the snapshot's keys).
+RATE_SET_KEYS = {calc.HOURLY_RATES: ("hourly_rates",), calc.BAND_VALUES: ("ta_bands", "band_rates")}
 
 
 def _places(model, name: str) -> Decimal:
@@ -164,24 +171,69 @@ def _rounded(values: dict) -> dict:
     return out
 
 
+def _changed_values(values: dict, rate_set: str) -> dict:
+    """The part of a snapshot a dated change of `rate_set` keeps: hourly rates by role and
+    phase, or the TA hours bands and special school band rates."""
+    if rate_set == calc.HOURLY_RATES:
+        return {
+            "hourly_rates": [
+                {"role": r["role"], "phase": r["phase"], "hourly_rate": r["hourly_rate"]}
+                for r in values.get("hourly_rates", [])
+            ]
+        }
+    return {key: copy.deepcopy(values.get(key, [])) for key in RATE_SET_KEYS[rate_set]}
+
+
+def values_in_force(scheme, on: dt.date) -> dict:
+    """The live scheme's snapshot with the rates in force on `on`: the year's rates with each
+    dated change from on or before `on` over them (R26)."""
+    values = values_from_scheme(scheme)
+    for change in scheme.rate_changes.filter(effective_from__lte=on).order_by(
+        "effective_from", "id"
+    ):
+        new = change.values
+        by_key = {(r["role"], r["phase"]): r for r in new.get("hourly_rates", [])}
+        for rate in values.get("hourly_rates", []):
+            found = by_key.get((rate["role"], rate["phase"]))
+            if found is not None:
+                rate["hourly_rate"] = found["hourly_rate"]
+        if "ta_bands" in new:
+            values["ta_bands"] = copy.deepcopy(new["ta_bands"])
+        bands = {(b["school_id"], b["band"]): b["rate"] for b in new.get("band_rates", [])}
+        for band in values.get("band_rates", []):
+            band["rate"] = bands.get((band["school_id"], band["band"]), band["rate"])
+    return values
+
+
 @dataclasses.dataclass
 class UpliftPreview:
     percent: Decimal
     rate_set: str
     effective_from: dt.date
-    #: The live scheme's values with the uplift, rates rounded as adopting writes them.
+    #: The live scheme's values in force from the date with the uplift, rates rounded as
+    #: adopting writes them.
     values: dict
-    #: The rest of the year from `effective_from` (R7+ pro rata on the engine's lines).
+    #: What the year's run adds with the uplift counted from `effective_from` (R7, R7+: the
+    #: lines crossing the date split there, each pro rata from its own annual amount).
     cost: Decimal
     #: The same uplift over the whole year, for reference.
     annual_cost: Decimal
+    #: The rates in force on the date before the uplift (the same shape as `values`).
+    previous: dict = dataclasses.field(default_factory=dict)
+
+
+def _total(result) -> Decimal:
+    return sum((x.amount for x in result.lines), Decimal(0))
 
 
 def uplift_preview(
     *, financial_year: int, percent: Decimal, rate_set: str, effective_from: dt.date, la=None
 ) -> UpliftPreview:
     """Price an uplift (e.g. a pay award) to `rate_set` from a date on the live data: the
-    engine's lines at the live and uplifted rates, each counted from the date, pro rata."""
+    year's run with the uplift as a dated rate change, less the year's run without it, so the
+    cost is what the run adds once it is adopted (R26, R7+)."""
+    from funding.calculations.scheme import rate_change_of
+
     if rate_set not in calc.RATE_SETS:
         raise ValidationError({"rate_set": UNKNOWN_RATE_SET})
     fy = FinancialYear(int(financial_year))
@@ -191,21 +243,32 @@ def uplift_preview(
     scheme = scheme_for(fy, la)
     if scheme is None:
         raise ValidationError({"financial_year": NO_SCHEME.format(fy=fy)})
-    values = _rounded(
-        calc.scale_values(values_from_scheme(scheme), rate_set, calc.uplift_factor(percent))
-    )
+    before = values_in_force(scheme, effective_from)
+    values = _rounded(calc.scale_values(before, rate_set, calc.uplift_factor(percent)))
     shadow = Scenario(la=la, financial_year=fy.start_year, name=f"Uplift {percent}%", values=values)
     inputs = allocation_inputs(fy, scheme=scheme, la=la)
     try:
-        live = _result(inputs).lines
-        uplifted = _result(_scenario_inputs(shadow, inputs)).lines
+        live = _total(_result(inputs))
+        annual = _total(_result(_scenario_inputs(shadow, inputs))) - live
+        if effective_from == fy.starts_on:
+            cost = annual  # from the year's first day: the year's own rates
+        else:
+            change = rate_change_of(effective_from, _changed_values(values, rate_set))
+            rates = dataclasses.replace(
+                inputs.rates, rate_changes=(*inputs.rates.rate_changes, change), _hourly={}
+            )
+            cost = _total(_result(dataclasses.replace(inputs, rates=rates))) - live
     except NoSchoolDays as exc:
         raise ValidationError({"financial_year": str(exc)}) from None
-    cost = calc.cost_from(live, uplifted, effective_from, inputs.calendar)
-    annual = sum((x.amount for x in uplifted), Decimal(0)) - sum(
-        (x.amount for x in live), Decimal(0)
+    return UpliftPreview(
+        Decimal(percent),
+        rate_set,
+        effective_from,
+        values,
+        cost,
+        annual,
+        _changed_values(before, rate_set),
     )
-    return UpliftPreview(Decimal(percent), rate_set, effective_from, values, cost, annual)
 
 
 @transaction.atomic
@@ -219,8 +282,13 @@ def uplift_adopt(
     user=None,
     la=None,
 ) -> ScenarioAdoption:
-    """Write the uplift to the live scheme as a new version (history: who, and the reason),
-    and record the adoption with the cost previewed."""
+    """Adopt an uplift on the live scheme, with who and the reason, and record the adoption
+    with the cost previewed. From a date inside the year it is a dated rate change (R26, R7):
+    the year's rates stay as they were before the date, so nothing is back-paid to 1 April
+    (R24) and the next payment period pays it from its date. From the year's first day it is
+    written onto the year's rates (a new version of them)."""
+    from funding.models import SchemeRateChange
+
     if not (reason or "").strip():
         raise ValidationError({"reason": NO_REASON})
     la = la or administering_la()
@@ -233,13 +301,37 @@ def uplift_adopt(
     )
     scheme = scheme_for(FinancialYear(int(financial_year)), la)
     why = f"Uplift {percent}% to {rate_set} from {effective_from:%d %b %Y}: {reason.strip()}"
-    _values_to_scheme(scheme, preview.values, user=user, reason=why, fields=False)
+    if effective_from == scheme.fy.starts_on:
+        _values_to_scheme(scheme, preview.values, user=user, reason=why, fields=False)
+    else:
+        existing = scheme.rate_changes.filter(
+            effective_from=effective_from, rate_set=rate_set
+        ).first()
+        change = existing or SchemeRateChange(
+            scheme=scheme,
+            financial_year=scheme.financial_year,
+            effective_from=effective_from,
+            rate_set=rate_set,
+        )
+        if existing is not None:  # a second uplift from the same date: on top of the first
+            preview.previous = existing.previous
+            preview.percent = (
+                (calc.uplift_factor(existing.percent) * calc.uplift_factor(percent) - 1) * 100
+            ).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        change.percent = preview.percent
+        change.values = _changed_values(preview.values, rate_set)
+        change.previous = preview.previous
+        change.reason = (
+            reason.strip() if existing is None else f"{existing.reason}; {reason.strip()}"
+        )[:500]
+        change.created_by = change.created_by or _user(user)
+        _live_save(change, user, why)
     return ScenarioAdoption.objects.create(
         kind=AdoptionKind.UPLIFT,
         scheme=scheme,
         financial_year=scheme.financial_year,
         reason=reason.strip(),
-        percent=preview.percent,
+        percent=Decimal(percent),
         rate_set=rate_set,
         effective_from=effective_from,
         cost=preview.cost,

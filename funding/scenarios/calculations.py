@@ -3,11 +3,8 @@
 - `summarise(lines)`: a run's lines as per school/element/route totals and per pupil amounts.
 - `compare(a, b)`: two result sets side by side: LA totals by element and route, each school's
   gain or loss (£ and %), the pupils whose money moves.
-- Cost neutrality: every line is a piecewise-linear function of a factor f applied to a set of
-  rates (R5 hourly: max(0, f·cost − threshold); R12 bands and TA bands: f·amount), so
-  `components(lines, rate_set)` keeps, per line, what it needs to be re-priced, and
-  `solve_factor` finds f by bisection on that cheap sum, with no run per guess.
-- `scale_values(values, rate_set, factor)`: the scenario snapshot with the chosen rates × f.
+- Cost neutrality (`neutrality.py`, re-exported here): `components`, `solve_factor`,
+  `uniform_factor`, `scale_values`.
 """
 
 from __future__ import annotations
@@ -15,22 +12,24 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 
 from funding.calculations.entitlement import ONE_DAY, entitlement_on
 from funding.calculations.inputs import TOP_UP, LineData
 from funding.calculations.money import ZERO, round_money
-from funding.calculations.scheme import ROLES
-
-HOURLY_RATES = "hourly"
-BAND_VALUES = "bands"
-RATE_SETS = {
-    HOURLY_RATES: "All hourly rates (LSA, LST, TA)",
-    BAND_VALUES: "All band values (special school bands and TA hours bands)",
-}
-#: A cost-neutral factor is kept to 8 decimal places: on a £10,000 pupil that is 0.01p.
-FACTOR_PLACES = Decimal("0.00000001")
-
+from funding.scenarios.neutrality import (  # noqa: F401  (the scenarios' API, kept here)
+    BAND_VALUES,
+    FACTOR_PLACES,
+    HOURLY_RATES,
+    RATE_SETS,
+    Components,
+    IarSchool,
+    NoFactor,
+    components,
+    penny_per_pupil,
+    scale_values,
+    solve_factor,
+    uniform_factor,
+)
 
 # ---- results of a run ------------------------------------------------------------------------
 
@@ -60,23 +59,40 @@ def _detail(line: LineData) -> str:
 
 def summarise(lines: list[LineData]) -> Summary:
     out = Summary()
-    schools: dict = defaultdict(lambda: [ZERO, 0])
-    pupils: dict = defaultdict(lambda: [ZERO, ""])
+    schools: dict = {}
+    pupils: dict = {}
+    details: dict[int, tuple] = {}
+    total = ZERO
     for line in lines:
-        entry = schools[(line.school_id, line.element, line.route)]
-        entry[0] += line.amount
-        entry[1] += 1
+        amount = line.amount
+        key = (line.school_id, line.element, line.route)
+        entry = schools.get(key)
+        if entry is None:
+            schools[key] = [amount, 1]
+        else:
+            entry[0] += amount
+            entry[1] += 1
         if line.pupil_id is not None:
-            p = pupils[(line.pupil_id, line.school_id)]
-            p[0] += line.amount
-            detail = _detail(line) if line.element == TOP_UP else ""
-            if detail and p[1] != detail:
-                # The latest period's support says where the pupil ends up.
-                p[1] = detail
-        out.total += line.amount
-        out.lines += 1
-    out.school_totals = dict(schools)
-    out.pupil_amounts = dict(pupils)
+            key = (line.pupil_id, line.school_id)
+            p = pupils.get(key)
+            if p is None:
+                p = pupils[key] = [ZERO, ""]
+            p[0] += amount
+            if line.element == TOP_UP:
+                # A top-up's lines share its working: its detail is worked out once.
+                working = line.working
+                found = details.get(id(working))
+                if found is None or found[0] is not working:
+                    found = details[id(working)] = (working, _detail(line))
+                detail = found[1]
+                if detail and p[1] != detail:
+                    # The latest period's support says where the pupil ends up.
+                    p[1] = detail
+        total += amount
+    out.total = total
+    out.lines = len(lines)
+    out.school_totals = schools
+    out.pupil_amounts = pupils
     return out
 
 
@@ -189,170 +205,6 @@ def compare(before: ResultSet, after: ResultSet, *, element_order=None, route_or
         pupils=moves,
         pupils_compared=len(set(pa) | set(pb)),
     )
-
-
-# ---- cost neutrality -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Component:
-    """A line's annual amount as a function of the factor f, times its share of the year:
-    weight × max(0, min(f·cap, f·slope − threshold)) (cap None: no cap)."""
-
-    weight: Fraction
-    slope: Decimal
-    threshold: Decimal
-    cap: Decimal | None = None
-
-
-@dataclass
-class Components:
-    fixed: Decimal
-    parts: list[Component]
-    pupils: int
-
-    def total(self, factor: float) -> float:
-        """The run's total at `factor`, in pounds (floats: for the search only)."""
-        return float(self.fixed) + sum(
-            w * max(0.0, min(factor * c, factor * s - t) if c is not None else factor * s - t)
-            for w, s, t, c in self._grouped
-        )
-
-    def __post_init__(self):
-        grouped: dict = defaultdict(Fraction)
-        for part in self.parts:
-            grouped[(part.slope, part.threshold, part.cap)] += part.weight
-        self._grouped = [
-            (float(w), float(s), float(t), None if c is None else float(c))
-            for (s, t, c), w in grouped.items()
-        ]
-
-
-def _weight(line: LineData) -> Fraction:
-    share = (line.working or {}).get("share")
-    if share:
-        n, d = share.split("/")
-        return Fraction(int(n), int(d))
-    return Fraction(line.school_days, line.year_days)
-
-
-def _hourly_cost(inputs: dict) -> Decimal:
-    return sum(
-        (
-            Decimal(inputs[f"{role}_hours"])
-            * Decimal(inputs[f"{role}_rate"])
-            * Decimal(inputs[f"{role}_weeks"])
-            for role in ROLES
-            if f"{role}_rate" in inputs
-        ),
-        ZERO,
-    )
-
-
-def components(lines: list[LineData], rate_set: str) -> Components:
-    """Each line's dependence on a factor applied to `rate_set`; lines that do not depend on
-    it are a fixed sum. R5: a delegated hourly top-up is max(0, f·cost − threshold), the
-    threshold less the pupil's AWPU when it counts the total cost (R3+); a part retained
-    centrally (R6) meets what is left of the threshold: max(0, min(f·r, f·(r + cost) −
-    threshold)). R12 band rates and TA hours bands scale the whole amount: f·amount."""
-    fixed = ZERO
-    parts: list[Component] = []
-    delegated: dict[tuple, tuple[Decimal, Decimal]] = {}
-    retained: list[LineData] = []
-    for line in lines:
-        inputs = (line.working or {}).get("inputs", {})
-        if line.element != TOP_UP:
-            fixed += line.amount
-            continue
-        if rate_set == HOURLY_RATES and any(f"{r}_rate" in inputs for r in ROLES):
-            if "threshold_left" in inputs:
-                retained.append(line)
-                continue
-            threshold = Decimal(inputs["threshold"]) - Decimal(inputs.get("element_1") or 0)
-            cost = _hourly_cost(inputs)
-            key = (line.pupil_id, line.school_id, line.period_from, line.period_to)
-            delegated[key] = (cost, threshold)
-            parts.append(Component(_weight(line), cost, threshold))
-        elif rate_set == BAND_VALUES and ("band_rate" in inputs or "amount_from" in inputs):
-            annual = Decimal((line.working or {}).get("annual", line.annual_amount))
-            parts.append(Component(_weight(line), annual, ZERO))
-        else:
-            fixed += line.amount
-    for line in retained:
-        inputs = line.working["inputs"]
-        r = _hourly_cost(inputs)
-        key = (line.pupil_id, line.school_id, line.period_from, line.period_to)
-        cost, threshold = delegated.get(key, (ZERO, Decimal(inputs["threshold_left"])))
-        parts.append(Component(_weight(line), r + cost, threshold, cap=r))
-    pupils = len({line.pupil_id for line in lines if line.pupil_id is not None})
-    return Components(fixed, parts, pupils)
-
-
-class NoFactor(ValueError):
-    pass
-
-
-def solve_factor(comps: Components, target: Decimal, *, tolerance: Decimal) -> Decimal:
-    """The factor f (to 8 places) with total(f) within `tolerance` of `target`, by bisection
-    (the total never falls as f rises)."""
-    goal = float(target)
-    tol = float(tolerance) / 2
-    lo, hi = 0.0, 1.0
-    if comps.total(lo) > goal + tol:
-        raise NoFactor(
-            "Even with these rates at zero the total is above the target: no factor can meet it."
-        )
-    while comps.total(hi) < goal - tol:
-        hi *= 2
-        if hi > 1e6:
-            raise NoFactor("The total does not reach the target at any factor.")
-    # Bisect to the precision of a float, not merely to the tolerance: the factor is then the
-    # one an LA officer would work out by hand, to 8 places.
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if mid in (lo, hi):
-            break
-        if comps.total(mid) < goal:
-            lo = mid
-        else:
-            hi = mid
-    factor = Decimal(repr((lo + hi) / 2)).quantize(FACTOR_PLACES)
-    if abs(comps.total(float(factor)) - goal) > float(tolerance):
-        raise NoFactor("No single factor meets the target within a penny per pupil.")
-    return factor
-
-
-def _times(value, factor: Decimal) -> str | None:
-    if value in (None, ""):
-        return value
-    return f"{(Decimal(value) * factor).normalize():f}"
-
-
-def scale_values(values: dict, rate_set: str, factor: Decimal) -> dict:
-    """A copy of a scenario snapshot with the chosen rates multiplied by `factor` (kept
-    unrounded: the money is rounded once, at the line)."""
-    out = {
-        **values,
-        "hourly_rates": [dict(r) for r in values.get("hourly_rates", [])],
-        "ta_bands": [dict(b) for b in values.get("ta_bands", [])],
-        "band_rates": [dict(b) for b in values.get("band_rates", [])],
-    }
-    if rate_set == HOURLY_RATES:
-        for rate in out["hourly_rates"]:
-            rate["hourly_rate"] = _times(rate["hourly_rate"], factor)
-    elif rate_set == BAND_VALUES:
-        for band in out["ta_bands"]:
-            for name in ("amount_from", "rate_per_hour", "amount_to"):
-                band[name] = _times(band.get(name), factor)
-        for band in out["band_rates"]:
-            band["rate"] = _times(band["rate"], factor)
-    else:
-        raise ValueError(f"Unknown rate set {rate_set!r}.")
-    return out
-
-
-def penny_per_pupil(pupils: int) -> Decimal:
-    return round_money(Decimal("0.01") * max(pupils, 1))
 
 
 # ---- transitional protection (R26) -----------------------------------------------------------

@@ -15,8 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from funding.calculations.allocation import NoSchoolDays, allocate
+from funding.calculations.allocation import TOP_UP, AllocationResult, Engine, NoSchoolDays
 from funding.calculations.scheme import validate_scheme
+from funding.calculations.school_lines import school_lines_and_iar_counts
 from funding.extensions import line_sources
 from funding.scenarios import calculations as calc
 from funding.scenarios.models import (
@@ -200,14 +201,59 @@ def scenario_set_protection(
 # ---- runs ----------------------------------------------------------------------------------------
 
 
-def _result(inputs):
-    """The engine's lines, and every registered line source's (as a live run has them)."""
-    result = allocate(inputs)
+class _ScenarioEngine(Engine):
+    """The engine as a scenario run needs it: the same lines and money, but no explanations
+    (a scenario run keeps per school and per pupil totals, never a line's text). A top-up
+    line's working is the working of its top-up (its inputs, the support it is for, its
+    unrounded annual amount), shared by every line of that top-up: what the summary's pupil
+    detail and the cost-neutral components read."""
+
+    def __init__(self, inputs):
+        super().__init__(inputs, explain=False)
+        self._workings: dict[int, tuple] = {}
+
+    def top_up(self, *args, **kwargs):
+        cached = len(self._top_up_cache)
+        found = super().top_up(*args, **kwargs)
+        if len(self._top_up_cache) != cached:  # newly worked out: keep each part's working
+            for part, working in found[0]:
+                calculated = part.calculated
+                self._workings[id(calculated)] = (
+                    calculated,
+                    working | {"annual": calculated.unrounded},
+                )
+        return found
+
+    def emit(self, out, pending, *, pupil_id, payer_la_id):
+        first = len(out)
+        super().emit(out, pending, pupil_id=pupil_id, payer_la_id=payer_la_id)
+        if pupil_id is None or len(out) - first != len(pending):
+            return  # school-level lines keep their whole working
+        workings = self._workings
+        for line, p in zip(out[first:], pending, strict=True):
+            if line.element == TOP_UP:
+                kept = workings.get(id(p.calc))
+                if kept is not None:
+                    line.working = kept[1]
+
+
+def _run(inputs):
+    """The engine's lines (as `allocate` makes them, without explanations), every registered
+    line source's (as a live run has them), and each school's R4+ IAR count as worked out."""
+    engine = _ScenarioEngine(inputs)
+    lines, iar_counts = school_lines_and_iar_counts(engine)
+    for pupil in inputs.pupils.values():
+        lines.extend(engine.pupil_lines(pupil))
+    result = AllocationResult(lines, engine.warnings, engine.year_days)
     for name, source in line_sources():
         extra_lines, extra_warnings = source(inputs)
         result.lines.extend(extra_lines)
         result.warnings.extend(f"{name}: {w}" for w in extra_warnings)
-    return result
+    return result, iar_counts
+
+
+def _result(inputs):
+    return _run(inputs)[0]
 
 
 def _write_run(run: ScenarioRun, result, seconds: float) -> ScenarioRun:
@@ -286,17 +332,31 @@ def scenario_run(
     return _run_on(scenario, scheme, moment, inputs, user=user, note=note)
 
 
-def _run_on(scenario, scheme, moment, inputs, *, live=None, live_seconds=None, user, note=""):
+def _run_on(
+    scenario,
+    scheme,
+    moment,
+    inputs,
+    *,
+    live=None,
+    live_seconds=None,
+    result=None,
+    seconds=None,
+    user,
+    note="",
+):
     """The scenario's run and its baseline on `inputs` already read; `live` (the live scheme's
-    result on the same inputs) is reused when given, so a caller that has it runs once."""
+    result on the same inputs) and `result` (the scenario's) are reused when given, so a
+    caller that has them does not run the engine again."""
     try:
         if live is None:
             started = time.perf_counter()
             live = _result(inputs)
             live_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        result = _result(_scenario_inputs(scenario, inputs))
-        seconds = time.perf_counter() - started
+        if result is None:
+            started = time.perf_counter()
+            result = _result(_scenario_inputs(scenario, inputs))
+            seconds = time.perf_counter() - started
     except NoSchoolDays as exc:
         raise ValidationError({"financial_year": str(exc)}) from None
     common = dict(
@@ -320,10 +380,26 @@ class CostNeutral:
     run: ScenarioRun
     scenario: Scenario
     seconds_to_solve: float
+    #: Full engine runs of the scenario at a factor (1 unless the confirming run missed the
+    #: tolerance and the factor was refined).
+    confirming_runs: int = 1
 
     @property
     def difference(self) -> Decimal:
         return self.run.total - self.target
+
+
+#: Refinements after a confirming run outside the tolerance (each one more full run).
+MAX_REFINEMENTS = 3
+OUT_OF_TOLERANCE = (
+    "No single factor brings the total within a penny per pupil (£{tolerance:,.2f}) of the "
+    "target £{target:,.2f}: the nearest found, × {factor}, gives £{total:,.2f} (£{gap:+,.2f}). "
+    "Nothing was changed."
+)
+
+
+def _line_total(result) -> Decimal:
+    return sum((line.amount for line in result.lines), Decimal("0"))
 
 
 def scenario_cost_neutral(
@@ -340,8 +416,14 @@ def scenario_cost_neutral(
 
     The data is read once. The search re-prices each line from its components
     (`calculations.components`: lines grouped by how their amount scales with the rates,
-    clamps at zero and caps kept), so it needs one run of the scenario however many guesses it
-    takes, and one more on the same inputs to confirm."""
+    clamps at zero and caps kept, and each school's Additional SEN Support as the factor moves
+    pupils' top-ups across zero, R4+), so it needs one run of the scenario however many
+    guesses it takes, and one more at the factor to confirm, whose results are kept (no run
+    explains its lines: a scenario run keeps totals, not text). The confirmed total is checked
+    against the tolerance again: when it misses (the components are a model of the engine,
+    not the engine), the factor is refined from the confirmed total (the model shifted by what
+    it missed by), at most `MAX_REFINEMENTS` times; still outside, the solve is refused and
+    nothing is saved."""
     if rate_set not in calc.RATE_SETS:
         raise ValidationError({"rate_set": UNKNOWN_RATE_SET})
     scenario = Scenario.objects.select_related("la").get(pk=scenario.pk)
@@ -351,15 +433,30 @@ def scenario_cost_neutral(
     # given) and the confirming run's baseline; the scenario's run on it gives each line's
     # dependence on the rates (its components), so every guess is an in-memory sum.
     scheme, moment, inputs = _inputs(scenario, as_at)
+    # A scenario that is the live scheme with the chosen rates × k (a pay award to make
+    # neutral, or an unedited copy to bring to a budget) is the live scheme at k·f: the live
+    # run's components are the scenario's, and the scenario need not be run to find them.
+    # (Not for data as at a past moment, nor with rates changing in the year: the snapshot of
+    # the scheme is then not what the live run used.)
+    same_but = (
+        calc.uniform_factor(values_from_scheme(scheme), scenario.values, rate_set)
+        if as_at is None and not getattr(inputs.rates, "rate_changes", ())
+        else None
+    )
     try:
-        live = _result(inputs)
+        live, live_iar = _run(inputs)
         live_seconds = time.perf_counter() - started
-        result = _result(_scenario_inputs(scenario, inputs))
+        if same_but is None:
+            priced, iar_counts = _run(_scenario_inputs(scenario, inputs))
+            comps = calc.components(priced.lines, rate_set, iar_counts)
+            del priced
+        else:
+            comps = calc.components(live.lines, rate_set, live_iar)
+            comps.scale = float(same_but)
     except NoSchoolDays as exc:
         raise ValidationError({"financial_year": str(exc)}) from None
     if target is None:
-        target = sum((line.amount for line in live.lines), Decimal("0"))
-    comps = calc.components(result.lines, rate_set)
+        target = _line_total(live)
     tolerance = calc.penny_per_pupil(comps.pupils)
     try:
         factor = calc.solve_factor(comps, target, tolerance=tolerance)
@@ -369,10 +466,47 @@ def scenario_cost_neutral(
     predicted = Decimal(repr(comps.total(float(factor)))).quantize(Decimal("0.01"))
     with transaction.atomic():
         scenario = Scenario.objects.select_for_update().select_related("la").get(pk=scenario.pk)
-        scenario.values = calc.scale_values(scenario.values, rate_set, factor)
-        _validate(scenario)
+        unscaled = scenario.values
+        runs = 0
+        while True:
+            # An engine run at the factor, on the same inputs, beside the live result.
+            scenario.values = calc.scale_values(unscaled, rate_set, factor)
+            _validate(scenario)
+            run_started = time.perf_counter()
+            try:
+                result = _result(_scenario_inputs(scenario, inputs))
+            except NoSchoolDays as exc:
+                raise ValidationError({"financial_year": str(exc)}) from None
+            seconds = time.perf_counter() - run_started
+            runs += 1
+            total = _line_total(result)
+            if abs(total - target) <= tolerance or runs > MAX_REFINEMENTS:
+                break
+            # Refine: the model missed the engine by `missed` at this factor; aim the model
+            # at the target less that (a secant step on the engine's total).
+            missed = float(total) - comps.total(float(factor))
+            try:
+                refined = calc.solve_factor(
+                    comps, target - Decimal(repr(missed)), tolerance=tolerance
+                )
+            except calc.NoFactor:
+                break
+            if refined == factor:
+                break
+            factor = refined
+        if abs(total - target) > tolerance:
+            raise ValidationError(
+                {
+                    "target": OUT_OF_TOLERANCE.format(
+                        tolerance=tolerance,
+                        target=target,
+                        factor=factor,
+                        total=total,
+                        gap=total - target,
+                    )
+                }
+            )
         _save(scenario, user, f"Cost neutral: {rate_set} × {factor} to meet £{target:,.2f}")
-        # One confirming engine run at the factor, on the same inputs, beside the live result.
         run = _run_on(
             scenario,
             scheme,
@@ -380,10 +514,12 @@ def scenario_cost_neutral(
             inputs,
             live=live,
             live_seconds=live_seconds,
+            result=result,
+            seconds=seconds,
             user=user,
             note=f"Cost neutral at × {factor} ({rate_set}) for a target of £{target:,.2f}",
         )
-    return CostNeutral(factor, target, tolerance, predicted, run, scenario, solved)
+    return CostNeutral(factor, target, tolerance, predicted, run, scenario, solved, runs)
 
 
 # ---- runs in the background, with progress ---------------------------------------------------

@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from funding import services
-from funding.asat import as_at
 from funding.models import AllocationLine, AllocationRun, HourlyRate, RunStatus
 from pupils.models import Placement, SupportLevel
+from schools.asat import as_at
 from schools.models import SchoolCensus, TermDate
 from tests import factories
 from tests.funding import builders as b

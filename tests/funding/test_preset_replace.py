@@ -32,7 +32,12 @@ pytestmark = pytest.mark.django_db
 
 FY = 2025
 #: The scheme's rate tables, reset by funding itself.
-FUNDING_TABLES = {"funding.NotionalSenFactor", "funding.HourlyRate", "funding.TaHoursBand"}
+FUNDING_TABLES = {
+    "funding.NotionalSenFactor",
+    "funding.HourlyRate",
+    "funding.TaHoursBand",
+    "funding.SchemeRateChange",  # dated changes to the rates (R26), deleted with them
+}
 #: Results, not settings: a run stays with its scheme (and keeps its own figures).
 RESULTS = {
     "funding.AllocationRun",

@@ -524,8 +524,9 @@ def test_reads_for_a_run_take_a_constant_number_of_queries(
         plan = b.plan(p, lsa=20)
         if n % 2:
             b.change_support(plan, dt.date(2026, 1, 1), lsa=22)
-    # 17: the dated home LAs (R8+) are one more read; 18: the LA's notional SEN amounts (R2)
-    with django_assert_max_num_queries(18):
+    # 17: the dated home LAs (R8+) are one more read; 18: the LA's notional SEN amounts (R2);
+    # 19: the scheme's dated rate changes (R26)
+    with django_assert_max_num_queries(19):
         inputs = allocation_inputs(2025)
     assert len(inputs.pupils) == 20
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from pupils.imports import COLUMNS, pupils_import, pupils_import_replacing_periods
 from pupils.models import Placement, SupportLevel
@@ -109,6 +110,46 @@ def test_replace_periods_supersedes_the_stored_periods_the_corrected_file_drops(
     )
     again = pupils_import_replacing_periods(content=corrected, filename="corrected.csv")
     assert not any(again.updated.values()) and not any(again.created.values())
+
+
+@pytest.mark.django_db
+def test_the_timeline_shows_a_superseded_support_period_with_who_when_and_what_replaced_it(
+    schools, client, la_officer
+):
+    """Money history is never deleted, only superseded: the pupil page still shows the period
+    a corrected file replaced, tagged "Superseded", with who superseded it, when, and the
+    periods in force on its dates instead."""
+    la_officer.first_name, la_officer.last_name = "Olu", "Officer"
+    la_officer.save()
+    pupils_import(content=csv_file(row()), filename="pupils.csv", user=la_officer)
+    corrected = csv_file(
+        row(support_from="2023-02-01", support_to="2024-08-31"),
+        row(support_from="2024-09-01", lsa_hours="25"),
+    )
+    pupils_import_replacing_periods(content=corrected, filename="corrected.csv", user=la_officer)
+    superseded_at = SupportLevel.with_superseded.get(superseded_at__isnull=False).superseded_at
+    superseded_on = timezone.localdate(superseded_at)  # the day the corrected file was imported
+
+    client.force_login(la_officer)
+    response = client.get(reverse("pupils:detail", kwargs={"upn": UPN_A}))
+
+    support = [e for e in response.context["timeline"] if e.kind == "Support"]
+    assert [(e.starts_on.isoformat(), e.superseded is not None) for e in support] == [
+        ("2024-09-01", False),
+        ("2023-02-01", False),
+        ("2023-01-10", True),  # the stored period the corrected file dropped: kept
+    ]
+    old = support[-1]
+    assert (old.title, old.superseded.by) == ("20 h LSA, 2 h LST", "Olu Officer")
+    assert old.superseded.replaced_by == (
+        "20 h LSA, 2 h LST from 1 February 2023; 25 h LSA, 2 h LST from 1 September 2024"
+    )
+    assert [(n.action, n.by) for n in old.history] == [("Superseded", "Olu Officer")]
+    page = response.content.decode()
+    assert '<strong class="govuk-tag govuk-tag--grey">Superseded</strong>' in page
+    assert f"Superseded on {superseded_on:%-d %b %Y} by Olu Officer" in page
+    # once in the key above the table, once on the superseded period's row
+    assert page.count('<strong class="govuk-tag govuk-tag--grey">Superseded</strong>') == 2
 
 
 @pytest.mark.django_db

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from funding import selectors as engine
+from funding.db import ids_in
 from funding.models import (
     AllocationRun,
     Element,
@@ -55,6 +56,17 @@ def _fy(fy) -> FinancialYear:
 def _q(value) -> Decimal:
     """An aggregate as pounds and pence (SQLite returns sums with extra places)."""
     return ZERO if value is None else calc.round_money(value)
+
+
+def any_of(field: str, ids) -> Q:
+    """The rows whose `field` is one of `ids`, as `Q(<field>__in=ids)` selects them, the ids sent
+    as one array parameter (`funding.db.ids_in`): `IN (1, 2, ...)` with the thousands of pupils a
+    final report explains cost more to build and send than the query. An empty list still
+    selects nothing without a query."""
+    ids = list(ids)
+    if not ids:
+        return Q(**{f"{field}__in": ids})
+    return Q(ids_in(field, ids))
 
 
 def done_runs(fy) -> QuerySet[AllocationRun]:

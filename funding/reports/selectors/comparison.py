@@ -20,6 +20,7 @@ from funding.reports.selectors.common import (
     ELEMENT_ORDER,
     ZERO,
     _q,
+    any_of,
 )
 from funding.reports.selectors.events import _d, _load_rows, pupil_events
 from funding.reports.selectors.scheme_changes import SchemeChange, scheme_changes
@@ -250,7 +251,7 @@ def explain_changes(
     spans: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
     workings: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
     line_qs = base.filter(
-        Q(pupil_id__in=pupil_ids)
+        any_of("pupil_id", pupil_ids)
         | Q(pupil__isnull=True, school_id__in=[s for s, _ in school_keys] or [0])
     ).values_list(
         "run_id",
@@ -275,7 +276,7 @@ def explain_changes(
             spans[key][which].append(calc.Span(start, end, amount))
     pupils = {
         p["pk"]: p
-        for p in Pupil.objects.filter(pk__in=pupil_ids).values(
+        for p in Pupil.objects.filter(any_of("pk", pupil_ids)).values(
             "pk", "given_name", "family_name", "upn", "date_of_birth"
         )
     }

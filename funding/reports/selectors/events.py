@@ -16,6 +16,7 @@ from funding.reports.selectors.common import (
     ITEM_LABELS,
     PLACEMENT_LABELS,
     PLAN_LABELS,
+    any_of,
 )
 from pupils.models import (
     FundingItem,
@@ -49,23 +50,25 @@ def _load_rows(pupil_ids: list[int], since: dt.datetime | None) -> _Rows:
     and the changes recorded since `since` (history), for the pupils: seven queries."""
     rows = _Rows()
     for p in (
-        Placement.objects.filter(pupil_id__in=pupil_ids)
+        Placement.objects.filter(any_of("pupil_id", pupil_ids))
         .select_related("school")
         .order_by("pupil_id", "starts_on")
     ):
         rows.placements[p.pupil_id].append(p)
-    plans = list(Plan.objects.filter(pupil_id__in=pupil_ids).order_by("pupil_id", "issued_on"))
+    plans = list(
+        Plan.objects.filter(any_of("pupil_id", pupil_ids)).order_by("pupil_id", "issued_on")
+    )
     for plan in plans:
         rows.plans[plan.pupil_id].append(plan)
     plan_pupil = {plan.pk: plan.pupil_id for plan in plans}
-    for level in SupportLevel.objects.filter(plan_id__in=plan_pupil).order_by(
+    for level in SupportLevel.objects.filter(any_of("plan_id", plan_pupil)).order_by(
         "plan_id", "effective_from"
     ):
         rows.supports[level.plan_id].append(level)
-    for item in FundingItem.objects.filter(pupil_id__in=pupil_ids).order_by("starts_on"):
+    for item in FundingItem.objects.filter(any_of("pupil_id", pupil_ids)).order_by("starts_on"):
         rows.items[item.pupil_id].append(item)
     for pk, meeting, support_id, item_id, plan_id in PanelDecision.objects.filter(
-        case__pupil_id__in=pupil_ids, outcome__in=Outcome.approvals()
+        any_of("case__pupil_id", pupil_ids), outcome__in=Outcome.approvals()
     ).values_list("case_id", "meeting__date", "support_level_id", "funding_item_id", "plan_id"):
         text = f"PC-{pk:05d} at the {_d(meeting)} meeting"
         for kind, obj_id in (("support", support_id), ("item", item_id), ("plan", plan_id)):
@@ -94,10 +97,10 @@ def _load_corrections(rows: _Rows, pupil_ids, plan_pupil: dict[int, int], since)
     """Records changed or deleted after the initial run started: the dates they used to have
     are where the initial run's money changed, so they become events too (history)."""
     sources = (
-        ("placement", Placement.history.filter(pupil_id__in=pupil_ids), "pupil_id"),
-        ("plan", Plan.history.filter(pupil_id__in=pupil_ids), "pupil_id"),
-        ("support", SupportLevel.history.filter(plan_id__in=list(plan_pupil)), "plan_id"),
-        ("item", FundingItem.history.filter(pupil_id__in=pupil_ids), "pupil_id"),
+        ("placement", Placement.history.filter(any_of("pupil_id", pupil_ids)), "pupil_id"),
+        ("plan", Plan.history.filter(any_of("pupil_id", pupil_ids)), "pupil_id"),
+        ("support", SupportLevel.history.filter(any_of("plan_id", plan_pupil)), "plan_id"),
+        ("item", FundingItem.history.filter(any_of("pupil_id", pupil_ids)), "pupil_id"),
     )
     for kind, qs, owner in sources:
         fields = [f for f, _ in _DATE_FIELDS[kind]]

@@ -94,6 +94,20 @@ def test_r24_a_batch_writes_what_each_school_alone_would(schools, april, generat
     assert april.generation_failures == []
 
 
+def test_r24_a_periods_batches_read_the_years_rates_once(schools, april, generate):
+    """One school a batch, so two batches: the scheme's rates as at the period's moment are
+    read once for the period (`funding.year_inputs`), and each school is paid as above."""
+    meadow, hill = schools
+    with override_settings(PAYMENTS_GENERATION_BATCH=1):
+        with CaptureQueriesContext(connection) as queries:
+            generate(april)
+    assert (meadow.pk, D("226.76")) in [(r[0], r[7]) for r in rows(april)]  # Ada
+    assert (hill.pk, D("451.84")) in [(r[0], r[7]) for r in rows(april)]  # Ben
+    assert april.generation_failures == []
+    rate_reads = [q for q in queries.captured_queries if "hourlyrate" in q["sql"]]
+    assert len(rate_reads) == 1
+
+
 def test_r24_a_batch_reads_in_the_same_queries_whatever_its_schools(home_la, schools, april):
     period, school_ids = services.payment_generation_start(period_id=april.pk, as_at=timezone.now())
     with CaptureQueriesContext(connection) as one:

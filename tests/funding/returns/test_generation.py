@@ -306,20 +306,40 @@ def test_r7_plus_a_joiner_is_paid_from_the_day_they_join(school, scheme):
     assert line_for(school, NOVEMBER, joiner).monthly_amount == Decimal("485.90")
 
 
-def test_r7_plus_a_generation_reads_every_schools_month_at_once(school, other_school, scheme):
-    # One engine over the LA gives each school's task its pupils' money for November (R7+):
-    # 25 h LSA all year at one school, £969.42 (above); a joiner on 10 Nov at the other with
-    # 20 h LSA, £485.90 (above). The amounts are those of each school read alone.
+def test_r7_plus_a_generations_batches_read_the_year_once_and_get_their_schools_money(
+    school, other_school, scheme, settings
+):
+    # One school a batch, so two batches: the scheme's rates are read once for the generation
+    # (`funding.year_inputs`), and each school's line has its pupil's money for November as
+    # read for that school alone: 25 h LSA all year £969.42, a joiner on 10 Nov £485.90 (above).
+    settings.RETURNS_GENERATION_BATCH = 1
     stayer = add_pupil(school, lsa="25")
     joiner = add_pupil(other_school, starts_on=dt.date(2025, 11, 10))
 
-    amounts = selectors.monthly_amounts_by_school(NOVEMBER, [school.pk, other_school.pk])
+    with CaptureQueriesContext(connection) as queries:
+        run = generate(NOVEMBER)
 
-    assert amounts == {
-        school.pk: {str(stayer.pk): "969.42"},
-        other_school.pk: {str(joiner.pk): "485.90"},
-    }
-    assert funding_selectors.monthly_top_ups(school.pk, NOVEMBER) == {stayer.pk: Decimal("969.42")}
+    assert (run.created, run.failed) == (2, 0)
+    assert line_for(school, NOVEMBER, stayer).monthly_amount == Decimal("969.42")
+    assert line_for(other_school, NOVEMBER, joiner).monthly_amount == Decimal("485.90")
+    rate_reads = [q for q in queries.captured_queries if '"funding_hourlyrate"' in q["sql"]]
+    assert len(rate_reads) == 1
+
+
+def test_r7_plus_a_rate_changed_after_a_generation_is_used_by_the_next(school, scheme):
+    # 25 h LSA all year, £969.42 in November at £15.50 an hour (above). At £16.50:
+    # 25 × £16.50 × 39 = £16,087.50 − £6,000 = £10,087.50 a year; to 30 Nov
+    # 1,008,750p × 118/188 = 633,151.60 -> 633,152p, to 31 Oct × 98/188 = 525,837.77 ->
+    # 525,838p; November = £6,331.52 − £5,258.38 = £1,073.14. The unopened return is rebuilt.
+    pupil = add_pupil(school, lsa="25")
+    generate(NOVEMBER)
+    assert line_for(school, NOVEMBER, pupil).monthly_amount == Decimal("969.42")
+    scheme.hourly_rates.filter(role="lsa").update(hourly_rate=Decimal("16.50"))
+
+    run = generate(NOVEMBER)
+
+    assert run.rebuilt == 1
+    assert line_for(school, NOVEMBER, pupil).monthly_amount == Decimal("1073.14")
 
 
 def test_r7_plus_a_batch_of_schools_gets_each_schools_own_money(school, other_school, scheme):
@@ -338,20 +358,6 @@ def test_r7_plus_a_batch_of_schools_gets_each_schools_own_money(school, other_sc
     ]
     assert line_for(school, NOVEMBER, stayer).monthly_amount == Decimal("969.42")
     assert line_for(other_school, NOVEMBER, joiner).monthly_amount == Decimal("485.90")
-
-
-def test_a_schools_task_given_the_generations_amounts_writes_them_and_reruns_alike(school, scheme):
-    # The task's arguments carry the amounts, so a retry (or a re-run) writes the same line:
-    # November for 25 h LSA all year, £969.42.
-    pupil = add_pupil(school, lsa="25")
-    given = {str(pupil.pk): "969.42"}
-
-    first = services.monthly_return_generate(school_id=school.pk, month=NOVEMBER, amounts=given)
-    again = services.monthly_return_generate(school_id=school.pk, month=NOVEMBER, amounts=given)
-
-    assert (first.outcome, again.outcome) == (services.CREATED, services.REBUILT)
-    assert line_for(school, NOVEMBER, pupil).monthly_amount == Decimal("969.42")
-    assert ReturnLine.objects.filter(monthly_return__school=school).count() == 1
 
 
 def test_monthly_amount_is_blank_without_a_scheme_for_the_year(school):
@@ -445,6 +451,64 @@ def test_rebuilding_updates_a_changed_line_in_place(school):
 
     after = line_for(school, MAY, pupil)
     assert (after.pk, after.lsa_hours) == (before.pk, Decimal("30.00"))
+
+
+def test_a_batch_rebuilds_together_and_leaves_alone_a_return_opened_meanwhile(
+    school, other_school, monkeypatch
+):
+    # Both returns are rebuilt in one batch; Clapton's is opened by its school while the batch
+    # is drafting, so it is left alone (checked again under the lock), and Mossbourne's changed
+    # line (20 h to 30 h LSA) is updated in place.
+    pupil = add_pupil(school, lsa="20")
+    add_pupil(other_school, family_name="Jones")
+    generate(MAY)
+    before = line_for(school, MAY, pupil)
+    pupil_services.support_change(
+        plan=Plan.objects.get(pupil=pupil),
+        effective_from=dt.date(2025, 5, 12),
+        support=SupportHours(lsa_hours=Decimal("30")),
+    )
+    opened = MonthlyReturn.objects.get(school=other_school)
+    real_draft = generating._draft_school
+
+    def opened_meanwhile(school_data, start, batch):
+        if school_data.school_id == other_school.pk:
+            services.monthly_return_mark_opened(monthly_return=opened, user=None)
+        return real_draft(school_data, start, batch)
+
+    monkeypatch.setattr(generating, "_draft_school", opened_meanwhile)
+
+    outcomes = services.monthly_returns_generate(school_ids=[school.pk, other_school.pk], month=MAY)
+
+    assert [(o.school_id, o.outcome) for o in outcomes] == [
+        (school.pk, services.REBUILT),
+        (other_school.pk, services.LEFT_ALONE),
+    ]
+    after = line_for(school, MAY, pupil)
+    assert (after.pk, after.lsa_hours) == (before.pk, Decimal("30.00"))
+
+
+def test_a_school_whose_rebuild_fails_is_reported_and_the_others_are_rebuilt(school, other_school):
+    """A real database failure for Clapton's return (a trigger): the batch's rebuild falls back
+    to one school at a time; Mossbourne is rebuilt, Clapton reported failed."""
+    add_pupil(school)
+    add_pupil(other_school, family_name="Jones")
+    generate(MAY)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_return() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_clapton BEFORE UPDATE ON returns_monthlyreturn FOR EACH ROW "
+            f"WHEN (NEW.school_id = {int(other_school.pk)}) EXECUTE FUNCTION refuse_return()"
+        )
+
+    generation = generate(MAY)
+
+    assert (generation.rebuilt, generation.failed) == (1, 1)
+    assert [f["school_id"] for f in generation.failures] == [other_school.pk]
+    assert "refused for the test" in generation.failures[0]["error"]
 
 
 def test_a_return_created_by_another_run_meanwhile_is_rebuilt_not_duplicated(school, monkeypatch):

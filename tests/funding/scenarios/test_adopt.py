@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from funding.models import FundingScheme, HourlyRate
+from funding.models import FundingScheme, HourlyRate, SchemeRateChange
 from funding.scenarios import adoption as adopting
 from funding.scenarios import calculations as calc
 from funding.scenarios import services
@@ -57,12 +57,21 @@ def test_r26_adopting_an_uplift_writes_a_new_version_of_the_live_scheme_with_the
         reason="NJC pay award 2025",
         user=officer,
     )
-    rate = HourlyRate.objects.get(role="lsa", phase="primary")
-    assert rate.hourly_rate == D("15.97")
-    latest = rate.history.first()
+    # From a date inside the year the uplift is a dated change: the year's rates stay as they
+    # were before it (R7: counted from its date only, no back-pay to 1 April).
+    assert HourlyRate.objects.get(role="lsa", phase="primary").hourly_rate == D("15.50")
+    change = SchemeRateChange.objects.get()
+    assert (change.effective_from, change.percent, change.reason) == (
+        SEPTEMBER,
+        D("3"),
+        "NJC pay award 2025",
+    )
+    lsa = {(r["role"], r["phase"]): r["hourly_rate"] for r in change.values["hourly_rates"]}
+    was = {(r["role"], r["phase"]): r["hourly_rate"] for r in change.previous["hourly_rates"]}
+    assert (was[("lsa", "primary")], lsa[("lsa", "primary")]) == ("15.50", "15.97")
+    latest = change.history.first()
     assert latest.history_user == officer
     assert "NJC pay award 2025" in latest.history_change_reason
-    assert rate.history.last().hourly_rate == D("15.50")  # the old version is kept
     assert (adoption.kind, adoption.cost, adoption.adopted_by) == (
         AdoptionKind.UPLIFT,
         D("374.40"),
@@ -134,3 +143,30 @@ def test_r26_adopting_when_next_year_exists_is_refused_unless_replacing(scenario
         ("Second go", True),
         ("First go", False),
     ]
+
+
+def test_r26_r12_a_band_uplift_from_september_splits_the_special_school_line(small_la):
+    from funding.calculations.allocation import allocate
+    from funding.selectors import allocation_inputs
+
+    adoption = adopting.uplift_adopt(
+        financial_year=2025,
+        percent=D("5"),
+        rate_set=calc.BAND_VALUES,
+        effective_from=SEPTEMBER,
+        reason="Special schools' pay award",
+    )
+    # Oak Special band 2: £12,000 × 1.05 = £12,600 from 1 September.
+    #   1 Apr-31 Aug: £12,000 × 60/188 = £3,829.787… → £3,829.79
+    #   1 Sep-31 Mar: £12,600 × 128/188 = £8,578.723… → £8,578.72
+    # £12,408.51 for the year, £408.51 more than £12,000.00; the band rate itself is unchanged.
+    lines = [x for x in allocate(allocation_inputs(2025)).lines if x.pupil_id == small_la["p3"].pk]
+    assert [(x.period_to, x.amount) for x in lines] == [
+        (dt.date(2025, 8, 31), D("3829.79")),
+        (dt.date(2026, 3, 31), D("8578.72")),
+    ]
+    assert "£12,600.00" in lines[1].explanation
+    assert adoption.cost == D("408.51")
+    assert SpecialSchoolBand.objects.get(
+        school=small_la["special"], band=2, financial_year=2025
+    ).annual_rate == D("12000.00")

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from funding.models import FundingScheme, HourlyRate
+from funding.models import FundingScheme, HourlyRate, SchemeRateChange
 from funding.scenarios import calculations as calc
 from funding.scenarios import charts, selectors, services
 from funding.scenarios.models import JobStatus, Scenario, ScenarioAdoption, ScenarioRunJob
@@ -81,7 +81,9 @@ def test_r26_uplift_page_previews_the_rest_of_the_year_then_adopts_with_the_reas
         officer,
         "2025-09-01",
     )
-    assert HourlyRate.objects.get(role="lsa", phase="primary").hourly_rate == D("15.97")
+    # A dated change from 1 September; the year's own rates are kept as they were before it.
+    assert HourlyRate.objects.get(role="lsa", phase="primary").hourly_rate == D("15.50")
+    assert SchemeRateChange.objects.get().effective_from.isoformat() == "2025-09-01"
     confirmation = client.get(adopted.url).content.decode()
     assert "NJC pay award 2025" in confirmation and "£374.40" in confirmation
 
