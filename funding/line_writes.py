@@ -81,10 +81,6 @@ def _copy_escape(text: str) -> str:
     return text
 
 
-def _copy_text(value) -> str:
-    return "\\N" if value is None else str(value)
-
-
 def copy_lines(run_id: int, lines: list[LineData]) -> None:
     """PostgreSQL: stream the lines with COPY in its text format (several times faster than
     INSERT statements; same rows, same constraints checked)."""
@@ -93,41 +89,34 @@ def copy_lines(run_id: int, lines: list[LineData]) -> None:
 
 
 def copy_line_batch(cursor, run_pk: int, lines: list[LineData]) -> None:
-    """One COPY statement of `lines` on a Django cursor."""
+    """One COPY statement of `lines` on a Django cursor (one text row per line, built with a
+    single format per line: this runs in the writer thread, which shares the interpreter with
+    the engine)."""
     table = AllocationLine._meta.db_table
     columns = ", ".join(f'"{c}"' for c in LINE_COLUMNS)
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    escape = _copy_escape
     run_id = str(run_pk)
     chunk: list[str] = []
+    append = chunk.append
     with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
         for line in lines:
-            chunk.append(
-                "\t".join(
-                    (
-                        run_id,
-                        str(line.school_id),
-                        _copy_text(line.pupil_id),
-                        line.element,
-                        line.rule,
-                        line.period_from.isoformat(),
-                        line.period_to.isoformat(),
-                        str(line.school_days),
-                        str(line.year_days),
-                        str(line.annual_amount),
-                        str(line.amount),
-                        _copy_text(line.payer_la_id),
-                        "t" if line.delegated else "f",
-                        line.route,
-                        _copy_escape(dumps(line.working)),
-                        _copy_escape(line.explanation),
-                    )
-                )
+            pupil_id = line.pupil_id
+            payer_la_id = line.payer_la_id
+            append(
+                f"{run_id}\t{line.school_id}\t{'\\N' if pupil_id is None else pupil_id}\t"
+                f"{line.element}\t{line.rule}\t{line.period_from.isoformat()}\t"
+                f"{line.period_to.isoformat()}\t{line.school_days}\t{line.year_days}\t"
+                f"{line.annual_amount}\t{line.amount}\t"
+                f"{'\\N' if payer_la_id is None else payer_la_id}\t"
+                f"{'t' if line.delegated else 'f'}\t{line.route}\t"
+                f"{escape(dumps(line.working))}\t{escape(line.explanation)}\n"
             )
             if len(chunk) >= 2000:
-                copy.write("\n".join(chunk) + "\n")
+                copy.write("".join(chunk))
                 chunk.clear()
         if chunk:
-            copy.write("\n".join(chunk) + "\n")
+            copy.write("".join(chunk))
 
 
 def bulk_create_lines(run_id: int, lines: list[LineData]) -> None:

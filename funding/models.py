@@ -505,13 +505,17 @@ class SchemeRateChange(models.Model):
     adopted mid-year, e.g. a pay award), kept apart from the year's rates so the engine counts
     them from that date only: no back-pay to 1 April (R24).
 
-    `values` holds the rates in force from the date, as the scheme holds them (rounded), in the
-    scenario snapshot's shape; only the changed rate set: ``hourly_rates`` ([{role, phase,
+    The engine applies `percent` to `rate_set` over the rates in force just before the date
+    (each rate rounded as the scheme holds it), so changes compose in date order and a
+    correction of the year's rates carries through (`calculations.scheme.rates_from`).
+    `values` is the record of the rates it gave from the date when adopted (rounded), in the
+    scenario snapshot's shape (the rates themselves only for a change with no percent); only
+    the changed rate set: ``hourly_rates`` ([{role, phase,
     hourly_rate}]), or ``ta_bands`` ([{min_hours, amount_from, rate_per_hour, amount_to,
     label}]) and ``band_rates`` ([{school_id, band, rate}]). `previous` holds the rates they
     replaced, in the same shape (to say "£15.50 → £16.00")."""
 
-    scheme = models.ForeignKey(FundingScheme, on_delete=models.CASCADE, related_name="rate_changes")
+    scheme = models.ForeignKey(FundingScheme, on_delete=models.PROTECT, related_name="rate_changes")
     #: The scheme's year (kept here so the database can check the date is inside it).
     financial_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000)])
     effective_from = models.DateField("from")

@@ -185,7 +185,13 @@ def scheme_rates(scheme: FundingScheme, as_at: dt.datetime | None = None) -> Sch
         ),
         # R26: rates changed from a date inside the year (an adopted uplift), in date order.
         rate_changes=tuple(
-            rate_change_of(c.effective_from, c.values, rate_change_label(c))
+            rate_change_of(
+                c.effective_from,
+                c.values,
+                rate_change_label(c),
+                percent=c.percent,
+                rate_set=c.rate_set,
+            )
             for c in rows_as_at(SchemeRateChange, as_at)
             .filter(scheme_id=scheme.pk)
             .order_by("effective_from", "id")

@@ -20,6 +20,7 @@ from funding.calculations.allocation import AllocationResult, NoSchoolDays, allo
 from funding.calculations.rate_changes import DatedRates
 from funding.calculations.scheme import validate_scheme
 from funding.extensions import line_sources, scheme_resets
+from funding.gc_pause import cyclic_gc_paused
 from funding.models import (
     PAYMENT_FIELD_NAMES,
     SCHEME_FIELD_NAMES,
@@ -40,6 +41,10 @@ logger = logging.getLogger(__name__)
 
 NO_SCHEME = "There is no funding scheme for FY {fy}: load or copy one first."
 SCHEME_EXISTS = "{la} already has a scheme for FY {fy}."
+SCHEME_HAS_RATE_CHANGES = (
+    "{scheme} has rates changed from a date in the year (an adopted uplift), which may already "
+    "have been paid: it cannot be replaced by a preset. Change its rates one at a time instead."
+)
 RUN_IN_PROGRESS = "A run for FY {fy} is already in progress."
 UNKNOWN_KIND = "Choose initial, revised or final."
 AS_AT_IN_FUTURE = "A run can only read the data as it stood at a moment that has passed."
@@ -215,6 +220,10 @@ def scheme_load_preset(
     )
     if scheme is not None and not replace:
         raise ValidationError({"financial_year": SCHEME_EXISTS.format(la=la.name, fy=fy)})
+    if scheme is not None and scheme.rate_changes.exists():
+        # R26/R24: an adopted uplift may already have been paid; money history is superseded,
+        # never deleted, so a scheme with dated rate changes is changed rate by rate instead.
+        raise ValidationError({"preset": SCHEME_HAS_RATE_CHANGES.format(scheme=scheme.name)})
     reason = _load_reason(spec.key, scheme)
     if scheme is None:
         scheme = FundingScheme(la=la, financial_year=financial_year)
@@ -230,7 +239,6 @@ def scheme_load_preset(
         *scheme.sen_factors.all(),
         *scheme.hourly_rates.all(),
         *scheme.ta_bands.all(),
-        *scheme.rate_changes.all(),  # R26: dated changes to the rates replaced
     ]:
         _delete(row, user, reason)
     for factor, weight, rate, note in spec.sen_factors:
@@ -356,6 +364,16 @@ def _refuse_if_not_ready(fy: FinancialYear) -> None:
 
 
 def _progress(run_id: int, percent: int, message: str) -> None:
+    """Record how far a run has got. Outside a transaction (a run in the worker), without
+    waiting for the commit to reach the disk: a progress message lost in a crash is harmless,
+    and the twenty-odd waits were a noticeable part of a run."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO off")
+            AllocationRun.objects.filter(pk=run_id).update(
+                progress=percent, progress_message=message
+            )
+        return
     AllocationRun.objects.filter(pk=run_id).update(progress=percent, progress_message=message)
 
 
@@ -381,6 +399,15 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
     run = AllocationRun.objects.select_related("scheme__la", "created_by").get(pk=run_id)
     if not claimed:
         return run
+    with cyclic_gc_paused():
+        _execute(run, read_as_at)
+    return AllocationRun.objects.select_related("scheme__la", "created_by").get(pk=run_id)
+
+
+def _execute(run: AllocationRun, read_as_at: dt.datetime | None) -> None:
+    """Read (live, or as at `read_as_at`), calculate and write the claimed `run`, or record
+    why it failed. The cyclic collector is paused meanwhile (`funding.gc_pause`)."""
+    run_id = run.pk
     try:
         inputs = allocation_inputs(
             run.financial_year, scheme=run.scheme, la=run.scheme.la, as_at=read_as_at
@@ -419,7 +446,6 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
     except Exception as exc:
         logger.exception("Allocation run %s failed", run_id)
         _fail(run_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
-    return AllocationRun.objects.select_related("scheme__la", "created_by").get(pk=run_id)
 
 
 def _fail(run_id: int, error: str) -> None:

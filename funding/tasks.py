@@ -116,11 +116,18 @@ def run_batch(
 
 
 def failed(school_id: int, exc: BaseException, started: float) -> dict:
-    """A school's result when it failed: its error for the generation's record."""
+    """A school's result when it failed: its error for the generation's record. A database
+    error's text can name the server and its user, so the record says only which error and
+    "database unavailable"; the log keeps the detail."""
+    if isinstance(exc, DB_ERRORS):
+        logger.warning("school %s: database error: %s", school_id, exc)
+        error = f"{type(exc).__name__}: database unavailable"
+    else:
+        error = f"{type(exc).__name__}: {exc}"[:500]
     return {
         "school_id": school_id,
         "outcome": FAILED,
-        "error": f"{type(exc).__name__}: {exc}"[:500],
+        "error": error,
         "seconds": time.perf_counter() - started,
         "finished": time.time(),
     }

@@ -7,6 +7,7 @@ import re
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.utils.choices import BaseChoiceIterator
 
 from pupils.models import Plan, PlanKind, PrimaryNeed
 from pupils.selectors import (
@@ -43,14 +44,33 @@ def home_la_choices() -> list[tuple[int, str]]:
     return [(pk, f"{name} ({code})") for pk, name, code in rows]
 
 
+class SchoolChoices(BaseChoiceIterator):
+    """The user's `school_choices`, read once, when first iterated (rendered or validated).
+
+    A choice iterator, not a callable: Django normalizes a callable's hundreds of choices one
+    by one every time they are iterated, and leaves an iterator's alone. Shared, not copied,
+    when django-filter copies the form field.
+    """
+
+    def __init__(self, request):
+        self.request = request
+        self.rows: list[tuple[int, str]] | None = None
+
+    def __iter__(self):
+        if self.rows is None:
+            self.rows = school_choices(self.request)
+        return iter(self.rows)
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class SchoolChoicesMixin:
     """Fills the `school` filter's choices for the user of the request."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        request = self.request
-        # A callable: cheap when django-filter copies the form field; run when rendered.
-        self.filters["school"].extra["choices"] = lambda: school_choices(request)
+        self.filters["school"].extra["choices"] = SchoolChoices(self.request)
 
 
 class PupilFilter(SchoolChoicesMixin, django_filters.FilterSet):

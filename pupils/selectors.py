@@ -64,11 +64,20 @@ def placement_in_force(on: dt.date, prefix: str = "placements__") -> FilteredRel
     return FilteredRelation(prefix.removesuffix("__"), condition=condition)
 
 
-def with_current_school(qs: QuerySet[Pupil], on: dt.date) -> QuerySet[Pupil]:
-    """Annotate the school the pupil is on roll at on `on` (None when not on roll)."""
-    return qs.annotate(placement_now=placement_in_force(on)).annotate(
-        current_school_id=F("placement_now__school_id"),
-        current_school_name=F("placement_now__school__name"),
+def by_current_school(qs: QuerySet[Pupil], on: dt.date, *, descending: bool = False):
+    """Sort by the name of the school the pupil is on roll at on `on` (pupils not on roll
+    last), then by name.
+
+    The placement and school are joined for the ordering alone (an alias, not an annotation):
+    the paginator's count drops the ordering and so counts the filtered pupils without the
+    two joins (they cannot change the count: at most one placement is in force on a day).
+    """
+    name = F("placement_now__school__name")
+    return qs.alias(placement_now=placement_in_force(on)).order_by(
+        name.desc(nulls_last=True) if descending else name.asc(nulls_last=True),
+        "family_name",
+        "given_name",
+        "pk",
     )
 
 
@@ -180,7 +189,7 @@ def pupil_list(user, on: dt.date | None = None) -> QuerySet[Pupil]:
     """The pupils list: visible pupils with what each row shows, in name order.
 
     No join for the school: a page's rows get theirs from the prefetch; sorting by school
-    joins it (`with_current_school`).
+    joins it (`by_current_school`).
     """
     on = on or today()
     return with_display_rows(visible_pupils(user, on), on, list_columns=True).order_by(

@@ -17,7 +17,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
-from pupils.selectors import today, with_current_school, with_review_school
+from pupils.selectors import by_current_school, today, with_review_school
 
 
 def current_placement(pupil):
@@ -163,14 +163,7 @@ class PupilTable(DirectCells, tables.Table):
         return placement.school.name
 
     def order_school(self, queryset, is_descending):
-        name = F("current_school_name")
-        queryset = with_current_school(queryset, today()).order_by(
-            name.desc(nulls_last=True) if is_descending else name.asc(nulls_last=True),
-            "family_name",
-            "given_name",
-            "pk",
-        )
-        return queryset, True
+        return by_current_school(queryset, today(), descending=is_descending), True
 
     def render_plan(self, record):
         plan = current_plan(record)

@@ -22,18 +22,35 @@ class FastSelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
-        selected = set(self.format_value(value))
-        options = []
-        for option, label in self.choices:
-            key = "" if option is None else str(option)
-            flag = " selected" if key in selected else ""
-            # html.escape: what django's escape() does, without its lazy-string wrapper (a
-            # thousand calls a page with every school offered)
-            options.append(
-                f'<option value="{html_escape(key)}"{flag}>{html_escape(str(label))}</option>'
-            )
-        inner = mark_safe("".join(options))  # noqa: S308 - every value and label escaped above
+        choices = tuple(
+            ("" if option is None else str(option), str(label)) for option, label in self.choices
+        )
+        inner = _options_html(choices)
+        for key in set(self.format_value(value)):
+            start = f'<option value="{html_escape(key)}">'
+            inner = inner.replace(start, f"{start.removesuffix('>')} selected>")
+        inner = mark_safe(inner)  # noqa: S308 - every value and label escaped (_options_html)
         return format_html("<select{}>{}</select>", flatatt(final_attrs), inner)
+
+
+_OPTIONS_HTML: dict[tuple[tuple[str, str], ...], str] = {}
+_OPTIONS_HTML_MAX = 64  # distinct option lists kept (the LA's, each school user's own school)
+
+
+def _options_html(choices: tuple[tuple[str, str], ...]) -> str:
+    """The <option> markup of `choices`, none selected: escaped once per process for a list
+    offered again (every school, on every list page), not per page."""
+    html = _OPTIONS_HTML.get(choices)
+    if html is None:
+        # html.escape: what django's escape() does, without its lazy-string wrapper
+        html = "".join(
+            f'<option value="{html_escape(key)}">{html_escape(label)}</option>'
+            for key, label in choices
+        )
+        if len(_OPTIONS_HTML) >= _OPTIONS_HTML_MAX:
+            _OPTIONS_HTML.clear()
+        _OPTIONS_HTML[choices] = html
+    return html
 
 
 class FastInputMixin:

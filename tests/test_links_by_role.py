@@ -3,11 +3,11 @@ same-site link on every page reached (breadth first) and none answers 403, 404 o
 
 The demo LA (a small one) is loaded once for the module. Skipped: signing out, the Django admin
 for users who are not staff, static files and export downloads (`?_export=`). A table's own
-state in a link (its sort order, a page after the first) is the same page again and is not
-opened. Each kind of page (URL name, with the names of its other query parameters) is opened
-for at most a few objects: the first `PER_VIEW` schools, pupils, returns... found. So the crawl
-reaches every kind of page a role is shown, instead of stopping at the cap in the hundreds of
-one-per-school pages.
+state in a link (its sort order, a page after the first) is opened once per kind of page and
+kind of state, not for every column or page. Each kind of page (URL name, with the names of
+its other query parameters) is opened for at most a few objects: the first `PER_VIEW` schools,
+pupils, returns... found. So the crawl reaches every kind of page a role is shown, instead of
+stopping at the cap in the hundreds of one-per-school pages.
 """
 
 from __future__ import annotations
@@ -105,7 +105,14 @@ def crawl(client, *, staff: bool, start: str = "/", cap: int = PAGE_CAP):
                 continue
             parts = urlsplit(target)
             page, kind = page_key(parts)
-            if page in seen or per_view.get(kind, 0) >= PER_VIEW:
+            state = sorted({k for k, _ in parse_qsl(parts.query) if TABLE_STATE.search(k)})
+            if state:
+                # A table's sort or page link: opened once per kind of page and kind of state
+                # (so a 500 on sorting or on page 2 is caught), not for every column.
+                page, kind = f"{kind}#{','.join(state)}", f"{kind}#{','.join(state)}"
+                if page in seen:
+                    continue
+            elif page in seen or per_view.get(kind, 0) >= PER_VIEW:
                 continue
             per_view[kind] = per_view.get(kind, 0) + 1
             seen.add(page)

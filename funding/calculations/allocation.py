@@ -491,7 +491,11 @@ class Engine:
                 if problem:
                     self.warn(f"Pupil {pupil.upn}: {problem} No top-up calculated.")
                     continue
-                lead = "" if rates_from_day is None else self.dated_rates.lead(rates_from_day)
+                lead = (
+                    ""
+                    if rates_from_day is None
+                    else self.dated_rates.lead(rates_from_day, piece.ends_on)
+                )
                 for start, end, payer in self._by_home_la(piece.starts_on, piece.ends_on, spans):
                     if payer != la and school.la_id != la:
                         continue
@@ -507,7 +511,9 @@ class Engine:
                                 working["rates_from"] = rates_from_day
                         else:
                             working = {"placement": period.placement.kind}
-                        groups[(TOP_UP, part.delegated, None)].append(
+                        # R26 with R7+: the pieces at each rate version are shared out on
+                        # their own, so no penny moves across a rate change's date.
+                        groups[(TOP_UP, part.delegated, rates_from_day or None)].append(
                             _Pending(
                                 school.id,
                                 TOP_UP,

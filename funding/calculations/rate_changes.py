@@ -53,10 +53,13 @@ class DatedRates:
         """The day a version's rates apply from (ISO), "" for the year's own rates."""
         return self.dates[version - 1].isoformat() if version else ""
 
-    def lead(self, rates_from_day: str) -> str:
-        """What a line at dated rates says first: which rates applied, from when."""
+    def lead(self, rates_from_day: str, ends_on: dt.date | None = None) -> str:
+        """What a line at dated rates says first: which rates applied, from when. A line at
+        the year's own rates ends the day before the date it was split at (`ends_on`), which
+        need not be the first date (the first change may not alter its cost)."""
         if not rates_from_day:
-            return f"At the rates before {_d(self.dates[0])}: "
+            until = self.dates[0] if ends_on is None else ends_on + ONE_DAY
+            return f"At the rates before {_d(until)}: "
         day = dt.date.fromisoformat(rates_from_day)
         label = self.labels[self.dates.index(day) + 1]
         return f"At the rates from {_d(day)}" + (f" ({label}): " if label else ": ")

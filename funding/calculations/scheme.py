@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from funding.calculations.money import gbp
+from funding.calculations.money import gbp, round_money
 
 # R1: the national schools block formula's floors (seed 003).
 AWPU_PRIMARY_FLOOR = Decimal("2000")
@@ -95,22 +95,37 @@ class RateChange:
     adopted mid-year, e.g. a pay award). Lines before the date keep the rates in force before
     it; from it, these. Only what changes is held: hourly rates by (role, phase), the TA hours
     bands (the whole set, or None when unchanged) and special school band rates by (school id,
-    band)."""
+    band).
+
+    With `percent` (an uplift), the change is that percentage applied to `rate_set` ("hourly"
+    or "bands") over the rates in force just before its date, each rate rounded to the penny
+    as the live scheme holds it; the held values are then only the record shown on pages.
+    Changes so compose in date order, whatever order they were adopted in, and a correction
+    of the year's rates carries through them."""
 
     effective_from: dt.date
     hourly_rates: tuple[tuple[str, str, Decimal], ...] = ()
     ta_bands: tuple[TaBandData, ...] | None = None
     band_rates: tuple[tuple[int, int, Decimal], ...] = ()
     label: str = ""
+    percent: Decimal | None = None
+    rate_set: str = ""
 
 
 def _money(value) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
-def rate_change_of(effective_from: dt.date, values: dict, label: str = "") -> RateChange:
+def rate_change_of(
+    effective_from: dt.date,
+    values: dict,
+    label: str = "",
+    *,
+    percent: Decimal | None = None,
+    rate_set: str = "",
+) -> RateChange:
     """A `RateChange` from its stored values (the scenario snapshot's shape: see
-    `funding.models.SchemeRateChange`)."""
+    `funding.models.SchemeRateChange`) and, for an uplift, its percentage and rate set."""
     bands = values.get("ta_bands")
     return RateChange(
         effective_from,
@@ -135,14 +150,54 @@ def rate_change_of(effective_from: dt.date, values: dict, label: str = "") -> Ra
             for b in values.get("band_rates", ())
         ),
         label=label,
+        percent=None if percent is None else Decimal(str(percent)),
+        rate_set=rate_set,
     )
+
+
+def _scaled(value: Decimal | None, factor: Decimal) -> Decimal | None:
+    return None if value is None else round_money(value * factor)
+
+
+def _uplifted(rates: SchemeRates, band_rates: dict, change: RateChange) -> tuple[SchemeRates, dict]:
+    """R26: `change.percent` applied to its rate set over `rates` and `band_rates`, each rate
+    rounded half-up to the penny as the live field holds it (as adopting writes it)."""
+    factor = (Decimal(100) + change.percent) / Decimal(100)
+    if change.rate_set == "hourly":
+        new = replace(
+            rates,
+            hourly_rates=tuple(
+                replace(r, hourly_rate=_scaled(r.hourly_rate, factor)) for r in rates.hourly_rates
+            ),
+            rate_changes=(),
+            _hourly={},
+        )
+        return new, dict(band_rates)
+    new = replace(
+        rates,
+        ta_bands=tuple(
+            replace(
+                b,
+                amount_from=_scaled(b.amount_from, factor),
+                rate_per_hour=_scaled(b.rate_per_hour, factor),
+                amount_to=_scaled(b.amount_to, factor),
+            )
+            for b in rates.ta_bands
+        ),
+        rate_changes=(),
+        _hourly={},
+    )
+    return new, {key: _scaled(value, factor) for key, value in band_rates.items()}
 
 
 def rates_from(
     rates: SchemeRates, band_rates: dict, change: RateChange
 ) -> tuple[SchemeRates, dict]:
     """The scheme's rates and the special school band rates in force from `change`'s date:
-    `rates` and `band_rates` (those before it) with the change's values over them."""
+    `rates` and `band_rates` (those before it) with the change's percentage applied (an
+    uplift), or else its values over them."""
+    if change.percent is not None and change.rate_set in ("hourly", "bands"):
+        return _uplifted(rates, band_rates, change)
     hourly = {(r.role, r.phase): r for r in rates.hourly_rates}
     for role, phase, value in change.hourly_rates:
         if (role, phase) in hourly:

@@ -489,47 +489,71 @@ class _SchoolMoney:
             )
             if open_range is None:
                 continue
-            rate = inputs.band_rates.get((school_id, band))
-            if rate is None:
-                engine.warn(
-                    f"{school.name} has no band {band} top-up rate for FY {fy} (R12): "
-                    "January occupancy not funded."
-                )
-                continue
-            amount = count * rate
-            on = dates[school_id]
-            calc = Calculated(
-                amount,
-                Working(
-                    "R11",
-                    f"Initial top-up from January occupancy: {num(count)} "
-                    f"{'pupil' if count == 1 else 'pupils'} in band {band} on {_d(on)} × "
-                    f"{gbp(rate)} = {gbp(amount)}; in-year changes follow the child in revised "
-                    "runs",
-                    {"band": band, "pupils": count, "band_rate": rate, "counted_on": on},
-                ),
-            )
-            route = engine._pupil_route(payer, True)
-            days = engine.days(*open_range)
-            engine.emit(
-                out,
-                [
-                    _Pending(
-                        school_id,
-                        TOP_UP,
-                        calc,
-                        calc.working.as_dict(with_formula=False) | {"home_la": payer},
-                        open_range[0],
-                        open_range[1],
-                        days,
-                        True,
-                        self._open_lead(open_range),
-                        route,
+            # R26: the band rates in force over the open range (a dated change splits it).
+            for start, end, rate, lead in self._band_rate_pieces(school_id, band, open_range):
+                if rate is None:
+                    engine.warn(
+                        f"{school.name} has no band {band} top-up rate for FY {fy} (R12): "
+                        "January occupancy not funded."
                     )
-                ],
-                pupil_id=None,
-                payer_la_id=payer,
-            )
+                    continue
+                amount = count * rate
+                on = dates[school_id]
+                calc = Calculated(
+                    amount,
+                    Working(
+                        "R11",
+                        f"Initial top-up from January occupancy: {num(count)} "
+                        f"{'pupil' if count == 1 else 'pupils'} in band {band} on {_d(on)} × "
+                        f"{gbp(rate)} = {gbp(amount)}; in-year changes follow the child in "
+                        "revised runs",
+                        {"band": band, "pupils": count, "band_rate": rate, "counted_on": on},
+                    ),
+                )
+                route = engine._pupil_route(payer, True)
+                days = engine.days(start, end)
+                # Each piece is shared out on its own (R7+): rounded once, at its line.
+                engine.emit(
+                    out,
+                    [
+                        _Pending(
+                            school_id,
+                            TOP_UP,
+                            calc,
+                            calc.working.as_dict(with_formula=False) | {"home_la": payer},
+                            start,
+                            end,
+                            days,
+                            True,
+                            lead + self._open_lead(open_range),
+                            route,
+                        )
+                    ],
+                    pupil_id=None,
+                    payer_la_id=payer,
+                )
+
+    def _band_rate_pieces(self, school_id: int, band: int, open_range) -> list[tuple]:
+        """R26 with R7: (start, end, band rate, lead) for each part of `open_range` at the band
+        rate in force over it; one piece, with no lead, when no dated change alters the rate."""
+        dated = self.engine.dated_rates
+        key = (school_id, band)
+        first, last = open_range
+        version = dated.version(first)
+        rate = dated.versions[version][1].get(key)
+        pieces = []
+        start = first
+        for later in range(version + 1, dated.version(last) + 1):
+            then = dated.versions[later][1].get(key)
+            if then == rate:
+                continue
+            day = dated.dates[later - 1]
+            pieces.append((start, day - dt.timedelta(days=1), rate, version))
+            start, rate, version = day, then, later
+        pieces.append((start, last, rate, version))
+        if len(pieces) == 1 and rate == self.inputs.band_rates.get(key):
+            return [(first, last, rate, "")]
+        return [(a, b, r, dated.lead(dated.day(v), b)) for a, b, r, v in pieces]
 
 
 def _la_notional_sen(amount: Decimal, source: str) -> Calculated:

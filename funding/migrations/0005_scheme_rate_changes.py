@@ -128,7 +128,7 @@ class Migration(migrations.Migration):
                 (
                     "scheme",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
+                        on_delete=django.db.models.deletion.PROTECT,
                         related_name="rate_changes",
                         to="funding.fundingscheme",
                     ),

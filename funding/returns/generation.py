@@ -402,7 +402,6 @@ def _create_together(
         return {}
     try:
         with transaction.atomic():
-            _commit_without_waiting_for_the_disk()
             created = _insert_returns(schools, start, generation_id, now)
             _insert_lines(
                 (created[school.school_id], _records(school))
@@ -421,18 +420,6 @@ def _create_together(
     }
 
 
-def _commit_without_waiting_for_the_disk() -> None:
-    """This transaction's COMMIT does not wait for its WAL to reach the disk (PostgreSQL's
-    synchronous_commit, off for this transaction only). A crash keeps the database consistent
-    and can lose only the last moments' commits, and not unnoticed: the generation's tally is
-    committed after every batch, synchronously, which flushes the WAL before it (WAL is written
-    in order); a generation cut short before its tally is resumed and regenerated
-    (`tasks.resume_unfinished_return_generations`; generation is idempotent)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
 def _rebuild_together(
     schools: list[_School], start: dt.date, generation_id: int | None, now
 ) -> dict[int, GenerationOutcome]:
@@ -446,7 +433,6 @@ def _rebuild_together(
     by_return = {school.existing[0]: school for school in schools}
     try:
         with transaction.atomic():
-            _commit_without_waiting_for_the_disk()
             locked = (
                 MonthlyReturn.objects.select_for_update()
                 .filter(ids_in("pk", by_return))

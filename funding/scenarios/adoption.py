@@ -186,11 +186,17 @@ def _changed_values(values: dict, rate_set: str) -> dict:
 
 def values_in_force(scheme, on: dt.date) -> dict:
     """The live scheme's snapshot with the rates in force on `on`: the year's rates with each
-    dated change from on or before `on` over them (R26)."""
+    dated change from on or before `on` over them, in date order (R26): an uplift's percentage
+    over the rates before it, rounded as the live field holds them (as the engine's
+    `scheme.rates_from` does, so the preview is the run)."""
     values = values_from_scheme(scheme)
     for change in scheme.rate_changes.filter(effective_from__lte=on).order_by(
         "effective_from", "id"
     ):
+        if change.percent is not None and change.rate_set in calc.RATE_SETS:
+            factor = calc.uplift_factor(change.percent)
+            values = _rounded(calc.scale_values(values, change.rate_set, factor))
+            continue
         new = change.values
         by_key = {(r["role"], r["phase"]): r for r in new.get("hourly_rates", [])}
         for rate in values.get("hourly_rates", []):
@@ -222,6 +228,13 @@ class UpliftPreview:
     previous: dict = dataclasses.field(default_factory=dict)
 
 
+def _combined(first: Decimal, then: Decimal) -> Decimal:
+    """Two uplifts as one percentage, to the field's 4 places: 5% then 10% is 15.5%."""
+    return ((calc.uplift_factor(first) * calc.uplift_factor(then) - 1) * 100).quantize(
+        Decimal("0.0001"), rounding=ROUND_HALF_UP
+    )
+
+
 def _total(result) -> Decimal:
     return sum((x.amount for x in result.lines), Decimal(0))
 
@@ -244,8 +257,27 @@ def uplift_preview(
     if scheme is None:
         raise ValidationError({"financial_year": NO_SCHEME.format(fy=fy)})
     before = values_in_force(scheme, effective_from)
-    values = _rounded(calc.scale_values(before, rate_set, calc.uplift_factor(percent)))
-    shadow = Scenario(la=la, financial_year=fy.start_year, name=f"Uplift {percent}%", values=values)
+    # A second uplift to the same rates from the same date is one change with the two
+    # percentages combined, over the rates before that date (as adopting stores it).
+    same = (
+        None
+        if effective_from == fy.starts_on
+        else scheme.rate_changes.filter(effective_from=effective_from, rate_set=rate_set)
+        .exclude(percent=None)
+        .first()
+    )
+    applied = Decimal(percent)
+    if same is not None:
+        applied = _combined(same.percent, percent)
+        before = values_in_force(scheme, effective_from - dt.timedelta(days=1))
+    values = _rounded(calc.scale_values(before, rate_set, calc.uplift_factor(applied)))
+    # The same uplift from 1 April: the year's own rates scaled, the dated changes over them.
+    whole_year = _rounded(
+        calc.scale_values(values_from_scheme(scheme), rate_set, calc.uplift_factor(percent))
+    )
+    shadow = Scenario(
+        la=la, financial_year=fy.start_year, name=f"Uplift {percent}%", values=whole_year
+    )
     inputs = allocation_inputs(fy, scheme=scheme, la=la)
     try:
         live = _total(_result(inputs))
@@ -253,10 +285,18 @@ def uplift_preview(
         if effective_from == fy.starts_on:
             cost = annual  # from the year's first day: the year's own rates
         else:
-            change = rate_change_of(effective_from, _changed_values(values, rate_set))
-            rates = dataclasses.replace(
-                inputs.rates, rate_changes=(*inputs.rates.rate_changes, change), _hourly={}
+            change = rate_change_of(
+                effective_from,
+                _changed_values(values, rate_set),
+                percent=applied,
+                rate_set=rate_set,
             )
+            others = tuple(
+                c
+                for c in inputs.rates.rate_changes
+                if (c.effective_from, c.rate_set) != (effective_from, rate_set)
+            )
+            rates = dataclasses.replace(inputs.rates, rate_changes=(*others, change), _hourly={})
             cost = _total(_result(dataclasses.replace(inputs, rates=rates))) - live
     except NoSchoolDays as exc:
         raise ValidationError({"financial_year": str(exc)}) from None
@@ -315,9 +355,8 @@ def uplift_adopt(
         )
         if existing is not None:  # a second uplift from the same date: on top of the first
             preview.previous = existing.previous
-            preview.percent = (
-                (calc.uplift_factor(existing.percent) * calc.uplift_factor(percent) - 1) * 100
-            ).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+            if existing.percent is not None:
+                preview.percent = _combined(existing.percent, percent)
         change.percent = preview.percent
         change.values = _changed_values(preview.values, rate_set)
         change.previous = preview.previous

@@ -316,7 +316,12 @@ def _inputs(scenario: Scenario, as_at: dt.datetime | None):
 
 
 def _scenario_inputs(scenario: Scenario, inputs):
+    """The run's inputs with the scenario's rates. R26: the live scheme's dated
+    changes count over them from their dates (an uplift as its percentage over the scenario's
+    own rates), so an unedited copy of the live scheme runs to the live figures exactly."""
     rates, band_rates = rates_of(scenario)
+    if inputs.rates.rate_changes:
+        rates = dataclasses.replace(rates, rate_changes=inputs.rates.rate_changes, _hourly={})
     return dataclasses.replace(inputs, rates=rates, band_rates=band_rates)
 
 

@@ -36,7 +36,6 @@ FUNDING_TABLES = {
     "funding.NotionalSenFactor",
     "funding.HourlyRate",
     "funding.TaHoursBand",
-    "funding.SchemeRateChange",  # dated changes to the rates (R26), deleted with them
 }
 #: Results, not settings: a run stays with its scheme (and keeps its own figures).
 RESULTS = {
@@ -45,6 +44,9 @@ RESULTS = {
     # replacing the live scheme never touches it (R26).
     "scenarios.Scenario",
     "scenarios.ScenarioRun",
+    # Dated rate changes (an adopted uplift, R26) may already have been paid (R24): a scheme
+    # that has any is never replaced by a preset (test below), so none is ever reset.
+    "funding.SchemeRateChange",
 }
 #: Which scheme and year a scheme is, and its bookkeeping: never reset by a load.
 NOT_COMPARED = {"id", "la", "updated_at"}
@@ -253,3 +255,26 @@ def test_r17_norfolk_preset_pays_no_top_up_for_plans_after_the_cut_over(home_la)
     assert "(001 Q3)" in norfolk.notes and "(001 Q7)" in norfolk.notes
     rules = PsfRules.objects.get(scheme=norfolk)
     assert (rules.ends_at_end_of_nursery, rules.ends_at_end_of_primary) == (True, True)
+
+
+def test_r26_a_scheme_with_an_adopted_uplift_is_not_replaced_by_a_preset(home_la):
+    """Money history is superseded, never deleted: an uplift adopted from 1 Nov may already
+    have been paid, so replacing the scheme by a preset (which deletes its rate rows) is
+    refused, and the dated change is kept."""
+    from django.core.exceptions import ValidationError
+
+    from funding.models import SchemeRateChange
+
+    scheme = load("hackney", home_la)
+    SchemeRateChange.objects.create(
+        scheme=scheme,
+        financial_year=FY,
+        effective_from=dt.date(FY, 11, 1),
+        rate_set="hourly",
+        percent=Decimal("3"),
+        reason="Pay award",
+    )
+    with pytest.raises(ValidationError, match="cannot be replaced by a preset"):
+        load("surrey", home_la, replace=True)
+    assert SchemeRateChange.objects.filter(scheme=scheme).count() == 1
+    assert FundingScheme.objects.get(pk=scheme.pk).preset == "hackney"

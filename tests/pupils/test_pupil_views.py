@@ -78,6 +78,48 @@ def test_list_filters_by_current_school(client, la_officer, oak, beech):
     assert upns_on(client.get(reverse("pupils:list"), {"school": beech.pk})) == [moved.upn]
 
 
+def test_list_sorted_by_school_counts_only_the_filtered_pupils(client, la_officer, oak, beech):
+    # 12.5 LSA = 12.5 hours a week: inside 10-20; 25 hours outside.
+    at_oak = pupil_with_plan(oak, lsa_hours=Decimal("12.5"), family_name="Adams")
+    at_beech = pupil_with_plan(beech, lsa_hours=Decimal("12.5"), family_name="Zola")
+    pupil_with_plan(beech, lsa_hours=Decimal("25"))
+    client.force_login(la_officer)
+    query = {"hours_min": "10", "hours_max": "20"}
+    response = client.get(reverse("pupils:list"), {**query, "sort": "school"})
+    assert upns_on(response) == [at_beech.upn, at_oak.upn]  # Beech House before Oak Tree
+    assert response.context["table"].page.paginator.count == 2
+    response = client.get(reverse("pupils:list"), {**query, "sort": "-school"})
+    assert upns_on(response) == [at_oak.upn, at_beech.upn]
+
+
+def test_list_school_filter_marks_only_the_chosen_school(client, la_officer, oak, beech):
+    client.force_login(la_officer)
+    oak_option = f'<option value="{oak.pk}">Oak Tree Primary (111111)</option>'
+    beech_option = f'<option value="{beech.pk}">Beech House Special (222222)</option>'
+    html = client.get(reverse("pupils:list"), {"school": oak.pk}).content.decode()
+    assert oak_option.replace('">', '" selected>', 1) in html
+    assert beech_option in html
+    # the next page asks for another school: the options shown before keep no selection
+    html = client.get(reverse("pupils:list"), {"school": beech.pk}).content.decode()
+    assert oak_option in html
+    assert beech_option.replace('">', '" selected>', 1) in html
+    html = client.get(reverse("pupils:list")).content.decode()
+    assert '<option value="" selected>Any school</option>' in html
+    assert oak_option in html and beech_option in html
+
+
+def test_list_filtered_by_school_reads_the_schools_once(
+    client, la_officer, oak, django_assert_max_num_queries
+):
+    pupil_with_plan(oak)
+    client.force_login(la_officer)
+    client.get(reverse("pupils:list"))
+    # the choices are read once for checking the chosen school and showing the options
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("pupils:list"), {"school": oak.pk})
+    assert len(upns_on(response)) == 1
+
+
 def test_list_filters_by_plan_kind(client, la_officer, oak):
     statement = pupil_with_plan(oak)
     statement.plans.update(kind=PlanKind.STATEMENT)

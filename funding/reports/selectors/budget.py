@@ -4,8 +4,6 @@ and the monthly snapshots' trend."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +11,7 @@ from django.utils import timezone
 
 from funding import selectors as engine
 from funding.calculations.allocation import Engine
+from funding.gc_pause import cyclic_gc_paused
 from funding.models import (
     AllocationLine,
     AllocationRun,
@@ -183,24 +182,8 @@ def budget_position(fy, as_of: dt.date | None = None) -> BudgetPosition:
 
     A constant number of queries (about 35) whatever the LA's size.
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():  # the engine's objects: see funding.gc_pause
         return _budget_position(_fy(fy), as_of)
-
-
-@contextmanager
-def _cyclic_gc_paused():
-    """Python's cyclic garbage collector paused while the forecast works out the year: the
-    engine's inputs and lines (half a million objects for 25,000 pupils) would otherwise be
-    scanned again and again as they pile up, about a quarter of the forecast's CPU time on the
-    benchmark's LA. Reference counting still frees them; the collector is restored after (and
-    then collects any cycle once)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _budget_position(fy: FinancialYear, as_of: dt.date | None) -> BudgetPosition:

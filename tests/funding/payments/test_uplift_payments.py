@@ -105,3 +105,19 @@ def test_r24_r26_an_uplift_adopted_late_back_pays_only_from_its_date(ada, pay):
     # = £41.48 (November's uplift only, not April's to October's).
     # December: £3,102.13 × 35/90 = £1,206.38 − £689.36 = £517.02.
     assert lines(december) == [("back_pay", D("41.48")), ("regular", D("517.02"))]
+
+
+def test_r24_r26_r7plus_no_penny_is_recovered_for_the_months_before_an_uplift(home_la, pay):
+    primary = b.school(home_la, "Meadow Primary")
+    pupil = b.pupil(home_la, given_name="Grace", family_name="Hopper")
+    b.place(pupil, primary)
+    b.plan(pupil, lsa=D("17.5"))
+    # 17.5 × 15.50 × 39 = £10,578.75 − £6,000 = £4,578.75 a year; to 31 Oct paid
+    # £4,578.75 × 98/188 = £2,386.795… → £2,386.80.
+    pay(7)
+    _uplift()
+    november = pay(8)
+    # From 1 Nov: 17.5 × 16.00 × 39 = £10,920 − £6,000 = £4,920.00 × 90/188 = £2,355.319…
+    # → £2,355.32; to 30 Nov £2,355.32 × 20/90 = £523.404… → £523.40. The part to 31 Oct is
+    # rounded on its own (£2,386.80, as paid): no −£0.01 recovery for April to October.
+    assert lines(november) == [("regular", D("523.40"))]
