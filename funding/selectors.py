@@ -74,7 +74,6 @@ from funding.calculations.scheme import (
     rates_from,
 )
 from funding.calculations.top_up import MissingRate, Support, top_up_from_support
-from funding.db import ids_in
 from funding.models import (
     PUPIL_ELEMENTS,
     AllocationLine,
@@ -90,6 +89,7 @@ from pupils.selectors import home_la_periods
 from schools.asat import as_at as rows_as_at
 from schools.asat import instance_of
 from schools.dates import FinancialYear
+from schools.db import ids_in
 from schools.models import (
     LocalAuthority,
     NotionalSenBudget,
@@ -277,7 +277,7 @@ def allocation_inputs(
         | Q(pupil_id__in=lived_here_ids)
     )
     if pupil_ids is not None:
-        # One array parameter, not one placeholder per pupil (`funding.db`).
+        # One array parameter, not one placeholder per pupil (`schools.db`).
         placements_qs = placements_qs.filter(ids_in("pupil_id", pupil_ids))
     placements: dict[int, list[PlacementSpan]] = defaultdict(list)
     school_ids: set[int] = set()

@@ -1,10 +1,10 @@
-"""A list of ids as one SQL parameter, for the lower apps (schools/, pupils/).
+"""A list of ids as one SQL parameter (for every app: schools/, pupils/ and funding/).
 
 `field__in=[...]` sends one placeholder per id, and the driver quotes each in Python: for the
 hundreds or thousands of pupil ids a year's engine reads, the quoting cost more than the
 query. `ids_in("pupil_id", ids)` is `pupil_id = ANY(%s::bigint[])` on PostgreSQL, the list sent
-as ONE array literal (`'{1,2,3}'`), and `pupil_id__in` elsewhere: the same rows. (funding/db.py
-has the same helper for funding/; schools/ and pupils/ never import funding/.)
+as ONE array literal (`'{1,2,3}'`), and `pupil_id__in` elsewhere: the same rows. It lives in the
+lowest app so that every app can use it (schools/ and pupils/ never import funding/).
 """
 
 from __future__ import annotations

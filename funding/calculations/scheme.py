@@ -155,6 +155,11 @@ def rate_change_of(
     )
 
 
+def uplift_factor(percent: Decimal) -> Decimal:
+    """An uplift of `percent` as a factor: 3.2258% is 1.032258 (R26)."""
+    return (Decimal(100) + Decimal(percent)) / Decimal(100)
+
+
 def _scaled(value: Decimal | None, factor: Decimal) -> Decimal | None:
     return None if value is None else round_money(value * factor)
 
@@ -162,7 +167,7 @@ def _scaled(value: Decimal | None, factor: Decimal) -> Decimal | None:
 def _uplifted(rates: SchemeRates, band_rates: dict, change: RateChange) -> tuple[SchemeRates, dict]:
     """R26: `change.percent` applied to its rate set over `rates` and `band_rates`, each rate
     rounded half-up to the penny as the live field holds it (as adopting writes it)."""
-    factor = (Decimal(100) + change.percent) / Decimal(100)
+    factor = uplift_factor(change.percent)
     if change.rate_set == "hourly":
         new = replace(
             rates,

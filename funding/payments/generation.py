@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, connection, transaction
 
 from funding.calculations.allocation import Engine
-from funding.db import ids_in
 from funding.extensions import line_sources
 from funding.models import Element
 from funding.payments import selectors
@@ -37,6 +36,7 @@ from funding.payments.calculations import Due, due_for_school
 from funding.payments.models import PaymentLine, PaymentPeriod
 from funding.selectors import allocation_inputs, scheme_for
 from funding.year_inputs import YearInputs, cached_year_inputs
+from schools.db import ids_in
 from schools.models import School
 from schools.selectors import administering_la
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
-from funding.db import ids_in
 from funding.models import Element, Route
 from funding.payments.calculations import Key
 from funding.payments.journal import (
@@ -34,6 +33,7 @@ from funding.payments.models import (
 from funding.selectors import statement_school
 from pupils.models import Placement
 from schools.asat import as_at as rows_as_at
+from schools.db import ids_in
 from schools.exports import Col, Sheet, money
 from schools.models import EstablishmentType, School
 from schools.roles import is_la_officer

@@ -32,7 +32,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from funding import selectors as funding_selectors
-from funding.db import ids_in
 from funding.returns.calculations import (
     ONE_DAY,
     LineDraft,
@@ -50,6 +49,7 @@ from funding.returns.models import MonthlyReturn, ReturnLine, ReturnStatus
 from funding.year_inputs import cached_year_inputs
 from pupils.models import Placement, Plan, SupportLevel
 from schools.dates import FinancialYear
+from schools.db import ids_in
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from funding import services as live_services
 from funding.calculations.allocation import NoSchoolDays
 from funding.calculations.money import round_money
+from funding.calculations.scheme import uplift_factor
 from funding.scenarios import calculations as calc
 from funding.scenarios.models import AdoptionKind, Scenario, ScenarioAdoption
 from funding.scenarios.selectors import plain_field, values_from_scheme
@@ -194,7 +195,7 @@ def values_in_force(scheme, on: dt.date) -> dict:
         "effective_from", "id"
     ):
         if change.percent is not None and change.rate_set in calc.RATE_SETS:
-            factor = calc.uplift_factor(change.percent)
+            factor = uplift_factor(change.percent)
             values = _rounded(calc.scale_values(values, change.rate_set, factor))
             continue
         new = change.values
@@ -230,7 +231,7 @@ class UpliftPreview:
 
 def _combined(first: Decimal, then: Decimal) -> Decimal:
     """Two uplifts as one percentage, to the field's 4 places: 5% then 10% is 15.5%."""
-    return ((calc.uplift_factor(first) * calc.uplift_factor(then) - 1) * 100).quantize(
+    return ((uplift_factor(first) * uplift_factor(then) - 1) * 100).quantize(
         Decimal("0.0001"), rounding=ROUND_HALF_UP
     )
 
@@ -270,10 +271,10 @@ def uplift_preview(
     if same is not None:
         applied = _combined(same.percent, percent)
         before = values_in_force(scheme, effective_from - dt.timedelta(days=1))
-    values = _rounded(calc.scale_values(before, rate_set, calc.uplift_factor(applied)))
+    values = _rounded(calc.scale_values(before, rate_set, uplift_factor(applied)))
     # The same uplift from 1 April: the year's own rates scaled, the dated changes over them.
     whole_year = _rounded(
-        calc.scale_values(values_from_scheme(scheme), rate_set, calc.uplift_factor(percent))
+        calc.scale_values(values_from_scheme(scheme), rate_set, uplift_factor(percent))
     )
     shadow = Scenario(
         la=la, financial_year=fy.start_year, name=f"Uplift {percent}%", values=whole_year

@@ -351,7 +351,3 @@ def cost_from(before: list[LineData], after: list[LineData], on, calendar) -> De
     return sum((amount_from(line, on, calendar) for line in after), ZERO) - sum(
         (amount_from(line, on, calendar) for line in before), ZERO
     )
-
-
-def uplift_factor(percent: Decimal) -> Decimal:
-    return (Decimal(100) + Decimal(percent)) / Decimal(100)

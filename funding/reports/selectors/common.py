@@ -7,7 +7,6 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from funding import selectors as engine
-from funding.db import ids_in
 from funding.models import (
     AllocationRun,
     Element,
@@ -26,6 +25,7 @@ from pupils.models import (
     PlanKind,
 )
 from schools.dates import FinancialYear
+from schools.db import ids_in
 from schools.models import (
     EstablishmentType,
     Phase,
@@ -60,7 +60,7 @@ def _q(value) -> Decimal:
 
 def any_of(field: str, ids) -> Q:
     """The rows whose `field` is one of `ids`, as `Q(<field>__in=ids)` selects them, the ids sent
-    as one array parameter (`funding.db.ids_in`): `IN (1, 2, ...)` with the thousands of pupils a
+    as one array parameter (`schools.db.ids_in`): `IN (1, 2, ...)` with the thousands of pupils a
     final report explains cost more to build and send than the query. An empty list still
     selects nothing without a query."""
     ids = list(ids)
