@@ -6,11 +6,11 @@ Used by `funding.services` (the run's transaction and final status are there).
 
 from __future__ import annotations
 
-import json
 import queue
 import threading
 from collections.abc import Callable
 
+import orjson
 from django.db import connection, transaction
 
 from funding.calculations.allocation import AllocationResult, LineData
@@ -85,38 +85,41 @@ def copy_lines(run_id: int, lines: list[LineData]) -> None:
     """PostgreSQL: stream the lines with COPY in its text format (several times faster than
     INSERT statements; same rows, same constraints checked)."""
     with connection.cursor() as cursor:
-        copy_line_batch(cursor, run_id, lines)
+        copy_text(cursor, copy_rows(run_id, lines))
 
 
-def copy_line_batch(cursor, run_pk: int, lines: list[LineData]) -> None:
-    """One COPY statement of `lines` on a Django cursor (one text row per line, built with a
-    single format per line: this runs in the writer thread, which shares the interpreter with
-    the engine)."""
-    table = AllocationLine._meta.db_table
-    columns = ", ".join(f'"{c}"' for c in LINE_COLUMNS)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def copy_rows(run_pk: int, lines: list[LineData]) -> str:
+    """The lines as rows of COPY's text format (`LINE_COLUMNS`), built with a single format
+    per line."""
+    # Compact UTF-8 JSON, as json.dumps(separators=(",", ":"), ensure_ascii=False) writes it,
+    # number keys as text as json does (a tenth of the time: a run formats ~29,000 workings).
+    options = orjson.OPT_NON_STR_KEYS
+
+    def dumps(working):
+        return orjson.dumps(working, option=options)
+
     escape = _copy_escape
     run_id = str(run_pk)
-    chunk: list[str] = []
-    append = chunk.append
+    return "".join(
+        [
+            f"{run_id}\t{line.school_id}\t{'\\N' if line.pupil_id is None else line.pupil_id}\t"
+            f"{line.element}\t{line.rule}\t{line.period_from.isoformat()}\t"
+            f"{line.period_to.isoformat()}\t{line.school_days}\t{line.year_days}\t"
+            f"{line.annual_amount}\t{line.amount}\t"
+            f"{'\\N' if line.payer_la_id is None else line.payer_la_id}\t"
+            f"{'t' if line.delegated else 'f'}\t{line.route}\t"
+            f"{escape(dumps(line.working).decode())}\t{escape(line.explanation)}\n"
+            for line in lines
+        ]
+    )
+
+
+def copy_text(cursor, rows: str) -> None:
+    """One COPY statement of rows made by `copy_rows`, on a Django cursor."""
+    table = AllocationLine._meta.db_table
+    columns = ", ".join(f'"{c}"' for c in LINE_COLUMNS)
     with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-        for line in lines:
-            pupil_id = line.pupil_id
-            payer_la_id = line.payer_la_id
-            append(
-                f"{run_id}\t{line.school_id}\t{'\\N' if pupil_id is None else pupil_id}\t"
-                f"{line.element}\t{line.rule}\t{line.period_from.isoformat()}\t"
-                f"{line.period_to.isoformat()}\t{line.school_days}\t{line.year_days}\t"
-                f"{line.annual_amount}\t{line.amount}\t"
-                f"{'\\N' if payer_la_id is None else payer_la_id}\t"
-                f"{'t' if line.delegated else 'f'}\t{line.route}\t"
-                f"{escape(dumps(line.working))}\t{escape(line.explanation)}\n"
-            )
-            if len(chunk) >= 2000:
-                copy.write("".join(chunk))
-                chunk.clear()
-        if chunk:
-            copy.write("".join(chunk))
+        copy.write(rows)
 
 
 def bulk_create_lines(run_id: int, lines: list[LineData]) -> None:
@@ -159,9 +162,12 @@ class LineWriter(threading.Thread):
         self.error: BaseException | None = None
         self.start()
 
-    def put(self, lines) -> None:
-        """Queue lines to write (a list the caller no longer changes)."""
-        self.batches.put(lines)
+    def put(self, lines: list[LineData]) -> None:
+        """Queue lines to write. Their COPY rows are made here, in the calculating thread: the
+        writer thread only sends them and waits for the database, so the database checks one
+        batch while Python calculates and formats the next (the formatting holds the
+        interpreter whichever thread does it)."""
+        self.batches.put(copy_rows(self.run_obj.pk, lines))
 
     def abandon(self) -> None:
         """Roll the lines back (the calculation failed) and wait for the thread."""
@@ -188,7 +194,7 @@ class LineWriter(threading.Thread):
                             raise _Abandoned
                         if last:
                             break
-                        copy_line_batch(cursor, self.run_obj.pk, item)
+                        copy_text(cursor, item)
                 self.complete(self.run_obj, item)
         except _Abandoned:
             pass

@@ -46,8 +46,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 
@@ -84,8 +82,9 @@ from funding.models import (
     RunKind,
     RunStatus,
 )
+from funding.row_reads import RowsAhead, RowsNow, can_read_ahead
 from pupils.models import FundingItem, Placement, Plan, Pupil, PupilHomeLa, SupportLevel
-from pupils.selectors import home_la_periods
+from pupils.selectors import home_la_period_rows, home_la_periods, home_la_periods_from_rows
 from schools.asat import as_at as rows_as_at
 from schools.asat import instance_of
 from schools.dates import FinancialYear
@@ -212,20 +211,6 @@ def rate_change_label(change) -> str:
 # ---- bulk inputs for a run --------------------------------------------------------------------
 
 
-def _all_rows(qs) -> list[tuple]:
-    """Every row of a `values_list` queryset in one fetch on PostgreSQL (Django's iterator
-    fetches 100 rows a round trip; a run reads tens of thousands)."""
-    if connection.vendor != "postgresql":
-        return list(qs)
-    try:
-        sql, params = qs.query.sql_with_params()
-    except EmptyResultSet:  # e.g. an empty list of pupil ids
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _overlapping(qs, start_field: str, end_field: str, fy: FinancialYear):
     return qs.filter(**{f"{start_field}__lte": fy.ends_on}).filter(
         Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": fy.starts_on})
@@ -279,69 +264,44 @@ def allocation_inputs(
     if pupil_ids is not None:
         # One array parameter, not one placeholder per pupil (`schools.db`).
         placements_qs = placements_qs.filter(ids_in("pupil_id", pupil_ids))
-    placements: dict[int, list[PlacementSpan]] = defaultdict(list)
-    school_ids: set[int] = set()
-    for pk, pupil_id, school_id, kind, starts_on, ends_on, admission in _all_rows(
-        placements_qs.values_list(
-            "id", "pupil_id", "school_id", "kind", "starts_on", "ends_on", "admission_kind"
-        ).order_by()
-    ):
-        placements[pupil_id].append(
-            PlacementSpan(pk, pupil_id, school_id, kind, starts_on, ends_on, admission)
-        )
-        school_ids.add(school_id)
     pupil_filter = (
         Q(ids_in("id", pupil_ids))
         if pupil_ids is not None
         else Q(id__in=placements_qs.values("pupil_id"))
     )
-    pupils = {
-        pk: PupilInfo(pk, upn, dob, home_la_id)
-        for pk, upn, dob, home_la_id in _all_rows(
-            rows_as_at(Pupil, as_at)
-            .filter(pupil_filter)
-            .values_list("id", "upn", "date_of_birth", "home_la_id")
-            .order_by("id")
-        )
-    }
     of_pupils = (
         Q(ids_in("pupil_id", pupil_ids))
         if pupil_ids is not None
         else Q(pupil_id__in=placements_qs.values("pupil_id"))
     )
-    home_las = {
-        pupil_id: [HomeLaSpan(*period) for period in periods]
-        for pupil_id, periods in home_la_periods(
-            placements_qs.values_list("pupil_id", flat=True)
-            if pupil_ids is None
-            else pupil_ids
-            if as_at is not None
-            else Pupil._base_manager.filter(ids_in("pk", pupil_ids)).values("pk"),
-            fy.starts_on,
-            fy.ends_on,
-            as_at=as_at,
-        ).items()
-        if periods
-    }
     # Every plan of the pupils, not only the year's: a plan continuing an earlier one keeps its
     # standing (R17), and the periods are clipped to the year by the engine.
     plans_qs = rows_as_at(Plan, as_at).filter(of_pupils, issued_on__lte=fy.ends_on)
-    plans: dict[int, list[PlanSpan]] = defaultdict(list)
-    for pk, pupil_id, issued_on, ceased_on, kind in _all_rows(
-        plans_qs.values_list("id", "pupil_id", "issued_on", "ceased_on", "kind").order_by()
-    ):
-        plans[pupil_id].append(PlanSpan(pk, pupil_id, issued_on, ceased_on, kind))
-    supports: dict[int, list[SupportSpan]] = defaultdict(list)
-    support_qs = _overlapping(
-        rows_as_at(SupportLevel, as_at).filter(
-            plan_id__in=plans_qs.values("id"), superseded_at__isnull=True
-        ),
-        "effective_from",
-        "effective_to",
-        fy,
+    placement_rows = placements_qs.values_list(
+        "id", "pupil_id", "school_id", "kind", "starts_on", "ends_on", "admission_kind"
+    ).order_by()
+    pupil_rows = (
+        rows_as_at(Pupil, as_at)
+        .filter(pupil_filter)
+        .values_list("id", "upn", "date_of_birth", "home_la_id")
+        .order_by("id")
     )
-    for row in _all_rows(
-        support_qs.values_list(
+    home_la_rows = (
+        home_la_period_rows(placements_qs.values("pupil_id"), fy.starts_on, fy.ends_on)
+        if pupil_ids is None and as_at is None
+        else None
+    )
+    plan_rows = plans_qs.values_list("id", "pupil_id", "issued_on", "ceased_on", "kind").order_by()
+    support_rows = (
+        _overlapping(
+            rows_as_at(SupportLevel, as_at).filter(
+                plan_id__in=plans_qs.values("id"), superseded_at__isnull=True
+            ),
+            "effective_from",
+            "effective_to",
+            fy,
+        )
+        .values_list(
             "id",
             "plan_id",
             "effective_from",
@@ -351,18 +311,65 @@ def allocation_inputs(
             "ta_hours",
             "band",
             "resource_amount",
-        ).order_by()
-    ):
-        supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], _support(*row[4:])))
-    items: dict[int, list[FundingItemSpan]] = defaultdict(list)
-    items_qs = rows_as_at(FundingItem, as_at).filter(
-        of_pupils, starts_on__lte=fy.ends_on, ends_on__gte=fy.starts_on
+        )
+        .order_by()
     )
-    for row in items_qs.values_list(
-        "id", "pupil_id", "school_id", "kind", "annual_amount", "starts_on", "ends_on"
-    ).order_by("starts_on", "id"):
-        items[row[1]].append(FundingItemSpan(*row))
-        school_ids.add(row[2])
+    item_rows = (
+        rows_as_at(FundingItem, as_at)
+        .filter(of_pupils, starts_on__lte=fy.ends_on, ends_on__gte=fy.starts_on)
+        .values_list("id", "pupil_id", "school_id", "kind", "annual_amount", "starts_on", "ends_on")
+        .order_by("starts_on", "id")
+    )
+    reads = [placement_rows, pupil_rows, plan_rows, support_rows, item_rows]
+    if home_la_rows is not None:
+        reads.insert(2, home_la_rows)
+    # A full run's big reads go ahead on a second connection while the rows already read
+    # become inputs (`funding.row_reads`); a batch of pupils reads them in turn.
+    ahead = pupil_ids is None and can_read_ahead()
+    with RowsAhead(reads) if ahead else RowsNow() as read:
+        placements: dict[int, list[PlacementSpan]] = defaultdict(list)
+        school_ids: set[int] = set()
+        for pk, pupil_id, school_id, kind, starts_on, ends_on, admission in read.rows(
+            placement_rows
+        ):
+            placements[pupil_id].append(
+                PlacementSpan(pk, pupil_id, school_id, kind, starts_on, ends_on, admission)
+            )
+            school_ids.add(school_id)
+        pupils = {
+            pk: PupilInfo(pk, upn, dob, home_la_id)
+            for pk, upn, dob, home_la_id in read.rows(pupil_rows)
+        }
+        if home_la_rows is not None:
+            periods_by_pupil = home_la_periods_from_rows(
+                read.rows(home_la_rows), fy.starts_on, fy.ends_on
+            )
+        else:
+            periods_by_pupil = home_la_periods(
+                placements_qs.values_list("pupil_id", flat=True)
+                if pupil_ids is None
+                else pupil_ids
+                if as_at is not None
+                else Pupil._base_manager.filter(ids_in("pk", pupil_ids)).values("pk"),
+                fy.starts_on,
+                fy.ends_on,
+                as_at=as_at,
+            )
+        home_las = {
+            pupil_id: [HomeLaSpan(*period) for period in periods]
+            for pupil_id, periods in periods_by_pupil.items()
+            if periods
+        }
+        plans: dict[int, list[PlanSpan]] = defaultdict(list)
+        for pk, pupil_id, issued_on, ceased_on, kind in read.rows(plan_rows):
+            plans[pupil_id].append(PlanSpan(pk, pupil_id, issued_on, ceased_on, kind))
+        supports: dict[int, list[SupportSpan]] = defaultdict(list)
+        for row in read.rows(support_rows):
+            supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], _support(*row[4:])))
+        items: dict[int, list[FundingItemSpan]] = defaultdict(list)
+        for row in read.rows(item_rows):
+            items[row[1]].append(FundingItemSpan(*row))
+            school_ids.add(row[2])
 
     schools_qs = rows_as_at(School, as_at)
     if not with_schools:

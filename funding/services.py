@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import traceback
 from decimal import Decimal
 
@@ -33,11 +34,15 @@ from funding.models import (
     TaHoursBand,
 )
 from funding.selectors import allocation_inputs, scheme_for, scheme_rates
+from funding.thread_switches import prompt_thread_switches
 from schools.dates import FinancialYear
 from schools.models import LocalAuthority
 from schools.selectors import administering_la
 
 logger = logging.getLogger(__name__)
+
+#: Seconds between two progress records while a run calculates.
+PROGRESS_EVERY = 0.25
 
 NO_SCHEME = "There is no funding scheme for FY {fy}: load or copy one first."
 SCHEME_EXISTS = "{la} already has a scheme for FY {fy}."
@@ -399,14 +404,15 @@ def allocation_run_execute(*, run_id: int) -> AllocationRun:
     run = AllocationRun.objects.select_related("scheme__la", "created_by").get(pk=run_id)
     if not claimed:
         return run
-    with cyclic_gc_paused():
+    with cyclic_gc_paused(), prompt_thread_switches():
         _execute(run, read_as_at)
     return AllocationRun.objects.select_related("scheme__la", "created_by").get(pk=run_id)
 
 
 def _execute(run: AllocationRun, read_as_at: dt.datetime | None) -> None:
     """Read (live, or as at `read_as_at`), calculate and write the claimed `run`, or record
-    why it failed. The cyclic collector is paused meanwhile (`funding.gc_pause`)."""
+    why it failed. The cyclic collector is paused meanwhile (`funding.gc_pause`) and the
+    writer thread gets the interpreter promptly (`funding.thread_switches`)."""
     run_id = run.pk
     try:
         inputs = allocation_inputs(
@@ -415,7 +421,14 @@ def _execute(run: AllocationRun, read_as_at: dt.datetime | None) -> None:
         inputs.kind = run.kind  # R11+: an initial run funds special schools' January occupancy
         _progress(run_id, 20, f"Calculating {len(inputs.pupils):,} pupils")
 
+        last_progress = [time.monotonic()]
+
         def progress(done: int, total: int) -> None:
+            # At most a few times a second: each is a commit while the lines are being written.
+            now = time.monotonic()
+            if now - last_progress[0] < PROGRESS_EVERY and done < total:
+                return
+            last_progress[0] = now
             _progress(run_id, 20 + int(50 * done / max(total, 1)), f"Calculated {done:,}/{total:,}")
 
         writer = line_writes.LineWriter(run, _complete) if line_writes.can_stream() else None

@@ -228,10 +228,16 @@ def home_la_periods(
     """
     if as_at is not None:
         return _home_la_periods_as_at(pupil_ids, start, end, as_at)
+    return home_la_periods_from_rows(home_la_period_rows(pupil_ids, start, end), start, end)
+
+
+def home_la_period_rows(pupil_ids, start: dt.date, end: dt.date) -> QuerySet:
+    """The one query of `home_la_periods` (live, not as at a moment): a `values_list` a caller
+    may run itself (e.g. beside other reads) and hand to `home_la_periods_from_rows`."""
     overlapping = Q(home_la_periods__starts_on__lte=end) & (
         Q(home_la_periods__ends_on__isnull=True) | Q(home_la_periods__ends_on__gte=start)
     )
-    rows = (
+    return (
         Pupil.objects.filter(pk__in=pupil_ids)
         .annotate(
             period=FilteredRelation("home_la_periods", condition=overlapping),
@@ -248,6 +254,10 @@ def home_la_periods(
             "period__la_id",
         )
     )
+
+
+def home_la_periods_from_rows(rows, start: dt.date, end: dt.date) -> dict[int, list[HomeLaPeriod]]:
+    """`home_la_periods` from the rows of `home_la_period_rows`."""
     result: dict[int, list[HomeLaPeriod]] = {}
     for pk, dob, home_la_id, dated, starts_on, ends_on, la_id in rows:
         periods = result.setdefault(pk, [])

@@ -182,16 +182,20 @@ def _server_env(static_root: Path, settings_dir: Path) -> dict[str, str]:
 
 
 def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
-    """The server the benchmark measures, set up as gunicorn's design notes advise for a
-    CPU-bound app behind a buffering proxy: sync workers (one request at a time in a process,
-    so no request waits on another's hold of the GIL between its queries), `2 x cores + 1` of
-    them, the application loaded once before the workers fork (`--preload`). `threads` > 1
+    """The server the benchmark measures, production's (`gunicorn.conf.py`): as gunicorn's
+    design notes advise for a CPU-bound app behind a buffering proxy, sync workers (one request
+    at a time in a process, so no request waits on another's hold of the GIL between its
+    queries), `2 x cores + 1` of them, the application loaded once before the workers fork
+    (`--preload`). `threads` > 1
     serves with gthread workers instead (each keep-alive connection then stays with the worker
     that accepted it)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
         str(gunicorn),
         "config.wsgi:application",
+        # Production's settings (`gunicorn.conf.py`), with the bench's address and workers.
+        "--config",
+        str(Path(settings.BASE_DIR) / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

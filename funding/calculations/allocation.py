@@ -589,24 +589,33 @@ def allocate(
     batch: int = 2000,
 ) -> AllocationResult:
     """All of a year's lines for the administering LA. `progress(done, total)` is called now
-    and then while pupils are calculated; `on_lines(lines)`, with the new lines in order, each
-    time about `batch` more are calculated and once at the end (so they can be written while
-    the rest are calculated)."""
+    and then while pupils are calculated; `on_lines(lines)` with the pupils' new lines each time
+    about `batch` more are calculated and with the last of them, then once with the school-level
+    lines (so they can be written while the rest are calculated)."""
     engine = Engine(inputs)
-    lines = engine.school_lines()
+    # The pupils first, so their lines can be written while the school-level lines (R1-R4,
+    # R10-R12: a second pass over every pupil for R4+) are calculated; the result keeps the
+    # school-level lines and their warnings first.
+    pupil_lines: list[LineData] = []
     pupils = list(inputs.pupils.values())
     total = len(pupils)
     step = max(total // 20, 500)
     sent = 0
     for i, pupil in enumerate(pupils, 1):
-        lines.extend(engine.pupil_lines(pupil))
+        pupil_lines.extend(engine.pupil_lines(pupil))
         if progress is not None and i % step == 0:
             progress(i, total)
-        if on_lines is not None and len(lines) - sent >= batch:
-            on_lines(lines[sent:])
-            sent = len(lines)
-    if on_lines is not None and len(lines) > sent:
-        on_lines(lines[sent:])
+        if on_lines is not None and len(pupil_lines) - sent >= batch:
+            on_lines(pupil_lines[sent:])
+            sent = len(pupil_lines)
+    if on_lines is not None and len(pupil_lines) > sent:
+        on_lines(pupil_lines[sent:])
+    pupil_warnings = len(engine.warnings)
+    school_lines = engine.school_lines()
+    if on_lines is not None and school_lines:
+        on_lines(school_lines)
     if progress is not None:
         progress(total, total)
-    return AllocationResult(lines, engine.warnings, engine.year_days)
+    lines = school_lines + pupil_lines
+    warnings = engine.warnings[pupil_warnings:] + engine.warnings[:pupil_warnings]
+    return AllocationResult(lines, warnings, engine.year_days)

@@ -4,14 +4,21 @@ own connection and transaction): the same lines as one write, and all or nothing
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import time
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.models import Count
 
-from funding import line_writes, services
+from funding import line_writes, row_reads, services
 from funding.calculations.allocation import LineData
 from funding.extensions import register_line_source, unregister_line_source
 from funding.models import AllocationLine, RunStatus
+from funding.selectors import allocation_inputs
+from pupils.models import Pupil
+from pupils.services import pupil_home_la_change
 from tests.funding import builders as b
 
 D = Decimal
@@ -136,3 +143,59 @@ def test_streamed_run_that_fails_keeps_no_lines(pupils, batches, source, error):
     assert error in result.error
     assert len(batches) >= 4
     assert not AllocationLine.objects.filter(run=result).exists()
+
+
+def test_r8_a_full_runs_reads_ahead_give_the_same_inputs_as_reading_in_turn(
+    pupils, other_la, monkeypatch
+):
+    """A full run sends its big reads ahead on a second connection (`funding.row_reads`):
+    the inputs are the same as read one after the other, home LA moves (R8+) and funding items
+    (R9) included, and the reading connection is closed after."""
+    mover = Pupil.objects.annotate(moves=Count("placements")).get(moves=2)
+    pupil_home_la_change(pupil=mover, la=other_la, from_date=dt.date(2026, 1, 1))
+    b.funding_item(mover, pupils, "enf", "5000", dt.date(2025, 9, 1), dt.date(2026, 7, 31))
+
+    def backends() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            )
+            return cursor.fetchone()[0]
+
+    before = backends()
+    assert row_reads.can_read_ahead()  # outside a transaction, on PostgreSQL
+    ahead = allocation_inputs(2025)
+    monkeypatch.setattr(row_reads, "READ_AHEAD", False)
+    in_turn = allocation_inputs(2025)
+    names = ("pupils", "placements", "plans", "supports", "funding_items", "home_las", "schools")
+    assert [getattr(ahead, n) for n in names] == [getattr(in_turn, n) for n in names]
+    assert len(ahead.pupils) == 4 and len(ahead.home_las[mover.pk]) == 2
+    assert len(ahead.funding_items[mover.pk]) == 1
+    # The server ends a closed connection's backend a moment after the close.
+    for _ in range(50):
+        if backends() == before:
+            break
+        time.sleep(0.02)
+    assert backends() == before
+
+
+def test_a_run_restores_the_interpreters_switch_interval(pupils):
+    """The run asks for prompt hand-overs to its writing thread (`funding.thread_switches`)
+    while it calculates, and puts the process's setting back after, also when it fails."""
+    seen = []
+
+    def source(inputs):
+        seen.append(sys.getswitchinterval())
+        return [], []
+
+    before = sys.getswitchinterval()
+    register_line_source("switch-test", source)
+    try:
+        done = services.run_allocation(fy=2025, kind="revised")
+        register_line_source("switch-test", _source(error=RuntimeError("source broke")))
+        failed = services.run_allocation(fy=2025, kind="revised")
+    finally:
+        unregister_line_source("switch-test")
+    assert (done.status, failed.status) == (RunStatus.DONE, RunStatus.FAILED)
+    assert seen == [0.0005]
+    assert sys.getswitchinterval() == before
