@@ -364,8 +364,15 @@ def allocation_inputs(
         for pk, pupil_id, issued_on, ceased_on, kind in read.rows(plan_rows):
             plans[pupil_id].append(PlanSpan(pk, pupil_id, issued_on, ceased_on, kind))
         supports: dict[int, list[SupportSpan]] = defaultdict(list)
+        # One `Support` for each distinct level (hours, band, resource): the engine's top-up
+        # cache then finds a pupil's by identity.
+        interned: dict[tuple, Support] = {}
         for row in read.rows(support_rows):
-            supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], _support(*row[4:])))
+            values = row[4:]
+            support = interned.get(values)
+            if support is None:
+                support = interned[values] = _support(*values)
+            supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], support))
         items: dict[int, list[FundingItemSpan]] = defaultdict(list)
         for row in read.rows(item_rows):
             items[row[1]].append(FundingItemSpan(*row))

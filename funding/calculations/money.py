@@ -25,7 +25,8 @@ def to_pennies(value: Decimal) -> int:
 
 
 def from_pennies(pennies: int) -> Decimal:
-    return (Decimal(pennies) / 100).quantize(PENNY)
+    """Whole pennies as pounds to the penny: 643223 -> Decimal("6432.23") (exact)."""
+    return Decimal(pennies).scaleb(-2)
 
 
 def gbp(value: Decimal) -> str:

@@ -21,7 +21,7 @@ once, at the line (R7+).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from funding.calculations.elements import special_band_top_up
@@ -48,6 +48,18 @@ class Support:
     ta_hours: Decimal = Decimal("0")
     band: int | None = None
     resource_amount: Decimal | None = None
+    #: The hash, made once: a run looks each pupil's support up in its top-up cache (R5).
+    _hash: int = field(init=False, repr=False, compare=False, hash=False, default=0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "_hash",
+            hash((self.lsa_hours, self.lst_hours, self.ta_hours, self.band, self.resource_amount)),
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def hours(self, role: str) -> Decimal:
         return getattr(self, f"{role}_hours")
