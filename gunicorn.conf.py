@@ -12,7 +12,9 @@ proxy on the same host).
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0)) + 1))
+# The cores this process may use (all of the machine's where the OS cannot say, e.g. macOS).
+cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (cores or 1) + 1))
 worker_class = "sync"
 preload_app = True
 # The longest request is an export of every line of a run (a few seconds on 25,000 pupils).

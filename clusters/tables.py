@@ -35,6 +35,8 @@ def tag(status: str, label: str) -> str:
 class ComparisonTable(tables.Table):
     """Every cluster side by side (LA officers): the year's share, spending, per pupil."""
 
+    aria_label = "Clusters compared"
+
     name = tables.Column(verbose_name="Cluster")
     host_school = tables.Column(verbose_name="Host school")
     schools = NumberColumn(verbose_name="Schools")
@@ -62,6 +64,7 @@ class ComparisonTable(tables.Table):
 
 
 class RequestTable(tables.Table):
+    aria_label = "Cluster requests"
     reference = tables.Column(verbose_name="Reference", accessor="pk", order_by=("pk",))
     school = tables.Column(verbose_name="School", accessor="school__name")
     category = tables.Column(verbose_name="For")
@@ -131,6 +134,7 @@ class RequestTable(tables.Table):
 
 
 class SharesTable(tables.Table):
+    aria_label = "Each cluster's share"
     name = tables.Column(verbose_name="Cluster")
     schools = NumberColumn(verbose_name="Member schools")
     pupils = NumberColumn(verbose_name="Pupils on roll")
@@ -147,6 +151,8 @@ class SharesTable(tables.Table):
 
 class ProfileTable(tables.Table):
     """Member schools' SEND profile: counts only, never pupils."""
+
+    aria_label = "Member schools' SEND profile"
 
     name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
@@ -169,6 +175,8 @@ class ForecastTable(tables.Table):
     """PSF still protected and released per school, one pair of columns a year (built per
     request with `extra_columns`)."""
 
+    aria_label = "Cluster forecast by school"
+
     export_total = False  # the view's rows end with their own total row
 
     school = tables.Column(verbose_name="School")
@@ -184,6 +192,7 @@ class ForecastTable(tables.Table):
 
 
 class PsfPupilTable(tables.Table):
+    aria_label = "Pupils with Pupil Specific Funding"
     name = tables.Column(verbose_name="Pupil")
     upn = tables.Column(verbose_name="UPN")
     date_of_birth = tables.DateColumn(verbose_name="Date of birth", format="j M Y")
@@ -210,6 +219,7 @@ class PsfPupilTable(tables.Table):
 
 
 class MeetingTable(tables.Table):
+    aria_label = "Cluster meetings"
     title = tables.Column(verbose_name="Meeting", accessor="number", orderable=False)
     date = tables.DateColumn(verbose_name="Date", format="j M Y")
     session = tables.Column(verbose_name="Half day")
@@ -228,6 +238,7 @@ class MeetingTable(tables.Table):
 
 
 class AuxApplicationTable(tables.Table):
+    aria_label = "Applications to the auxiliary fund"
     reference = tables.Column(verbose_name="Reference", accessor="pk")
     school = tables.Column(verbose_name="School", accessor="school__name")
     child = tables.Column(verbose_name="The child", orderable=False)

@@ -80,6 +80,7 @@ class MoneyColumn(tables.Column):
 
 
 class RunTable(tables.Table):
+    aria_label = "Allocation runs"
     export_total = False  # runs of different years and kinds: their sum means nothing
 
     pk = tables.Column(verbose_name="Run", linkify=("funding:run_detail", [tables.A("pk")]))
@@ -119,6 +120,7 @@ class RunTable(tables.Table):
 
 
 class LineTable(tables.Table):
+    aria_label = "Allocation lines"
     school = tables.Column(
         accessor="school__name",
         verbose_name="School",
@@ -162,6 +164,8 @@ class LineTable(tables.Table):
 class SchoolTotalsTable(tables.Table):
     """A run's total per school (rows are dicts from selectors.school_totals)."""
 
+    aria_label = "Totals by school"
+
     school_name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
     la_code = tables.Column(verbose_name="LA")
@@ -190,6 +194,8 @@ class SchoolTotalsTable(tables.Table):
 
 class ComparisonTable(tables.Table):
     """R21: initial vs final per school and element (rows are selectors.ComparisonRow)."""
+
+    aria_label = "Runs compared by school"
 
     school_name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")

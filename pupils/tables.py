@@ -103,6 +103,7 @@ def _review_tag(due, on):
 
 
 class PupilTable(DirectCells, tables.Table):
+    aria_label = "Pupils"
     name = tables.Column(
         empty_values=(), verbose_name="Name", order_by=("family_name", "given_name", "pk")
     )
@@ -190,12 +191,15 @@ class PupilTable(DirectCells, tables.Table):
 class SchoolPupilTable(PupilTable):
     """A school's pupils with plans (the school page): no school or home LA column."""
 
+    aria_label = "Pupils with plans"
+
     class Meta(PupilTable.Meta):
         exclude = ("school", "date_of_birth")
         empty_text = "No pupils with a plan are on roll here today."
 
 
 class ReviewTable(DirectCells, tables.Table):
+    aria_label = "Annual reviews"
     school = tables.Column(empty_values=(), verbose_name="School")
     caseworker = tables.Column(
         empty_values=(),

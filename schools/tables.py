@@ -10,6 +10,7 @@ from schools.models import School, SchoolStatus
 
 
 class SchoolTable(tables.Table):
+    aria_label = "Schools"
     name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
     la = tables.Column(accessor="la__name", verbose_name="LA", order_by=("la__name", "name"))

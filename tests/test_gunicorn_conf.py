@@ -16,7 +16,15 @@ def _gunicorn(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(gunicorn), *args, "config.wsgi:application"],
         cwd=settings.BASE_DIR,
-        env={**os.environ, **env},
+        # Only the settings under test: none of gunicorn's own variables from the shell.
+        env={
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in {"WEB_CONCURRENCY", "GUNICORN_BIND", "GUNICORN_CMD_ARGS"}
+            },
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,

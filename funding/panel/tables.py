@@ -13,6 +13,8 @@ class PupilHistoryTable(tables.Table):
     The page shows a compact set of columns; the export has one column per fact.
     """
 
+    aria_label = "Panel decisions for the pupil"
+
     when = tables.DateTimeColumn(verbose_name="Date", format="d M Y H:i", orderable=False)
     user = tables.Column(verbose_name="Changed by", orderable=False)
     what = tables.Column(

@@ -11,6 +11,7 @@ from schools.dates import year_group, year_group_label
 
 
 class PeriodTable(tables.Table):
+    aria_label = "Payment periods"
     export_total = False
 
     label = tables.Column(verbose_name="Period", orderable=False, empty_values=())
@@ -34,6 +35,8 @@ class PeriodTable(tables.Table):
 
 class SchoolTotalTable(tables.Table):
     """Per school: what the period pays and how (regular, back-pay, recovery)."""
+
+    aria_label = "Payments by school"
 
     name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
@@ -62,6 +65,8 @@ class SchoolTotalTable(tables.Table):
 
 class RemittanceTable(tables.Table):
     """A school's remittance advice: one row per pupil, element and reason."""
+
+    aria_label = "Remittance lines"
 
     upn = tables.Column(verbose_name="UPN", accessor="pupil__upn", default="–")
     initials = tables.Column(verbose_name="Initials", empty_values=(), orderable=False)

@@ -22,6 +22,8 @@ class CountColumn(tables.Column):
 class InitialReportTable(tables.Table):
     """R21 stage one: each school's money with and without plans (the LA's initial report)."""
 
+    aria_label = "Initial allocation by school"
+
     name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
     phase_label = tables.Column(verbose_name="Phase", order_by=("phase",))
@@ -57,6 +59,8 @@ class InitialReportTable(tables.Table):
 class FinalReportTable(tables.Table):
     """R21 stage two: one row per school, initial, final, difference and why (its elements'
     reasons); the school's name opens its report element by element (the drill-down)."""
+
+    aria_label = "Final allocation by school"
 
     school_name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
@@ -94,6 +98,8 @@ class FinalReportTable(tables.Table):
 
 class CrossBorderTable(tables.Table):
     """R8: per other LA, what we charge them and what we pay them."""
+
+    aria_label = "Cross-border top-ups"
 
     la_name = tables.Column(accessor="la__name", verbose_name="Local authority")
     la_code = tables.Column(accessor="la__code", verbose_name="Code")
@@ -141,6 +147,8 @@ class CrossBorderTable(tables.Table):
 class StatementTable(tables.Table):
     """A cross-border statement: each pupil's periods with the working."""
 
+    aria_label = "SEN funding by school"
+
     upn = tables.Column(verbose_name="UPN")
     name = tables.Column(verbose_name="Pupil")
     date_of_birth = tables.DateColumn(verbose_name="Date of birth", format="j M Y")
@@ -162,6 +170,7 @@ class StatementTable(tables.Table):
 
 
 class ImportExportTable(tables.Table):
+    aria_label = "Import/export adjustment by local authority"
     la_name = tables.Column(verbose_name="Local authority")
     la_code = tables.Column(verbose_name="Code")
     imported = CountColumn(verbose_name="Their residents in our schools (import)")
@@ -176,6 +185,7 @@ class ImportExportTable(tables.Table):
 
 
 class CountedPupilTable(tables.Table):
+    aria_label = "The pupils counted"
     direction = tables.Column(verbose_name="Counted as")
     upn = tables.Column(verbose_name="UPN")
     name = tables.Column(verbose_name="Pupil")
@@ -191,6 +201,8 @@ class CountedPupilTable(tables.Table):
 
 class AnnexBTable(tables.Table):
     """The per-school list an LA publishes (no pupil data)."""
+
+    aria_label = "Annex B: SEN funding by school"
 
     urn = tables.Column(verbose_name="URN")
     name = tables.Column(verbose_name="School")

@@ -158,8 +158,9 @@ class MonthlyReturn(models.Model):
 class ReturnLine(models.Model):
     """One pupil on a return: the LA's record for the month, the school's answers, the outcome."""
 
+    # No index of its own: the unique (monthly_return, pupil) constraint's index leads with it.
     monthly_return = models.ForeignKey(
-        MonthlyReturn, on_delete=models.CASCADE, related_name="lines"
+        MonthlyReturn, on_delete=models.CASCADE, related_name="lines", db_index=False
     )
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="return_lines")
     placement = models.ForeignKey(

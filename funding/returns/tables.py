@@ -52,6 +52,8 @@ class StatusMixin:
 class SchoolReturnsTable(StatusMixin, tables.Table):
     """A school business manager's returns."""
 
+    aria_label = "Monthly returns"
+
     month = tables.DateColumn(format="F Y", verbose_name="Month")
     school = tables.Column(accessor="school__name", verbose_name="School")
     status = tables.Column(verbose_name="Status")
@@ -108,6 +110,8 @@ class SchoolReturnsTable(StatusMixin, tables.Table):
 
 class ReturnLinesTable(tables.Table):
     """The lines of one return: the LA's record, the school's answers and the LA's response."""
+
+    aria_label = "Pupils on the return"
 
     pupil = tables.Column(
         accessor="pupil__family_name", verbose_name="Pupil", orderable=False, empty_values=()
@@ -255,6 +259,8 @@ def _change_words(change) -> str:
 class DashboardTable(StatusMixin, tables.Table):
     """Every school's return for a month (LA)."""
 
+    aria_label = "Returns to chase"
+
     school = tables.Column(accessor="school__name", verbose_name="School")
     urn = tables.Column(accessor="school__urn", verbose_name="URN")
     status = tables.Column(verbose_name="Status")
@@ -295,6 +301,8 @@ class DashboardTable(StatusMixin, tables.Table):
 
 class QueryQueueTable(tables.Table):
     """Queried lines waiting for the LA."""
+
+    aria_label = "Queried return lines"
 
     school = tables.Column(accessor="monthly_return__school__name", verbose_name="School")
     month = tables.Column(accessor="monthly_return__month", verbose_name="Month")

@@ -13,6 +13,8 @@ NUMERIC = {"td": {"class": "app-numeric"}, "th": {"class": "app-numeric"}}
 class SchoolChangeTable(tables.Table):
     """Each school's total before and after, biggest loss first."""
 
+    aria_label = "Scenario change by school"
+
     urn = tables.Column(verbose_name="URN")
     name = tables.Column(verbose_name="School")
     before = MoneyColumn(verbose_name="Before")
@@ -28,6 +30,8 @@ class SchoolChangeTable(tables.Table):
 
 class PupilMoveTable(tables.Table):
     """Pupils whose money moves, with what their support is under each."""
+
+    aria_label = "Pupils whose money moves"
 
     upn = tables.Column(verbose_name="UPN")
     school = tables.Column(verbose_name="School")

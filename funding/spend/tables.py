@@ -13,6 +13,8 @@ from funding.templatetags.funding_money import gbp, gbp_signed
 class SpendSchoolTable(tables.Table):
     """Each school and what it recorded as SEN spend for the year, with a link to record it."""
 
+    aria_label = "SEN spend by school"
+
     name = tables.Column(verbose_name="School")
     urn = tables.Column(verbose_name="URN")
     spend_amount = MoneyColumn(verbose_name="SEN spend", default="Not recorded")
@@ -47,6 +49,8 @@ class SpendSchoolTable(tables.Table):
 
 class AllocationSpendTable(tables.Table):
     """R21: per school the initial and final allocation, the SEN spend and final − spend."""
+
+    aria_label = "SEN allocation against SEN spend"
 
     school_name = tables.Column(verbose_name="School", footer="Total")
     urn = tables.Column(verbose_name="URN")

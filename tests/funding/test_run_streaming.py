@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 
 from funding import line_writes, row_reads, services
 from funding.calculations.allocation import LineData
@@ -145,15 +146,18 @@ def test_streamed_run_that_fails_keeps_no_lines(pupils, batches, source, error):
     assert not AllocationLine.objects.filter(run=result).exists()
 
 
+@pytest.mark.parametrize("as_at", [False, True], ids=["live", "as at a moment"])
 def test_r8_a_full_runs_reads_ahead_give_the_same_inputs_as_reading_in_turn(
-    pupils, other_la, monkeypatch
+    pupils, other_la, monkeypatch, as_at
 ):
     """A full run sends its big reads ahead on a second connection (`funding.row_reads`):
     the inputs are the same as read one after the other, home LA moves (R8+) and funding items
-    (R9) included, and the reading connection is closed after."""
+    (R9) included, live and as at a moment (from the history tables), and the reading
+    connection is closed after."""
     mover = Pupil.objects.annotate(moves=Count("placements")).get(moves=2)
     pupil_home_la_change(pupil=mover, la=other_la, from_date=dt.date(2026, 1, 1))
     b.funding_item(mover, pupils, "enf", "5000", dt.date(2025, 9, 1), dt.date(2026, 7, 31))
+    moment = timezone.now() if as_at else None
 
     def backends() -> int:
         with connection.cursor() as cursor:
@@ -162,11 +166,20 @@ def test_r8_a_full_runs_reads_ahead_give_the_same_inputs_as_reading_in_turn(
             )
             return cursor.fetchone()[0]
 
+    read_ahead = []
+    read_in_turn = row_reads._read_in_turn
+
+    def spy(querysets, futures):
+        read_ahead.append(len(querysets))
+        read_in_turn(querysets, futures)
+
+    monkeypatch.setattr(row_reads, "_read_in_turn", spy)
     before = backends()
-    assert row_reads.can_read_ahead()  # outside a transaction, on PostgreSQL
-    ahead = allocation_inputs(2025)
+    ahead = allocation_inputs(2025, as_at=moment)
+    assert read_ahead == [5 if as_at else 6]  # as at a moment, home LAs are read in turn
     monkeypatch.setattr(row_reads, "READ_AHEAD", False)
-    in_turn = allocation_inputs(2025)
+    in_turn = allocation_inputs(2025, as_at=moment)
+    assert read_ahead == [5 if as_at else 6]
     names = ("pupils", "placements", "plans", "supports", "funding_items", "home_las", "schools")
     assert [getattr(ahead, n) for n in names] == [getattr(in_turn, n) for n in names]
     assert len(ahead.pupils) == 4 and len(ahead.home_las[mover.pk]) == 2
