@@ -78,9 +78,6 @@ class RowsAhead:
 class RowsNow:
     """`RowsAhead`'s interface reading each queryset when asked, on the caller's connection."""
 
-    def __init__(self, querysets: list | None = None):
-        pass
-
     def rows(self, qs) -> list[tuple]:
         return all_rows(qs)
 

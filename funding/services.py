@@ -421,14 +421,15 @@ def _execute(run: AllocationRun, read_as_at: dt.datetime | None) -> None:
         inputs.kind = run.kind  # R11+: an initial run funds special schools' January occupancy
         _progress(run_id, 20, f"Calculating {len(inputs.pupils):,} pupils")
 
-        last_progress = [time.monotonic()]
+        last_progress = time.monotonic()
 
         def progress(done: int, total: int) -> None:
             # At most a few times a second: each is a commit while the lines are being written.
+            nonlocal last_progress
             now = time.monotonic()
-            if now - last_progress[0] < PROGRESS_EVERY and done < total:
+            if now - last_progress < PROGRESS_EVERY and done < total:
                 return
-            last_progress[0] = now
+            last_progress = now
             _progress(run_id, 20 + int(50 * done / max(total, 1)), f"Calculated {done:,}/{total:,}")
 
         writer = line_writes.LineWriter(run, _complete) if line_writes.can_stream() else None

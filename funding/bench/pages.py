@@ -181,29 +181,29 @@ def _server_env(static_root: Path, settings_dir: Path) -> dict[str, str]:
     return env
 
 
-def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
+def gunicorn_command(port: int, workers: int | None, threads: int) -> list[str]:
     """The server the benchmark measures, production's (`gunicorn.conf.py`): as gunicorn's
     design notes advise for a CPU-bound app behind a buffering proxy, sync workers (one request
     at a time in a process, so no request waits on another's hold of the GIL between its
     queries), `2 x cores + 1` of them, the application loaded once before the workers fork
-    (`--preload`). `threads` > 1
-    serves with gthread workers instead (each keep-alive connection then stays with the worker
-    that accepted it)."""
+    (`preload_app`). `threads` > 1 serves with gthread workers instead (each keep-alive
+    connection then stays with the worker that accepted it)."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
         str(gunicorn),
         "config.wsgi:application",
-        # Production's settings (`gunicorn.conf.py`), with the bench's address and workers.
+        # Production's settings (`gunicorn.conf.py`: its number of workers unless one is
+        # asked for), with the bench's address.
         "--config",
         str(Path(settings.BASE_DIR) / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
         "--preload",
         "--log-level",
         "warning",
     ]
+    if workers:
+        command += ["--workers", str(workers)]
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "30"]
     else:
@@ -211,7 +211,9 @@ def gunicorn_command(port: int, workers: int, threads: int) -> list[str]:
     return command
 
 
-def _start_gunicorn(env: dict, port: int, workers: int, threads: int, out) -> subprocess.Popen:
+def _start_gunicorn(
+    env: dict, port: int, workers: int | None, threads: int, out
+) -> subprocess.Popen:
     command = gunicorn_command(port, workers, threads)
     out(f"Serving: {' '.join(command[1:])}")
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env)  # noqa: S603
@@ -458,12 +460,6 @@ def drive(
     return samples
 
 
-def _cores() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
 def _vacuum_analyze(out) -> None:
     """Planner statistics and visibility maps for the freshly built LA, as a live LA's database
     has them, and nothing left for autovacuum to do while the pages are being measured (the
@@ -526,8 +522,6 @@ def run(
     usernames, targets = _users_and_targets(users, seed)
     _vacuum_analyze(out)
     connection.close()
-    # gunicorn's advice for sync workers: 2 x cores + 1 processes.
-    workers = workers or 2 * _cores() + 1
 
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         tmp_path = Path(tmp)
