@@ -118,7 +118,10 @@ class ScenarioRun(models.Model):
 class ScenarioSchoolTotal(models.Model):
     """A run's money for one school, element and route (R25)."""
 
-    run = models.ForeignKey(ScenarioRun, on_delete=models.CASCADE, related_name="school_totals")
+    # No index of its own: the unique constraint's index starts with the run.
+    run = models.ForeignKey(
+        ScenarioRun, on_delete=models.CASCADE, related_name="school_totals", db_index=False
+    )
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     element = models.CharField(max_length=30)
     route = models.CharField(max_length=20)
@@ -140,7 +143,10 @@ class ScenarioPupilAmount(models.Model):
     """A run's pupil-led money (top-up, supplements, ENF) for one pupil at one school, with
     what their support is (so a comparison shows which band and amount each moves to)."""
 
-    run = models.ForeignKey(ScenarioRun, on_delete=models.CASCADE, related_name="pupil_amounts")
+    # No index of its own: the unique constraint's index starts with the run.
+    run = models.ForeignKey(
+        ScenarioRun, on_delete=models.CASCADE, related_name="pupil_amounts", db_index=False
+    )
     pupil = models.ForeignKey("pupils.Pupil", on_delete=models.PROTECT, related_name="+")
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
     amount = total_field("amount")

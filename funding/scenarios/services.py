@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import time
 from decimal import Decimal
@@ -19,6 +20,7 @@ from funding.calculations.allocation import TOP_UP, AllocationResult, Engine, No
 from funding.calculations.scheme import validate_scheme
 from funding.calculations.school_lines import school_lines_and_iar_counts
 from funding.extensions import line_sources
+from funding.gc_pause import cyclic_gc_paused
 from funding.scenarios import calculations as calc
 from funding.scenarios.models import (
     JobStatus,
@@ -30,6 +32,7 @@ from funding.scenarios.models import (
 )
 from funding.scenarios.selectors import plain_field, rates_of, values_from_scheme
 from funding.selectors import allocation_inputs, scheme_for
+from funding.thread_switches import prompt_thread_switches
 from schools.dates import FinancialYear
 from schools.selectors import administering_la
 
@@ -201,6 +204,20 @@ def scenario_set_protection(
 # ---- runs ----------------------------------------------------------------------------------------
 
 
+def _calculating(service):
+    """A scenario run reads and builds as much as a live run, and a cost-neutral solve runs the
+    engine up to three times on it: as for a live run (`funding.services`), the cyclic collector
+    is paused meanwhile (`funding.gc_pause`) and the thread reading ahead gets the interpreter
+    promptly (`funding.thread_switches`)."""
+
+    @functools.wraps(service)
+    def calculating(*args, **kwargs):
+        with cyclic_gc_paused(), prompt_thread_switches():
+            return service(*args, **kwargs)
+
+    return calculating
+
+
 class _ScenarioEngine(Engine):
     """The engine as a scenario run needs it: the same lines and money, but no explanations
     (a scenario run keeps per school and per pupil totals, never a line's text). A top-up
@@ -325,6 +342,7 @@ def _scenario_inputs(scenario: Scenario, inputs):
     return dataclasses.replace(inputs, rates=rates, band_rates=band_rates)
 
 
+@_calculating
 @transaction.atomic
 def scenario_run(
     *, scenario: Scenario, as_at: dt.datetime | None = None, user=None, note: str = ""
@@ -407,6 +425,7 @@ def _line_total(result) -> Decimal:
     return sum((line.amount for line in result.lines), Decimal("0"))
 
 
+@_calculating
 def scenario_cost_neutral(
     *,
     scenario: Scenario,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from funding import services as live_services
@@ -239,3 +240,42 @@ def test_r26_officer_compares_and_exports_the_forum_pack(scenario, small_la, cli
     summary = {row[0]: row[1] for row in wb["Summary"].iter_rows(min_row=3, values_only=True)}
     assert summary["Difference"] == -545
     assert summary["Schools losing"] == 1
+
+
+def test_r26_a_cost_neutral_solve_pauses_the_collector_and_puts_the_process_back(
+    scenario, small_la
+):
+    """A solve runs the engine up to three times on one read of the data: like a live run it
+    pauses the cyclic collector and asks for prompt thread hand-overs while it calculates
+    (`funding.gc_pause`, `funding.thread_switches`), and puts both back after, also when it
+    refuses a target."""
+    import gc
+    import sys
+
+    from funding.extensions import register_line_source, unregister_line_source
+
+    seen = []
+
+    def source(inputs):
+        seen.append((gc.isenabled(), sys.getswitchinterval()))
+        return [], []
+
+    before = (gc.isenabled(), sys.getswitchinterval())
+    services.scenario_update_rates(
+        scenario=scenario, hourly_rates={("lsa", "primary"): {"hourly_rate": D("16.00")}}
+    )
+    register_line_source("collector-test", source)
+    try:
+        found = services.scenario_cost_neutral(scenario=scenario, rate_set=calc.HOURLY_RATES)
+        with pytest.raises(ValidationError, match="target"):
+            # £1 cannot be met: P3's £12,000 band does not move with the hourly rates.
+            services.scenario_cost_neutral(
+                scenario=scenario, rate_set=calc.HOURLY_RATES, target=D("1.00")
+            )
+    finally:
+        unregister_line_source("collector-test")
+    assert found.factor == D("0.96875000")  # as in the test above: back to £15.50
+    # The live run, the scenario's run for its components, the confirming run; then the
+    # refused solve's live and scenario runs.
+    assert seen and set(seen) == {(False, 0.0005)}
+    assert (gc.isenabled(), sys.getswitchinterval()) == before
