@@ -29,8 +29,13 @@ from funding.calculations.allocation import (
     NoSchoolDays,
     SchoolInfo,
 )
-from funding.calculations.periods import PlacementSpan, PlanSpan, SupportSpan
-from funding.calculations.top_up import Support
+from funding.calculations.periods import (
+    SUPPORT_ROW_FIELDS,
+    PlacementSpan,
+    PlanSpan,
+    SupportSpan,
+    supports_by_plan,
+)
 from funding.models import FundingScheme
 from funding.selectors import allocation_inputs
 from pupils.models import Placement, Plan, Pupil, SupportLevel
@@ -106,24 +111,12 @@ def _history(pupils_qs) -> _History:
     ):
         plans[pupil_id].append(PlanSpan(pk, pupil_id, issued, ceased, kind))
         plan_ids.append(pk)
-    supports: dict[int, list[SupportSpan]] = defaultdict(list)
-    for row in (
+    supports = supports_by_plan(
         SupportLevel.objects.filter(plan_id__in=plan_ids)
-        .values_list(
-            "pk",
-            "plan_id",
-            "effective_from",
-            "effective_to",
-            "lsa_hours",
-            "lst_hours",
-            "ta_hours",
-            "band",
-            "resource_amount",
-        )
+        .values_list(*SUPPORT_ROW_FIELDS)
         .order_by("effective_from", "pk")
-    ):
-        supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], Support(*row[4:])))
-    h.placements, h.plans, h.supports = dict(placements), dict(plans), dict(supports)
+    )
+    h.placements, h.plans, h.supports = dict(placements), dict(plans), supports
     h.schools = {
         row[0]: SchoolInfo(*row)
         for row in School.objects.filter(pk__in=school_ids).values_list(

@@ -10,6 +10,8 @@ so the pairwise overlaps are the periods.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from funding.calculations.top_up import Support
@@ -42,6 +44,29 @@ class SupportSpan:
     effective_from: dt.date
     effective_to: dt.date | None
     support: Support
+
+
+#: What a `pupils.SupportLevel` provides, by field name, in the order `Support` takes it.
+SUPPORT_FIELDS = ("lsa_hours", "lst_hours", "ta_hours", "band", "resource_amount")
+#: A support level as a row (``values_list(*SUPPORT_ROW_FIELDS)``) for `supports_by_plan` and
+#: the monthly returns' `SupportRow`: its id, plan and dates, then `SUPPORT_FIELDS`. ``"id"``,
+#: not ``"pk"``, so it reads a history table (`schools.asat`) too.
+SUPPORT_ROW_FIELDS = ("id", "plan_id", "effective_from", "effective_to", *SUPPORT_FIELDS)
+
+
+def supports_by_plan(rows: Iterable[tuple]) -> dict[int, list[SupportSpan]]:
+    """Each plan's support levels from rows of `SUPPORT_ROW_FIELDS`, in the rows' order. One
+    `Support` for each distinct level (hours, band, resource): the engine's top-up cache then
+    finds a pupil's by identity."""
+    supports: dict[int, list[SupportSpan]] = defaultdict(list)
+    interned: dict[tuple, Support] = {}
+    for row in rows:
+        values = row[4:]
+        support = interned.get(values)
+        if support is None:
+            support = interned[values] = Support(*values)
+        supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], support))
+    return dict(supports)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,13 @@ from funding.calculations.allocation import (
     SchoolInfo,
 )
 from funding.calculations.elements import CensusCounts
-from funding.calculations.periods import FundingItemSpan, PlacementSpan, PlanSpan, SupportSpan
+from funding.calculations.periods import (
+    SUPPORT_ROW_FIELDS,
+    FundingItemSpan,
+    PlacementSpan,
+    PlanSpan,
+    supports_by_plan,
+)
 from funding.calculations.scheme import SchemeRates
 from funding.calculations.top_up import Support
 from funding.models import FundingScheme
@@ -135,17 +141,7 @@ def allocation_inputs(
             "effective_to",
             fy,
         )
-        .values_list(
-            "id",
-            "plan_id",
-            "effective_from",
-            "effective_to",
-            "lsa_hours",
-            "lst_hours",
-            "ta_hours",
-            "band",
-            "resource_amount",
-        )
+        .values_list(*SUPPORT_ROW_FIELDS)
         .order_by()
     )
     item_rows = (
@@ -197,16 +193,7 @@ def allocation_inputs(
         plans: dict[int, list[PlanSpan]] = defaultdict(list)
         for pk, pupil_id, issued_on, ceased_on, kind in read.rows(plan_rows):
             plans[pupil_id].append(PlanSpan(pk, pupil_id, issued_on, ceased_on, kind))
-        supports: dict[int, list[SupportSpan]] = defaultdict(list)
-        # One `Support` for each distinct level (hours, band, resource): the engine's top-up
-        # cache then finds a pupil's by identity.
-        interned: dict[tuple, Support] = {}
-        for row in read.rows(support_rows):
-            values = row[4:]
-            support = interned.get(values)
-            if support is None:
-                support = interned[values] = _support(*values)
-            supports[row[1]].append(SupportSpan(row[0], row[1], row[2], row[3], support))
+        supports = supports_by_plan(read.rows(support_rows))
         items: dict[int, list[FundingItemSpan]] = defaultdict(list)
         for row in read.rows(item_rows):
             items[row[1]].append(FundingItemSpan(*row))
@@ -275,7 +262,7 @@ def allocation_inputs(
         pupils=pupils,
         placements=dict(placements),
         plans=dict(plans),
-        supports=dict(supports),
+        supports=supports,
         funding_items=dict(items),
         home_las=home_las,
         as_at=as_at,

@@ -36,6 +36,26 @@ def test_synthetic_la_numbers_schools_past_7999_without_overflowing():
     assert Pupil.objects.count() == summary.pupils == 300
 
 
+def test_synthetic_la_has_one_plan_in_eight_overdue_for_review_the_rest_due_within_a_year():
+    """The reviews page is measured on a realistic list: before, every plan's review was due a
+    year after issue (2024-25), so all 25,000 were overdue. 400 pupils: plans 0, 8, ..., 392
+    overdue, 400 / 8 = 50; the other 350 due on an anniversary of issue in the coming year."""
+    from pupils.models import Plan
+
+    synthetic.build_synthetic_la(schools=20, pupils=400, seed=1)
+    today = dt.date.today()
+    dues = list(Plan.objects.values_list("issued_on", "annual_review_due"))
+    assert len(dues) == 400
+    overdue = [due for _issued, due in dues if due < today]
+    assert len(overdue) == 50
+    assert all(today - dt.timedelta(days=366) <= due < today for due in overdue)
+    assert all(
+        today <= due <= today + dt.timedelta(days=366) for _issued, due in dues if due >= today
+    )
+    assert all((due.month, due.day) == (issued.month, issued.day) for issued, due in dues
+               if (issued.month, issued.day) != (2, 29))  # fmt: skip
+
+
 @pytest.mark.skipif(
     not synthetic.CENSUS_PATH.exists(),
     reason=f"{synthetic.CENSUS_PATH} is absent (the shared data folder beside the repository)",

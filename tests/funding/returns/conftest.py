@@ -1,4 +1,5 @@
-"""Fixtures for monthly returns: a school in the administering LA and pupils with plans."""
+"""Fixtures for monthly returns: a school in the administering LA and pupils with plans, and the
+generation tests' helpers (run a month's generation eagerly, fetch a pupil's line)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from funding.returns import tasks
+from funding.returns.models import ReturnGeneration, ReturnLine
 from pupils.models import Placement, Plan, SupportLevel
 from tests import factories
 
@@ -72,3 +75,14 @@ def add_pupil(
             band=band,
         )
     return pupil
+
+
+def generate(month: dt.date) -> ReturnGeneration:
+    generation_id = tasks.generate_returns_for_month.delay(month.isoformat()).get()
+    return ReturnGeneration.objects.get(pk=generation_id)
+
+
+def line_for(school, month, pupil) -> ReturnLine:
+    return ReturnLine.objects.get(
+        monthly_return__school=school, monthly_return__month=month, pupil=pupil
+    )
