@@ -138,8 +138,8 @@ def deactivate_users(modeladmin, request, queryset):
 class UserAdmin(DjangoUserAdmin):
     actions = [deactivate_users]
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location)
         actions.pop("delete_selected", None)  # one at a time, so each is checked
         return actions
 

@@ -198,7 +198,8 @@ def _review_due(issued: dt.date, today: dt.date, *, overdue: bool) -> dt.date:
     due = anniversary(today.year)
     if due < today:
         due = anniversary(today.year + 1)
-    return anniversary(due.year - 1) if overdue else due
+    # Never before the first review (a plan issued less than a year ago is not yet overdue).
+    return max(anniversary(due.year - 1) if overdue else due, anniversary(issued.year + 1))
 
 
 def _write_pupils(rng: random.Random, la, assignments, pools: dict) -> dict:

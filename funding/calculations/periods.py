@@ -54,6 +54,11 @@ SUPPORT_FIELDS = ("lsa_hours", "lst_hours", "ta_hours", "band", "resource_amount
 SUPPORT_ROW_FIELDS = ("id", "plan_id", "effective_from", "effective_to", *SUPPORT_FIELDS)
 
 
+def support_of(level) -> Support:
+    """The engine's `Support` for one support level (a model instance, live or historical)."""
+    return Support(*(getattr(level, name) for name in SUPPORT_FIELDS))
+
+
 def supports_by_plan(rows: Iterable[tuple]) -> dict[int, list[SupportSpan]]:
     """Each plan's support levels from rows of `SUPPORT_ROW_FIELDS`, in the rows' order. One
     `Support` for each distinct level (hours, band, resource): the engine's top-up cache then

@@ -16,6 +16,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from funding.calculations.periods import SUPPORT_FIELDS
 from funding.models import FundingScheme
 from funding.panel.enf import SCHEME_LIMIT_FIELD
 from funding.panel.models import (
@@ -294,7 +295,8 @@ def _tracked_fields(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.name not in _HIDDEN_FIELDS]
 
 
-SUPPORT_VALUE_FIELDS = ("lsa_hours", "lst_hours", "ta_hours", "band", "resource_amount")
+#: What a support level is (the fields the engine prices), as the decisions list shows them.
+SUPPORT_VALUE_FIELDS = SUPPORT_FIELDS
 
 
 def _support_value_names() -> set[str]:

@@ -16,7 +16,7 @@ import statistics
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -524,7 +524,7 @@ def overdue_return_reminders_send(*, today: dt.date | None = None) -> int:
                     to=[email],
                 )
             )
-    sent = get_connection().send_messages(messages) if messages else 0
+    sent = mailers.default.send_messages(messages) if messages else 0
     reminded = [r.pk for school_id, rs in by_school.items() if school_id in recipients for r in rs]
     if reminded:
         MonthlyReturn.objects.filter(pk__in=reminded).update(last_reminded_at=timezone.now())

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import logging
 import time
+from contextlib import nullcontext
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -204,18 +205,23 @@ def scenario_set_protection(
 # ---- runs ----------------------------------------------------------------------------------------
 
 
-def _calculating(service):
+def _calculating(*, reads_ahead: bool):
     """A scenario run reads and builds as much as a live run, and a cost-neutral solve runs the
     engine up to three times on it: as for a live run (`funding.services`), the cyclic collector
-    is paused meanwhile (`funding.gc_pause`) and the thread reading ahead gets the interpreter
-    promptly (`funding.thread_switches`)."""
+    is paused meanwhile (`funding.gc_pause`). A service whose data is read outside a
+    transaction (`reads_ahead`: the cost-neutral solve; `funding.row_reads`) also has the
+    reading thread get the interpreter promptly (`funding.thread_switches`); one that reads
+    inside its transaction has no such thread, and leaves the process's setting alone."""
 
-    @functools.wraps(service)
-    def calculating(*args, **kwargs):
-        with cyclic_gc_paused(), prompt_thread_switches():
-            return service(*args, **kwargs)
+    def wrap(service):
+        @functools.wraps(service)
+        def calculating(*args, **kwargs):
+            with cyclic_gc_paused(), prompt_thread_switches() if reads_ahead else nullcontext():
+                return service(*args, **kwargs)
 
-    return calculating
+        return calculating
+
+    return wrap
 
 
 class _ScenarioEngine(Engine):
@@ -342,7 +348,7 @@ def _scenario_inputs(scenario: Scenario, inputs):
     return dataclasses.replace(inputs, rates=rates, band_rates=band_rates)
 
 
-@_calculating
+@_calculating(reads_ahead=False)
 @transaction.atomic
 def scenario_run(
     *, scenario: Scenario, as_at: dt.datetime | None = None, user=None, note: str = ""
@@ -425,7 +431,7 @@ def _line_total(result) -> Decimal:
     return sum((line.amount for line in result.lines), Decimal("0"))
 
 
-@_calculating
+@_calculating(reads_ahead=True)
 def scenario_cost_neutral(
     *,
     scenario: Scenario,

@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 from django.db.models import Q
 
 from funding.calculations.allocation import Engine, LineData, NoSchoolDays, SchoolInfo, rate_phase
+from funding.calculations.periods import support_of
 from funding.calculations.scheme import rates_from
 from funding.calculations.top_up import MissingRate, top_up_from_support
 from funding.models import AllocationLine, AllocationRun, RunStatus
 from funding.selectors.elements import ELEMENT_LABELS
 from funding.selectors.rates import _fy, scheme_for, scheme_rates
-from funding.selectors.run_inputs import _support, allocation_inputs
+from funding.selectors.run_inputs import allocation_inputs
 from pupils.models import Placement, Pupil, SupportLevel
 from schools.dates import FinancialYear
 from schools.models import School, SpecialSchoolBand
@@ -204,9 +205,7 @@ def current_annual_top_up_detail(pupil: Pupil | int, on: dt.date | None = None):
     info = SchoolInfo(
         school.pk, school.urn, school.name, school.la_id, school.phase, school.establishment_type
     )
-    support = _support(
-        level.lsa_hours, level.lst_hours, level.ta_hours, level.band, level.resource_amount
-    )
+    support = support_of(level)
     for change in rates.rate_changes:  # R26: the rates in force on `on`
         if change.effective_from <= on:
             rates, bands = rates_from(rates, {(school.pk, level.band): band_rate}, change)

@@ -27,7 +27,6 @@ from funding.calculations.periods import (
     supports_by_plan,
 )
 from funding.calculations.scheme import SchemeRates
-from funding.calculations.top_up import Support
 from funding.models import FundingScheme
 from funding.row_reads import RowsAhead, RowsNow, can_read_ahead
 from funding.selectors.rates import _fy, scheme_for, scheme_rates
@@ -55,10 +54,6 @@ def _overlapping(qs, start_field: str, end_field: str, fy: FinancialYear):
     return qs.filter(**{f"{start_field}__lte": fy.ends_on}).filter(
         Q(**{f"{end_field}__isnull": True}) | Q(**{f"{end_field}__gte": fy.starts_on})
     )
-
-
-def _support(lsa, lst, ta, band, resource) -> Support:
-    return Support(lsa, lst, ta, band, resource)
 
 
 def allocation_inputs(

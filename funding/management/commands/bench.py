@@ -63,7 +63,10 @@ class Command(BaseCommand):
             "one LA administering every school, the 152 census LAs as home LAs.",
         )
         parser.add_argument(
-            "--repeat", type=int, help="allocations: timed runs (and floors); default 3."
+            "--repeat",
+            type=int,
+            help="allocations: timed runs (and floors); scenarios: timed runs of each figure, "
+            "the median reported; default 3.",
         )
 
     def handle(self, *args, name, schools, pupils, seed, from_census, repeat, **options):
