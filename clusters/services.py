@@ -1,5 +1,6 @@
 """Writes for clusters: the pot (R18), the annual framework of meetings, the request -> review ->
-impact cycle (R19) and the central auxiliary aids fund (seed 001 FAQ 10).
+impact cycle (R19) and the central auxiliary aids fund (seed 001 FAQ 10). The meetings' writes
+live in `clusters.meeting_services` and are re-exported here.
 
 One function per use case, keyword-only, in a transaction; each checks the acting user may do
 it, `full_clean()`s for a friendly message, and records who did it (the row's own fields and
@@ -17,8 +18,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from clusters import selectors
+from clusters.meeting_services import (  # noqa: F401 (re-exported: the meetings' writes)
+    EXEMPLAR_AGENDAS,
+    FRAMEWORK_EXISTS,
+    NOT_MEETINGS,
+    meeting_framework_create,
+    meeting_update,
+)
 from clusters.models import (
-    MEETINGS_PER_YEAR,
     ApplicationStatus,
     AuxiliaryAidsApplication,
     AuxiliaryAidsFund,
@@ -30,19 +37,18 @@ from clusters.models import (
     MeetingStatus,
     PsfProtectedAmount,
     RequestStatus,
-    Session,
 )
+from clusters.saving import _save, _user
 from funding.calculations.money import gbp
 from funding.models import FundingScheme
 from pupils.models import Placement, Pupil
-from schools.dates import AcademicYear, FinancialYear
-from schools.models import School, TermDate
+from schools.dates import FinancialYear
+from schools.models import School
 from schools.roles import is_la_officer
 
 NO_SCHEME = "There is no funding scheme for FY {fy}: load or copy one first."
 NOT_LA_OFFICER = "Only an LA officer can do this."
 NOT_HOST = "Only the cluster's host can review requests."
-NOT_MEETINGS = "Only the cluster's host or an LA officer can arrange the cluster's meetings."
 NOT_MEMBER = "{school} is not a member of {cluster} on {date:%-d %B %Y}."
 NOT_YOUR_SCHOOL = "You can only ask for your own school."
 PUPIL_NOT_ON_ROLL = "This pupil is not on roll at {school} on {date:%-d %B %Y}."
@@ -68,25 +74,12 @@ IMPACT_TOO_EARLY = "Record impact at the end of the period (from {date:%-d %B %Y
 SPENT_MORE_THAN_APPROVED = "The amount spent cannot be more than the {amount} approved."
 NOT_YOURS = "Only the school that asked, or the cluster's host, can do this."
 CANNOT_WITHDRAW = "Only a request awaiting review can be withdrawn."
-FRAMEWORK_EXISTS = "{cluster} already has meetings for {year}."
 APPLICATION_DECIDED = "This application has already been decided."
 OVER_FUND = "Approving {amount} would overspend the fund: {balance} is left of {budget}."
 APPLICATION_AMOUNT_NEEDED = "Enter the amount approved, more than £0."
 NO_FUND = "There is no auxiliary aids fund for FY {fy}."
 
 MAX_PERIOD = dt.timedelta(days=366)
-
-
-def _user(user):
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def _save(instance, user, reason: str = "") -> None:
-    instance._history_user = _user(user)
-    if reason:
-        instance._change_reason = reason[:100]
-    instance.full_clean()
-    instance.save()
 
 
 def _require_la_officer(user) -> None:
@@ -172,149 +165,6 @@ def cluster_pot_save(
         raise ValidationError({"fixed_sum_per_school": division.error})
     _save(pot, user, f"Cluster pot FY {fy} set")
     return pot
-
-
-# ---- meetings (FAQ 14, 16, 17: six half-day meetings a year, chaired by the host) ------------
-
-#: The tool kit's exemplar agendas (FAQ 12, 14, 16): adapted by each cluster.
-EXEMPLAR_AGENDAS = [
-    (
-        "Initial meeting: headteachers, SENCOs and a governor from each school",
-        "1. Welcome and introductions; the host's role\n"
-        "2. The cluster's SEN budget for the year and how it was worked out\n"
-        "3. The cluster's SEND profile (EHC plans, SEN support, PSF pupils by school)\n"
-        "4. Agree the cluster's framework: request, review and impact; dates of meetings\n"
-        "5. Training and shared staff the cluster could buy (continuing professional development)",
-    ),
-    (
-        "Requests for support for learning",
-        "1. Minutes of the last meeting\n"
-        "2. Budget: share, committed, spent, remaining\n"
-        "3. Review of requests received (need, provision, amount, period)\n"
-        "4. Sudden and significant medical needs and first-year-of-school requests\n"
-        "5. Any other business",
-    ),
-    (
-        "Requests and early impact",
-        "1. Minutes of the last meeting\n"
-        "2. Budget update\n"
-        "3. Review of new requests\n"
-        "4. Impact of autumn funding: outcomes against what was intended\n"
-        "5. Sharing practice: what worked",
-    ),
-    (
-        "Mid-year financial review",
-        "1. Minutes of the last meeting\n"
-        "2. Spending so far against the cluster's share; forecast to 31 March\n"
-        "3. Review of new requests\n"
-        "4. Training and capacity building across the cluster",
-    ),
-    (
-        "Requests and impact",
-        "1. Minutes of the last meeting\n"
-        "2. Budget update\n"
-        "3. Review of new requests\n"
-        "4. Impact reports due this term",
-    ),
-    (
-        "The year's impact and next year's framework",
-        "1. Minutes of the last meeting\n"
-        "2. Impact of the year's funding: outcomes against what was intended\n"
-        "3. Report to governing bodies on the use of SEN funds\n"
-        "4. Next year's framework, host and meeting dates",
-    ),
-]
-
-_DEFAULT_MEETING_DAYS = [(9, 24), (11, 19), (1, 21), (3, 4), (5, 6), (6, 24)]
-
-
-def _meeting_dates(cluster: Cluster, academic_year: int) -> list[dt.date]:
-    """One date in each half term: the first Thursday at least two weeks into it (from the LA's
-    term dates), else typical dates."""
-    terms = list(
-        TermDate.objects.filter(academic_year=academic_year, la__is_administering=True)
-        .order_by("starts_on")
-        .values_list("starts_on", "ends_on")
-    )
-    dates = []
-    if len(terms) >= MEETINGS_PER_YEAR:
-        for start, end in terms[:MEETINGS_PER_YEAR]:
-            day = start + dt.timedelta(days=14)
-            day += dt.timedelta(days=(3 - day.weekday()) % 7)
-            while day > end:
-                day -= dt.timedelta(days=7)
-            dates.append(max(day, start))
-        return dates
-    for month, day in _DEFAULT_MEETING_DAYS:
-        year = academic_year if month >= 9 else academic_year + 1
-        dates.append(dt.date(year, month, day))
-    return dates
-
-
-@transaction.atomic
-def meeting_framework_create(
-    *, cluster: Cluster, academic_year: int, user=None
-) -> list[ClusterMeeting]:
-    """The annual framework: six half-day meetings with the tool kit's exemplar agendas."""
-    access = selectors.cluster_access(user, cluster)
-    if not access.can_manage_meetings:
-        raise PermissionDenied(NOT_MEETINGS)
-    cluster = Cluster.objects.select_for_update().get(pk=cluster.pk)
-    year = AcademicYear(int(academic_year))
-    if ClusterMeeting.objects.filter(cluster=cluster, academic_year=year.start_year).exists():
-        raise ValidationError(
-            {"academic_year": FRAMEWORK_EXISTS.format(cluster=cluster.name, year=year)}
-        )
-    venue = cluster.host_school.name if cluster.host_school else ""
-    meetings = []
-    for number, (date, (title, agenda)) in enumerate(
-        zip(_meeting_dates(cluster, year.start_year), EXEMPLAR_AGENDAS, strict=True), start=1
-    ):
-        meeting = ClusterMeeting(
-            cluster=cluster,
-            academic_year=year.start_year,
-            number=number,
-            date=date,
-            session=Session.MORNING,
-            venue=venue,
-            agenda=f"{title}\n\n{agenda}",
-        )
-        _save(meeting, user, "Annual framework of meetings")
-        meetings.append(meeting)
-    return meetings
-
-
-@transaction.atomic
-def meeting_update(
-    *,
-    meeting: ClusterMeeting,
-    date: dt.date,
-    session: str,
-    venue: str,
-    status: str,
-    agenda: str,
-    minutes: str,
-    attendees: str,
-    user=None,
-) -> ClusterMeeting:
-    """Change a meeting's date, agenda, minutes, attendees or status (held, cancelled)."""
-    meeting = ClusterMeeting.objects.select_for_update().get(pk=meeting.pk)
-    if not selectors.cluster_access(user, meeting.cluster).can_manage_meetings:
-        raise PermissionDenied(NOT_MEETINGS)
-    year = AcademicYear(meeting.academic_year)
-    if not year.contains(date):
-        raise ValidationError(
-            {"date": f"The date must be in the {year} academic year (1 September to 31 August)."}
-        )
-    meeting.date = date
-    meeting.session = session
-    meeting.venue = venue
-    meeting.status = status
-    meeting.agenda = agenda
-    meeting.minutes = minutes
-    meeting.attendees = attendees
-    _save(meeting, user, "Meeting updated")
-    return meeting
 
 
 # ---- requests: request -> review -> impact (R19) ---------------------------------------------

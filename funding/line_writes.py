@@ -1,7 +1,7 @@
 """Writing an allocation run's lines: COPY on PostgreSQL (bulk_create elsewhere), and the thread
 that writes them while the engine calculates the next ones.
 
-Used by `funding.services` (the run's transaction and final status are there).
+Used by `funding.run_execution` (the run's transaction and final status are there).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class _Abandoned(Exception):
 class LineWriter(threading.Thread):
     """Writes a run's lines while they are calculated: a thread with its own connection and one
     transaction holding every line and, by `complete(run, result)`, the totals and the final
-    status, as `funding.services._write` (a run is either complete or has no lines). Each
+    status, as `funding.run_execution._write` (a run is either complete or has no lines). Each
     batch is one COPY whose foreign keys are checked when it ends (constraints immediate), so
     that work overlaps the engine's."""
 

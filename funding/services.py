@@ -1,27 +1,21 @@
 """Writes for the funding engine: schemes (validate, copy, load a preset) and allocation runs.
 
 One function per use case, keyword-only. Errors a person can fix are `ValidationError`s whose
-messages name the field (module constants, so tests can assert the exact text).
+messages name the field (module constants, so tests can assert the exact text). Running a
+queued run (claim, read, calculate, write) is in `funding.run_execution`, imported back here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import time
-import traceback
-from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from funding import line_writes
-from funding.calculations.allocation import AllocationResult, NoSchoolDays, allocate
 from funding.calculations.rate_changes import DatedRates
 from funding.calculations.scheme import validate_scheme
-from funding.extensions import line_sources, scheme_resets
-from funding.gc_pause import cyclic_gc_paused
+from funding.extensions import scheme_resets
 from funding.models import (
     PAYMENT_FIELD_NAMES,
     SCHEME_FIELD_NAMES,
@@ -33,16 +27,19 @@ from funding.models import (
     RunStatus,
     TaHoursBand,
 )
-from funding.selectors import allocation_inputs, scheme_for, scheme_rates
-from funding.thread_switches import prompt_thread_switches
+from funding.run_execution import (  # noqa: F401  (re-exported: running a queued run)
+    PROGRESS_EVERY,
+    _complete,
+    _execute,
+    _fail,
+    _progress,
+    _write,
+    allocation_run_execute,
+)
+from funding.selectors import scheme_for, scheme_rates
 from schools.dates import FinancialYear
 from schools.models import LocalAuthority
 from schools.selectors import administering_la
-
-logger = logging.getLogger(__name__)
-
-#: Seconds between two progress records while a run calculates.
-PROGRESS_EVERY = 0.25
 
 NO_SCHEME = "There is no funding scheme for FY {fy}: load or copy one first."
 SCHEME_EXISTS = "{la} already has a scheme for FY {fy}."
@@ -366,135 +363,6 @@ def _refuse_if_not_ready(fy: FinancialYear) -> None:
     blockers = run_blockers(fy)
     if blockers:
         raise ValidationError({"financial_year": blockers})
-
-
-def _progress(run_id: int, percent: int, message: str) -> None:
-    """Record how far a run has got. Outside a transaction (a run in the worker), without
-    waiting for the commit to reach the disk: a progress message lost in a crash is harmless,
-    and the twenty-odd waits were a noticeable part of a run."""
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO off")
-            AllocationRun.objects.filter(pk=run_id).update(
-                progress=percent, progress_message=message
-            )
-        return
-    AllocationRun.objects.filter(pk=run_id).update(progress=percent, progress_message=message)
-
-
-def allocation_run_execute(*, run_id: int) -> AllocationRun:
-    """Calculate a queued run and write its lines; idempotent (a run already claimed, done or
-    failed is left alone).
-
-    Reads in bulk, calculates with the pure engine, then writes every line with bulk inserts
-    in batches inside one transaction together with the totals and the final status, so a run
-    is either complete or has no lines. Progress is recorded between the stages.
-    """
-    # A run given no moment reads the live tables and records when it started reading; one
-    # given a moment reads the history tables as at it.
-    read_as_at = AllocationRun.objects.filter(pk=run_id).values_list("as_at", flat=True).first()
-    started = timezone.now()
-    claimed = AllocationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING,
-        started_at=started,
-        as_at=read_as_at or started,
-        progress=5,
-        progress_message="Reading schools, pupils, plans and rates",
-    )
-    run = AllocationRun.objects.select_related("scheme__la", "created_by").get(pk=run_id)
-    if not claimed:
-        return run
-    with cyclic_gc_paused(), prompt_thread_switches():
-        _execute(run, read_as_at)
-    return AllocationRun.objects.select_related("scheme__la", "created_by").get(pk=run_id)
-
-
-def _execute(run: AllocationRun, read_as_at: dt.datetime | None) -> None:
-    """Read (live, or as at `read_as_at`), calculate and write the claimed `run`, or record
-    why it failed. The cyclic collector is paused meanwhile (`funding.gc_pause`) and the
-    writer thread gets the interpreter promptly (`funding.thread_switches`)."""
-    run_id = run.pk
-    try:
-        inputs = allocation_inputs(
-            run.financial_year, scheme=run.scheme, la=run.scheme.la, as_at=read_as_at
-        )
-        inputs.kind = run.kind  # R11+: an initial run funds special schools' January occupancy
-        _progress(run_id, 20, f"Calculating {len(inputs.pupils):,} pupils")
-
-        last_progress = time.monotonic()
-
-        def progress(done: int, total: int) -> None:
-            # At most a few times a second: each is a commit while the lines are being written.
-            nonlocal last_progress
-            now = time.monotonic()
-            if now - last_progress < PROGRESS_EVERY and done < total:
-                return
-            last_progress = now
-            _progress(run_id, 20 + int(50 * done / max(total, 1)), f"Calculated {done:,}/{total:,}")
-
-        writer = line_writes.LineWriter(run, _complete) if line_writes.can_stream() else None
-        try:
-            result = allocate(
-                inputs,
-                progress,
-                on_lines=writer.put if writer else None,
-                batch=line_writes.STREAM_BATCH,
-            )
-            for name, source in line_sources():
-                extra_lines, extra_warnings = source(inputs)
-                result.lines.extend(extra_lines)
-                result.warnings.extend(f"{name}: {w}" for w in extra_warnings)
-                if writer is not None and extra_lines:
-                    writer.put(list(extra_lines))
-            _progress(run_id, 70, f"Writing {len(result.lines):,} lines")
-        except BaseException:
-            if writer is not None:
-                writer.abandon()
-            raise
-        if writer is not None:
-            writer.finish(result)
-        else:
-            _write(run, result)
-    except (NoSchoolDays, ValidationError) as exc:
-        _fail(run_id, "; ".join(getattr(exc, "messages", [str(exc)])))
-    except Exception as exc:
-        logger.exception("Allocation run %s failed", run_id)
-        _fail(run_id, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}")
-
-
-def _fail(run_id: int, error: str) -> None:
-    run = AllocationRun.objects.get(pk=run_id)
-    run.status = RunStatus.FAILED
-    run.error = error[:5000]
-    run.finished_at = timezone.now()
-    run.progress_message = "Failed"
-    run._change_reason = "Run failed"
-    run.save()
-
-
-@transaction.atomic(durable=True)
-def _write(run: AllocationRun, result: AllocationResult) -> None:
-    """Every line, the totals and the final status in one transaction."""
-    if connection.vendor == "postgresql" and line_writes.USE_COPY:
-        line_writes.copy_lines(run.pk, result.lines)
-    else:
-        line_writes.bulk_create_lines(run.pk, result.lines)
-    _complete(run, result)
-
-
-def _complete(run: AllocationRun, result: AllocationResult) -> None:
-    """The run's totals and final status (in the transaction that wrote its lines)."""
-    totals = {k: f"{v:.2f}" for k, v in sorted(result.totals_by_element().items())}
-    run.status = RunStatus.DONE
-    run.progress = 100
-    run.progress_message = "Done"
-    run.finished_at = timezone.now()
-    run.line_count = len(result.lines)
-    run.total_amount = sum((line.amount for line in result.lines), Decimal("0"))
-    run.totals = totals
-    run.warnings = result.warnings[:500]
-    run._change_reason = "Run completed"
-    run.save()
 
 
 def run_allocation(

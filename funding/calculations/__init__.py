@@ -7,6 +7,8 @@
 - `top_up`: element 3 from a support level (R5, R6, R12);
 - `pro_rata`: by school days (R7) and shares that add up to the year;
 - `periods`: a pupil's year split by in-year changes (R7);
+- `dates`: what the engine works out from dates alone (academic years, rate phase, calendar
+  gaps, plan chains, period text);
 - `allocation`: the whole run, plain inputs in, explained lines out.
 """
 

@@ -14,7 +14,9 @@ Every line carries its working and its route (R25); a pupil's periods of one kin
 apportioned from the unrounded annual amounts so they add up to the year and money is rounded
 once, at the line (R7+). What cannot be calculated (a band with no rate, a school with no
 census) becomes a warning, not an exception, so one gap does not stop a run; a calendar that
-does not cover the year stops it (`CalendarIncomplete`).
+does not cover the year stops it (`CalendarIncomplete`). What the engine works out from dates
+alone (the FY's academic years and term-date gaps, rate phase, plan standing dates, date texts)
+is in `dates.py`, imported here.
 """
 
 from __future__ import annotations
@@ -24,8 +26,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import lru_cache
 
+from funding.calculations.dates import (  # noqa: F401  (re-exported: the engine's dates)
+    CALENDAR_INCOMPLETE,
+    _ay,
+    _d,
+    academic_year_parts,
+    calendar_gaps,
+    period_text,
+    plan_chain_starts,
+    rate_phase,
+)
 from funding.calculations.inputs import (  # noqa: F401  (re-exported: the engine's types)
     ADDITIONAL_SEN_SUPPORT,
     ELEMENT_1,
@@ -57,7 +68,6 @@ from funding.calculations.money import Calculated, Working, gbp, gbp_exact, roun
 from funding.calculations.periods import (
     FundingItemSpan,
     Period,
-    PlanSpan,
     clip,
     item_periods,
     support_periods,
@@ -66,15 +76,10 @@ from funding.calculations.pro_rata import apportion_shares
 from funding.calculations.rate_changes import DatedRates, rate_pieces
 from funding.calculations.scheme import HOURLY, THRESHOLD_TOTAL_WITH_ELEMENT_1
 from funding.calculations.top_up import MissingRate, top_up_from_support
-from schools.dates import FinancialYear, phase_of, year_group
+from schools.dates import year_group
 
 NO_SCHOOL_DAYS = (
     "FY {fy} has no school days: add the LA's term dates for the year before running it."
-)
-CALENDAR_INCOMPLETE = (
-    "Term dates for the {ay} academic year are missing: FY {fy} runs from {start} to {end} and "
-    "spans the {ay1} and {ay2} academic years, so both need their term dates. Add them on the "
-    "term dates page (Admin › Schools › Term dates) or import them, then run the year again."
 )
 
 
@@ -84,76 +89,6 @@ class NoSchoolDays(ValueError):
 
 class CalendarIncomplete(NoSchoolDays):
     """One of the two academic years an FY spans has no term dates (R7)."""
-
-
-def _ay(start_year: int) -> str:
-    return f"{start_year}/{str(start_year + 1)[-2:]}"
-
-
-@lru_cache(maxsize=4096)
-def _d(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-@lru_cache(maxsize=65536)
-def period_text(start: dt.date, end: dt.date) -> str:
-    return f"{_d(start)} to {_d(end)}"
-
-
-def academic_year_parts(fy: FinancialYear) -> list[tuple[int, dt.date, dt.date]]:
-    """The two academic years a financial year spans: (start year, first day, last day)."""
-    return [
-        (fy.start_year - 1, fy.starts_on, dt.date(fy.start_year, 8, 31)),
-        (fy.start_year, dt.date(fy.start_year, 9, 1), fy.ends_on),
-    ]
-
-
-def calendar_gaps(calendar, fy: FinancialYear) -> list[str]:
-    """R7: a message per academic year of the FY with no term dates (empty when complete)."""
-    messages = []
-    for academic_year, start, end in academic_year_parts(fy):
-        if calendar.school_days(start, end) == 0:
-            messages.append(
-                CALENDAR_INCOMPLETE.format(
-                    ay=_ay(academic_year),
-                    fy=fy,
-                    start=_d(fy.starts_on),
-                    end=_d(fy.ends_on),
-                    ay1=_ay(fy.start_year - 1),
-                    ay2=_ay(fy.start_year),
-                )
-            )
-    return messages
-
-
-def rate_phase(school: SchoolInfo, date_of_birth: dt.date, on: dt.date) -> str:
-    """Which phase's hourly rates apply: the school's phase, or the pupil's age for
-    all-through and special schools."""
-    if school.phase in PRIMARY_PHASES:
-        return "primary"
-    if school.phase in SECONDARY_PHASES:
-        return "secondary"
-    return (
-        "primary"
-        if phase_of(year_group(date_of_birth, on)) in ("nursery", "primary")
-        else ("secondary")
-    )
-
-
-def plan_chain_starts(plans: list[PlanSpan]) -> dict[int, dt.date]:
-    """R17: each plan's standing date: a plan continuing an earlier one with no gap (a statement
-    converted to an EHCP) keeps the first plan's issue date."""
-    out: dict[int, dt.date] = {}
-    previous: PlanSpan | None = None
-    for plan in sorted(plans, key=lambda p: p.issued_on):
-        continues = (
-            previous is not None
-            and previous.ceased_on is not None
-            and plan.issued_on <= previous.ceased_on + dt.timedelta(days=1)
-        )
-        out[plan.id] = out[previous.id] if continues and previous else plan.issued_on
-        previous = plan
-    return out
 
 
 @dataclass(slots=True)

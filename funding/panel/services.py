@@ -9,6 +9,8 @@ services in the same transaction - a support level or band from the effective da
 supplement / ENF `FundingItem` for its period - so the next allocation run funds it pro rata (R7).
 Every row written records the acting user for django-simple-history, and the rows a decision changes
 carry `change_reason_for(case, meeting)` so the audit page can name the decision behind each change.
+What a decision grants - its checks and how an approval takes effect - is in
+`funding.panel.grants`, imported here.
 """
 
 from __future__ import annotations
@@ -21,7 +23,31 @@ from django.db import transaction
 from django.utils import timezone
 
 from funding.panel import selectors
-from funding.panel.enf import ENF_GROUND_REQUIRED, default_end, enf_limit_error
+from funding.panel.enf import default_end
+from funding.panel.grants import (  # noqa: F401 - what a decision grants, importable here as before
+    _FUNDING_ITEM_KIND,
+    AMOUNT_ONLY,
+    AMOUNT_REQUIRED,
+    APPROVED_DIFFERS_FROM_ASK,
+    BAND_ONLY,
+    BAND_REQUIRED,
+    CHANGES_SAME_AS_ASK,
+    EFFECTIVE_FROM_REQUIRED,
+    END_DATE_REQUIRED,
+    ENF_GROUND_ONLY,
+    GRANT_REQUIRED,
+    NO_PLAN_FOR_BAND_CHANGE,
+    NOTHING_GRANTED_WHEN_REFUSED,
+    SUPPORT_HAS_NO_END_DATE,
+    _check_grant,
+    _errors_as,
+    _funding_item_create,
+    _grant,
+    _support_for,
+    _take_effect,
+    enf_check_limit,
+    enf_ground_error,
+)
 from funding.panel.models import (
     CaseKind,
     CaseStatus,
@@ -32,15 +58,10 @@ from funding.panel.models import (
     PanelMeeting,
     change_reason_for,
 )
-from pupils import services as pupil_services
 from pupils.models import (
-    FundingItem,
-    FundingItemKind,
     Placement,
     PlacementKind,
-    Plan,
     Pupil,
-    SupportLevel,
 )
 from schools.dates import AcademicYear
 from schools.models import EstablishmentType, School
@@ -80,33 +101,11 @@ NO_NEXT_MEETING = (
 )
 DEFER_TO_LATER_MEETING = "Defer the case to a scheduled meeting after {date:%d %B %Y}."
 USE_DEFER = "To defer a case, use 'defer to next meeting'."
-EFFECTIVE_FROM_REQUIRED = "Enter the date the decision takes effect."
-END_DATE_REQUIRED = "Enter the last day of the {kind}: it is funded for a fixed period."
-SUPPORT_HAS_NO_END_DATE = (
-    "Support set by the panel lasts until the plan is reviewed or changed: "
-    "leave the end date empty."
-)
-AMOUNT_REQUIRED = "Enter the annual amount granted."
-AMOUNT_ONLY = "A {kind} grants an annual amount only: clear the hours and band."
-BAND_REQUIRED = "Enter the band granted (1 to 5)."
-BAND_ONLY = "A band change grants a band only: clear the hours and amount."
-GRANT_REQUIRED = "Enter what is granted: hours of LSA, LST or TA, a band or an amount."
-NOTHING_GRANTED_WHEN_REFUSED = (
-    "A {outcome} case is granted nothing: clear the hours, band, amount and dates."
-)
-APPROVED_DIFFERS_FROM_ASK = (
-    "What is granted differs from what was asked: record the outcome as 'approved with changes'."
-)
-CHANGES_SAME_AS_ASK = "What is granted is what was asked: record the outcome as 'approved'."
-NO_PLAN_FOR_BAND_CHANGE = (
-    "{pupil} has no plan in force on {date:%d %B %Y}: a band change needs one."
-)
 PUPIL_NOT_AT_SCHOOL = "{pupil} is not on roll at {school} on {date:%d %B %Y}."
 ENF_ONLY_SPECIALIST = (
     "Exceptional needs funding is for pupils in special schools and SSCs (R9): {pupil} does not "
     "have a special school or SSC place at {school} on {date:%d %B %Y}."
 )
-ENF_GROUND_ONLY = "Only exceptional needs funding has a ground: leave the ENF ground empty."
 DEFAULT_APPROVAL_REASONS = "Approved as requested."
 DEFAULT_DEFERRAL_REASONS = "Deferred to the next meeting for more information."
 
@@ -125,10 +124,6 @@ _CASE_FIELDS = (
     "enf_ground",
     "evidence_summary",
 )
-_FUNDING_ITEM_KIND = {
-    CaseKind.PERSONAL_SUPPLEMENT: FundingItemKind.PERSONAL_SUPPLEMENT,
-    CaseKind.ENF: FundingItemKind.ENF,
-}
 
 
 # --- cases -------------------------------------------------------------------------------------
@@ -405,25 +400,6 @@ def default_end_date(case: PanelCase, effective_from: dt.date | None) -> dt.date
     return AcademicYear.of(effective_from).ends_on
 
 
-def enf_ground_error(kind: str, ground: str) -> str | None:
-    """R9: ENF names its ground; nothing else has one."""
-    if kind == CaseKind.ENF and not ground:
-        return ENF_GROUND_REQUIRED
-    if kind != CaseKind.ENF and ground:
-        return ENF_GROUND_ONLY
-    return None
-
-
-def enf_check_limit(ground: str, starts_on, ends_on, field: str) -> None:
-    """R9+: refuse ENF on `ground` that ends after that ground's limit in the year's scheme."""
-    if starts_on is None or ends_on is None:
-        return
-    limit = selectors.enf_limit_for(ground, starts_on)
-    message = enf_limit_error(ground, starts_on, ends_on, limit)
-    if message:
-        raise ValidationError({field: message})
-
-
 @transaction.atomic
 def case_defer_to_next_meeting(
     *,
@@ -454,167 +430,3 @@ def _deferral_meeting(meeting: PanelMeeting, chosen: PanelMeeting | None) -> Pan
     elif chosen.date <= meeting.date or chosen.status != MeetingStatus.SCHEDULED:
         raise ValidationError({"deferred_to": DEFER_TO_LATER_MEETING.format(date=meeting.date)})
     return chosen
-
-
-def _grant(obj, prefix: str) -> tuple:
-    """Hours, band, amount and (ENF) ground: what is asked for or granted."""
-    return (
-        *(
-            getattr(obj, f"{prefix}_{name}")
-            for name in ("lsa_hours", "lst_hours", "ta_hours", "band", "amount")
-        ),
-        obj.enf_ground,
-    )
-
-
-def _check_grant(decision: PanelDecision) -> None:
-    """Friendly, field-named messages for what the outcome and the case kind require."""
-    case = decision.case
-    granted = _grant(decision, "granted")
-    if not decision.is_approval:
-        if (
-            any(v is not None for v in granted[:5])
-            or decision.enf_ground
-            or decision.effective_from
-            or decision.end_date
-        ):
-            raise ValidationError(
-                NOTHING_GRANTED_WHEN_REFUSED.format(outcome=decision.get_outcome_display().lower())
-            )
-        return
-    errors: dict[str, str] = {}
-    if decision.effective_from is None:
-        errors["effective_from"] = EFFECTIVE_FROM_REQUIRED
-    hours_or_band = granted[:4]
-    if case.kind in CaseKind.funding_item_kinds():
-        kind_label = case.get_kind_display().lower()
-        if decision.granted_amount is None:
-            errors["granted_amount"] = AMOUNT_REQUIRED
-        if any(v is not None for v in hours_or_band):
-            errors["granted_band"] = AMOUNT_ONLY.format(kind=kind_label)
-        if decision.end_date is None:
-            errors["end_date"] = END_DATE_REQUIRED.format(kind=kind_label)
-    else:
-        if decision.end_date is not None:
-            errors["end_date"] = SUPPORT_HAS_NO_END_DATE
-        if case.kind == CaseKind.BAND_CHANGE:
-            if decision.granted_band is None:
-                errors["granted_band"] = BAND_REQUIRED
-            elif any(v is not None for v in (*granted[:3], granted[4])):
-                errors["granted_band"] = BAND_ONLY
-        elif all(v is None for v in granted[:5]):
-            errors["granted_lsa_hours"] = GRANT_REQUIRED
-    if message := enf_ground_error(case.kind, decision.enf_ground):
-        errors["enf_ground"] = message
-    if errors:
-        raise ValidationError(errors)
-    if case.kind == CaseKind.ENF:
-        enf_check_limit(decision.enf_ground, decision.effective_from, decision.end_date, "end_date")
-    same_as_asked = granted == _grant(case, "requested")
-    if decision.outcome == Outcome.APPROVED and not same_as_asked:
-        raise ValidationError({"outcome": APPROVED_DIFFERS_FROM_ASK})
-    if decision.outcome == Outcome.APPROVED_WITH_CHANGES and same_as_asked:
-        raise ValidationError({"outcome": CHANGES_SAME_AS_ASK})
-
-
-def _take_effect(decision: PanelDecision, user) -> None:
-    """Make the approved grant real through the pupil services; link what it created."""
-    case = decision.case
-    reason = change_reason_for(case, decision.meeting)
-    if case.kind in CaseKind.funding_item_kinds():
-        decision.funding_item = _funding_item_create(decision, user, reason)
-        return
-    pupil = case.pupil
-    on = decision.effective_from
-    plan = Plan.objects.filter(pupil=pupil, issued_on__lte=on).exclude(ceased_on__lt=on).first()
-    if plan is None and case.kind == CaseKind.BAND_CHANGE:
-        raise ValidationError(
-            {"effective_from": NO_PLAN_FOR_BAND_CHANGE.format(pupil=pupil, date=on)}
-        )
-    if plan is None:
-        with _errors_as({"issued_on": "effective_from"}):
-            plan = pupil_services.plan_issue(
-                pupil=pupil,
-                issued_on=on,
-                support=_support_for(decision, current=None),
-                user=user,
-                reason=reason,
-            )
-        decision.plan = plan
-        decision.support_level = plan.support_levels.get()
-        return
-    current = (
-        SupportLevel.objects.filter(plan=plan, effective_from__lte=on)
-        .exclude(effective_to__lt=on)
-        .first()
-    )
-    decision.support_level = pupil_services.support_change(
-        plan=plan,
-        effective_from=on,
-        support=_support_for(decision, current=current),
-        user=user,
-        reason=reason,
-    )
-    decision.previous_support_level = current
-
-
-def _support_for(decision: PanelDecision, current: SupportLevel | None):
-    """The new support level.
-
-    A band change keeps the current hours and resource amount and replaces the band. A new
-    top-up or a special school / SSC place sets the support to exactly what is granted.
-    """
-    if decision.case.kind == CaseKind.BAND_CHANGE and current is not None:
-        return pupil_services.SupportHours(
-            lsa_hours=current.lsa_hours,
-            lst_hours=current.lst_hours,
-            ta_hours=current.ta_hours,
-            band=decision.granted_band,
-            resource_amount=current.resource_amount,
-        )
-    zero = Decimal("0")
-    return pupil_services.SupportHours(
-        lsa_hours=decision.granted_lsa_hours if decision.granted_lsa_hours is not None else zero,
-        lst_hours=decision.granted_lst_hours if decision.granted_lst_hours is not None else zero,
-        ta_hours=decision.granted_ta_hours if decision.granted_ta_hours is not None else zero,
-        band=decision.granted_band,
-        resource_amount=decision.granted_amount,
-    )
-
-
-def _funding_item_create(decision: PanelDecision, user, reason: str) -> FundingItem:
-    case = decision.case
-    item = FundingItem(
-        pupil=case.pupil,
-        school=case.school,
-        kind=_FUNDING_ITEM_KIND[case.kind],
-        annual_amount=decision.granted_amount,
-        starts_on=decision.effective_from,
-        ends_on=decision.end_date,
-        recorded_by=user,
-        reason=reason,
-    )
-    item._history_user = user
-    item._change_reason = reason
-    with _errors_as({"starts_on": "effective_from", "ends_on": "end_date"}):
-        item.full_clean()
-    item.save()
-    return item
-
-
-class _errors_as:
-    """Re-raise a pupil service's ValidationError with the decision's field names."""
-
-    def __init__(self, renames: dict[str, str]):
-        self.renames = renames
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None or not issubclass(exc_type, ValidationError):
-            return False
-        if not hasattr(exc, "error_dict"):
-            return False
-        renamed = {self.renames.get(k, k): v for k, v in exc.error_dict.items()}
-        raise ValidationError(renamed) from exc

@@ -26,11 +26,6 @@ MOVE = dt.date(2025, 11, 3)
 FY_START, FY_END = dt.date(2025, 4, 1), dt.date(2026, 3, 31)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def third_la(db) -> LocalAuthority:
     return LocalAuthority.objects.create(code="777", name="Far Shire")
@@ -337,11 +332,6 @@ def test_r8_an_imported_move_inside_an_earlier_stored_period_is_refused(hill):
 
 def date_fields(name: str, day: dt.date) -> dict:
     return {f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year}
-
-
-@pytest.fixture
-def oak(home_la):
-    return factories.SchoolFactory(urn=111111, name="Oak Tree Primary", la=home_la)
 
 
 @pytest.fixture

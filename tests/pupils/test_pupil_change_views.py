@@ -15,26 +15,11 @@ from tests.e2e.data import pupil_with_plan
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 TODAY = timezone.localdate()
 
 
 def date_fields(name: str, day: dt.date) -> dict:
     return {f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year}
-
-
-@pytest.fixture
-def oak(home_la):
-    return factories.SchoolFactory(urn=111111, name="Oak Tree Primary", la=home_la)
-
-
-@pytest.fixture
-def beech(home_la):
-    return factories.SchoolFactory(urn=222222, name="Beech House Special", la=home_la)
 
 
 @pytest.fixture
