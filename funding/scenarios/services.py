@@ -1,6 +1,6 @@
 """Writes for scenarios (R26): copy a live scheme into a scenario, edit its rates, run it on the
-live data (now, or queued for the worker with a progress page), make it cost neutral. Nothing
-here writes to a live scheme, run or payment (making a scenario live: `adoption.py`)."""
+live data, make it cost neutral. Nothing here writes to a live scheme, run or payment (making a
+scenario live: `adoption.py`; runs queued for the worker with a progress page: `jobs.py`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import copy
 import dataclasses
 import datetime as dt
 import functools
-import logging
 import time
 from contextlib import nullcontext
 from decimal import Decimal
@@ -24,11 +23,9 @@ from funding.extensions import line_sources
 from funding.gc_pause import cyclic_gc_paused
 from funding.scenarios import calculations as calc
 from funding.scenarios.models import (
-    JobStatus,
     Scenario,
     ScenarioPupilAmount,
     ScenarioRun,
-    ScenarioRunJob,
     ScenarioSchoolTotal,
 )
 from funding.scenarios.selectors import plain_field, rates_of, values_from_scheme
@@ -44,7 +41,6 @@ UNKNOWN_FIELD = "{name} is not a figure of a funding scheme."
 AS_AT_IN_FUTURE = "A scenario can only read the data as it stood at a moment that has passed."
 UNKNOWN_RATE_SET = "Choose the rates the factor applies to: hourly rates or band values."
 WRITE_BATCH = 5000
-logger = logging.getLogger(__name__)
 
 
 def _user(user):
@@ -550,58 +546,3 @@ def scenario_cost_neutral(
             note=f"Cost neutral at × {factor} ({rate_set}) for a target of £{target:,.2f}",
         )
     return CostNeutral(factor, target, tolerance, predicted, run, scenario, solved, runs)
-
-
-# ---- runs in the background, with progress ---------------------------------------------------
-
-
-@transaction.atomic
-def scenario_run_queue(*, scenario: Scenario, as_at: dt.datetime | None = None, user=None):
-    """Queue a run of the scenario for the worker (Celery; eager when there is no broker):
-    a `ScenarioRunJob` whose page shows its progress and then links to the comparison."""
-    from funding.scenarios.tasks import scenario_run_task
-
-    if as_at is not None:
-        if timezone.is_naive(as_at):
-            as_at = timezone.make_aware(as_at)
-        if as_at > timezone.now():
-            raise ValidationError({"as_at": AS_AT_IN_FUTURE})
-    _validate(scenario)
-    job = ScenarioRunJob(
-        scenario=scenario, as_at=as_at, requested_by=_user(user), message="Waiting for the worker"
-    )
-    job.full_clean()
-    job.save()
-    job_id = job.pk
-    transaction.on_commit(lambda: scenario_run_task.delay(job_id))
-    return job
-
-
-def scenario_run_job_execute(*, job_id: int):
-    """Do a queued run (idempotent: a job already claimed or finished is left alone)."""
-    # Claimed by a conditional UPDATE: a second delivery of the task finds nothing queued.
-    claimed = ScenarioRunJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING,
-        started_at=timezone.now(),
-        message="Running the scenario and the live scheme on the live data",
-    )
-    job = (
-        ScenarioRunJob.objects.select_related("scenario", "requested_by").filter(pk=job_id).first()
-    )
-    if not claimed or job is None:
-        return job
-    try:
-        run = scenario_run(scenario=job.scenario, as_at=job.as_at, user=job.requested_by)
-    except ValidationError as exc:
-        job.status, job.error = JobStatus.FAILED, "; ".join(exc.messages)[:2000]
-        job.message = "The run could not be done"
-    except Exception:  # noqa: BLE001 - recorded on the job, so its page never waits forever
-        logger.exception("Scenario run job %s failed", job_id)
-        job.status, job.error = JobStatus.FAILED, "An unexpected error stopped the run."
-        job.message = "The run could not be done"
-    else:
-        job.status, job.run = JobStatus.DONE, run
-        job.message = f"Done: {run.pupils:,} pupils, {run.lines:,} lines"
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "message", "run", "finished_at"])
-    return job

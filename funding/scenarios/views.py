@@ -12,7 +12,7 @@ from django_tables2 import RequestConfig
 from django_tables2.export import TableExport
 
 from funding.scenarios import adoption as adoption_services
-from funding.scenarios import charts, exports, selectors, services
+from funding.scenarios import charts, exports, jobs, selectors, services
 from funding.scenarios.forms import (
     AdoptForm,
     CostNeutralForm,
@@ -120,7 +120,7 @@ class ScenarioRunView(_ScenarioMixin, FormView):
 
     def form_valid(self, form):
         try:
-            job = services.scenario_run_queue(
+            job = jobs.scenario_run_queue(
                 scenario=self.scenario(), as_at=form.cleaned_data["as_at"], user=self.request.user
             )
         except ValidationError as exc:

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from funding.models import FundingScheme, HourlyRate, SchemeRateChange
 from funding.scenarios import calculations as calc
-from funding.scenarios import charts, selectors, services
+from funding.scenarios import charts, jobs, selectors, services
 from funding.scenarios.models import JobStatus, Scenario, ScenarioAdoption, ScenarioRunJob
 from tests import factories
 
@@ -143,7 +143,7 @@ def test_r26_a_run_is_queued_and_its_progress_page_refreshes_until_it_links_to_c
     assert job.run.total == D("18135.00")
     # A second delivery of the task changes nothing.
     runs = job.run.__class__.objects.count()
-    services.scenario_run_job_execute(job_id=job.pk)
+    jobs.scenario_run_job_execute(job_id=job.pk)
     assert job.run.__class__.objects.count() == runs
     done = client.get(response.url).content.decode()
     assert "http-equiv" not in done
