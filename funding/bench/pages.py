@@ -36,6 +36,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from funding.bench.all import machine
+
 BASE_DIR = Path(settings.BASE_DIR)
 PASSWORD = "bench-password-not-secret"
 TARGET_P95_MS = 150.0
@@ -558,7 +560,7 @@ def run(
         f"Target p95 <= {TARGET_P95_MS:.0f} ms on every page: "
         f"{'met' if worst <= TARGET_P95_MS else 'NOT met'} (worst page p95 {worst:.1f} ms)"
     )
-    out(f"Machine at the end: {os.cpu_count()} cores, load average {os.getloadavg()}")
+    out(f"Machine at the end: {machine()}")
     figures = [
         {
             "figure": f"pages: {page} p95 ({users} users)",
