@@ -5,8 +5,8 @@ is left alone), reads its inputs (live, or as at the run's moment), calculates w
 engine while streaming lines to the writer thread (`funding.line_writes`), and records the
 totals and final status, or why it failed. Progress is recorded between the stages.
 
-Creating, approving and deleting runs stay in `funding.services`, which imports these back
-(`funding.services.allocation_run_execute` and the rest work as before).
+Creating, approving and deleting runs stay in `funding.services`, which imports
+`allocation_run_execute` back (`funding.services.allocation_run_execute` works as before).
 """
 
 from __future__ import annotations

@@ -27,15 +27,7 @@ from funding.models import (
     RunStatus,
     TaHoursBand,
 )
-from funding.run_execution import (  # noqa: F401  (re-exported: running a queued run)
-    PROGRESS_EVERY,
-    _complete,
-    _execute,
-    _fail,
-    _progress,
-    _write,
-    allocation_run_execute,
-)
+from funding.run_execution import allocation_run_execute
 from funding.selectors import scheme_for, scheme_rates
 from schools.dates import FinancialYear
 from schools.models import LocalAuthority

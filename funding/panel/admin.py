@@ -23,12 +23,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from funding.panel import selectors, services
-from funding.panel.admin_meetings import (  # noqa: F401 - importable here as before
-    NO_REVERT,
-    MeetingCaseInline,
-    MeetingDecisionInline,
-    PanelMeetingAdmin,
+from funding.panel import (
+    admin_meetings,  # noqa: F401 - registers the meeting page first
+    selectors,
+    services,
+)
+from funding.panel.admin_shared import (
     _can_decide,
     _HistoryReadOnlyMixin,
     _summary_html,

@@ -24,8 +24,7 @@ from django.utils import timezone
 
 from funding.panel import selectors
 from funding.panel.enf import default_end
-from funding.panel.grants import (  # noqa: F401 - what a decision grants, importable here as before
-    _FUNDING_ITEM_KIND,
+from funding.panel.grants import (  # noqa: F401 - its messages, importable here as before
     AMOUNT_ONLY,
     AMOUNT_REQUIRED,
     APPROVED_DIFFERS_FROM_ASK,
@@ -40,10 +39,6 @@ from funding.panel.grants import (  # noqa: F401 - what a decision grants, impor
     NOTHING_GRANTED_WHEN_REFUSED,
     SUPPORT_HAS_NO_END_DATE,
     _check_grant,
-    _errors_as,
-    _funding_item_create,
-    _grant,
-    _support_for,
     _take_effect,
     enf_check_limit,
     enf_ground_error,

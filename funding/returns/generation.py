@@ -32,11 +32,9 @@ from django.utils import timezone
 
 from funding import selectors as funding_selectors
 from funding.returns.calculations import LineDraft, baseline_snapshots, build_lines, month_start
-from funding.returns.generation_reads import (  # noqa: F401 - the bulk reads, importable here as before
+from funding.returns.generation_reads import (
     _PlansAndSupports,
-    _read_placements,
     _read_schools,
-    _read_snapshots,
     _rebuildable,
     _School,
 )

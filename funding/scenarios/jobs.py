@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from funding.scenarios.models import JobStatus, Scenario, ScenarioRunJob
-from funding.scenarios.services import AS_AT_IN_FUTURE, _user, _validate, scenario_run
+from funding.scenarios.services import _user, _validate, past_moment, scenario_run
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +24,7 @@ def scenario_run_queue(*, scenario: Scenario, as_at: dt.datetime | None = None, 
     a `ScenarioRunJob` whose page shows its progress and then links to the comparison."""
     from funding.scenarios.tasks import scenario_run_task
 
-    if as_at is not None:
-        if timezone.is_naive(as_at):
-            as_at = timezone.make_aware(as_at)
-        if as_at > timezone.now():
-            raise ValidationError({"as_at": AS_AT_IN_FUTURE})
+    as_at = past_moment(as_at)
     _validate(scenario)
     job = ScenarioRunJob(
         scenario=scenario, as_at=as_at, requested_by=_user(user), message="Waiting for the worker"

@@ -7,9 +7,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import functools
 import time
-from contextlib import nullcontext
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -201,25 +199,6 @@ def scenario_set_protection(
 # ---- runs ----------------------------------------------------------------------------------------
 
 
-def _calculating(*, reads_ahead: bool):
-    """A scenario run reads and builds as much as a live run, and a cost-neutral solve runs the
-    engine up to three times on it: as for a live run (`funding.services`), the cyclic collector
-    is paused meanwhile (`funding.gc_pause`). A service whose data is read outside a
-    transaction (`reads_ahead`: the cost-neutral solve; `funding.row_reads`) also has the
-    reading thread get the interpreter promptly (`funding.thread_switches`); one that reads
-    inside its transaction has no such thread, and leaves the process's setting alone."""
-
-    def wrap(service):
-        @functools.wraps(service)
-        def calculating(*args, **kwargs):
-            with cyclic_gc_paused(), prompt_thread_switches() if reads_ahead else nullcontext():
-                return service(*args, **kwargs)
-
-        return calculating
-
-    return wrap
-
-
 class _ScenarioEngine(Engine):
     """The engine as a scenario run needs it: the same lines and money, but no explanations
     (a scenario run keeps per school and per pupil totals, never a line's text). A top-up
@@ -320,12 +299,20 @@ def _insert(model, columns: tuple[str, ...], rows) -> None:
                 copy.write_row(row)
 
 
+def past_moment(as_at: dt.datetime | None) -> dt.datetime | None:
+    """`as_at` made aware (the current time zone's when naive), refused when it has not passed
+    yet: the moment a scenario run reads the data as it stood at (None: now)."""
+    if as_at is None:
+        return None
+    if timezone.is_naive(as_at):
+        as_at = timezone.make_aware(as_at)
+    if as_at > timezone.now():
+        raise ValidationError({"as_at": AS_AT_IN_FUTURE})
+    return as_at
+
+
 def _inputs(scenario: Scenario, as_at: dt.datetime | None):
-    if as_at is not None:
-        if timezone.is_naive(as_at):
-            as_at = timezone.make_aware(as_at)
-        if as_at > timezone.now():
-            raise ValidationError({"as_at": AS_AT_IN_FUTURE})
+    as_at = past_moment(as_at)
     scheme = scheme_for(scenario.fy, scenario.la)
     if scheme is None:
         raise ValidationError({"financial_year": NO_SCHEME.format(fy=scenario.fy)})
@@ -344,7 +331,10 @@ def _scenario_inputs(scenario: Scenario, inputs):
     return dataclasses.replace(inputs, rates=rates, band_rates=band_rates)
 
 
-@_calculating(reads_ahead=False)
+# A scenario run reads and builds as much as a live run: as for a live run
+# (`funding.run_execution`), the cyclic collector is paused meanwhile (`funding.gc_pause`). It
+# reads inside its transaction, so with no reading thread it leaves the switch interval alone.
+@cyclic_gc_paused()
 @transaction.atomic
 def scenario_run(
     *, scenario: Scenario, as_at: dt.datetime | None = None, user=None, note: str = ""
@@ -427,7 +417,11 @@ def _line_total(result) -> Decimal:
     return sum((line.amount for line in result.lines), Decimal("0"))
 
 
-@_calculating(reads_ahead=True)
+# Up to three engine runs on one read of the data: the collector paused as for a scenario run,
+# and the thread reading ahead (outside a transaction, `funding.row_reads`) gets the interpreter
+# promptly (`funding.thread_switches`).
+@cyclic_gc_paused()
+@prompt_thread_switches()
 def scenario_cost_neutral(
     *,
     scenario: Scenario,

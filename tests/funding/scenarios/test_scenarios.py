@@ -11,6 +11,8 @@ The small LA (tests/funding/builders.make_scheme: LSA £15.50 an hour, 39 weeks,
 
 from __future__ import annotations
 
+import gc
+import sys
 from decimal import Decimal
 
 import pytest
@@ -18,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from funding import services as live_services
+from funding.extensions import register_line_source, unregister_line_source
 from funding.models import AllocationLine, AllocationRun, HourlyRate, RunStatus
 from funding.scenarios import calculations as calc
 from funding.scenarios import selectors, services
@@ -248,12 +251,8 @@ def test_r26_a_cost_neutral_solve_pauses_the_collector_and_puts_the_process_back
     """A solve runs the engine up to three times on one read of the data: like a live run it
     pauses the cyclic collector and asks for prompt thread hand-overs while it calculates
     (`funding.gc_pause`, `funding.thread_switches`), and puts both back after, also when it
-    refuses a target."""
-    import gc
-    import sys
-
-    from funding.extensions import register_line_source, unregister_line_source
-
+    refuses a target. A scenario run pauses the collector too, but reads inside its
+    transaction (no reading thread), so it leaves the switch interval alone."""
     seen = []
 
     def source(inputs):
@@ -272,10 +271,15 @@ def test_r26_a_cost_neutral_solve_pauses_the_collector_and_puts_the_process_back
             services.scenario_cost_neutral(
                 scenario=scenario, rate_set=calc.HOURLY_RATES, target=D("1.00")
             )
+        solving = list(seen)
+        seen.clear()
+        services.scenario_run(scenario=scenario)
     finally:
         unregister_line_source("collector-test")
     assert found.factor == D("0.96875000")  # as in the test above: back to £15.50
     # The live run, the scenario's run for its components, the confirming run; then the
     # refused solve's live and scenario runs.
-    assert seen and set(seen) == {(False, 0.0005)}
+    assert solving and set(solving) == {(False, 0.0005)}
+    # The scenario run's two engine runs (the scenario and its live baseline).
+    assert seen == [(False, before[1])] * 2
     assert (gc.isenabled(), sys.getswitchinterval()) == before
